@@ -1,0 +1,64 @@
+# Thin wrapper over CMake: the two commands a new user needs are
+# `make run` and `make test`.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX     ?= /usr/local
+DATA_HOME  := $(or $(XDG_DATA_HOME),$(HOME)/.local/share)
+DEMO_DB    ?= $(DATA_HOME)/picket/picket.db
+
+.PHONY: all deps build build-asan run test test-asan bench install format format-check clean pot
+
+all: build
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	      -DCMAKE_INSTALL_PREFIX=$(PREFIX) -DPICKET_WERROR=ON
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+	      -DPICKET_WERROR=ON -DPICKET_SANITIZE=ON
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+run: build
+	@if [ ! -f "$(DEMO_DB)" ]; then \
+		echo "picket: creating a demo database at $(DEMO_DB)"; \
+		$(BUILD)/picket --db "$(DEMO_DB)" init --demo; \
+	fi
+	$(BUILD)/picket --db "$(DEMO_DB)"
+
+test: build build-asan
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	cmake --build $(BUILD) --target bench-tools -j $(JOBS)
+	sh tests/bench/run.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+pot:
+	xgettext --keyword=_ --keyword=N_ --from-code=UTF-8 --add-comments=TRANSLATORS \
+	    --package-name=picket -o po/picket.pot $$(git ls-files 'src/*.c' 'include/*.h')
+	msgmerge --update --backup=none po/fr.po po/picket.pot
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,81 @@
+/* The one module that owns SQLite: open with pragmas and migrations, a
+ * statement cache, nested transactions, and the mapping of SQLite errors to
+ * picket statuses. */
+#ifndef PICKET_DB_H
+#define PICKET_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "picket/config.h"
+#include "picket/util.h"
+
+struct pk_db;
+
+enum pk_db_flags {
+	PK_DB_CREATE = 1 << 0,		/* create the file (and its directory) */
+	PK_DB_READONLY = 1 << 1,
+};
+
+/* The schema version this program writes (PRAGMA user_version). */
+#define PK_SCHEMA_VERSION 1
+
+/* Opens (and if asked creates) the database at `path`, applies pragmas and
+ * forward-only migrations.  `cfg` is borrowed and must outlive the handle;
+ * `user` is copied.  A new file is created 0600 in a 0700 directory.
+ * Returns PK_OK, PK_ENOTFOUND (no file and no PK_DB_CREATE), PK_EDB
+ * (corrupt, not a database, unreadable), PK_ESCHEMA (newer schema) or
+ * PK_EBUSY; err says which. */
+int pk_db_open(const char *path, int flags, const struct pk_config *cfg,
+	       const char *user, struct pk_db **out, struct pk_error *err);
+/* Closes the handle and sets *db to NULL. */
+void pk_db_close(struct pk_db **db);
+
+sqlite3 *pk_db_sqlite(struct pk_db *db);
+const struct pk_config *pk_db_config(struct pk_db *db);
+const char *pk_db_user(struct pk_db *db);
+const char *pk_db_path(struct pk_db *db);
+/* The error of the last failed call on this handle. */
+const struct pk_error *pk_db_error(struct pk_db *db);
+struct pk_error *pk_db_err(struct pk_db *db);
+
+/* Returns a cached prepared statement for `sql` (reset, bindings cleared),
+ * or NULL with the error set.  Do not finalize it. */
+sqlite3_stmt *pk_db_stmt(struct pk_db *db, const char *sql);
+
+/* Nested transactions: only the outermost begin/commit reach SQLite.  A
+ * rollback at any depth dooms the whole transaction.  `write` takes the
+ * write lock at once (BEGIN IMMEDIATE) so a busy database is reported
+ * before any work is done. */
+int pk_db_begin(struct pk_db *db);
+int pk_db_commit(struct pk_db *db);
+void pk_db_rollback(struct pk_db *db);
+int pk_db_in_transaction(struct pk_db *db);
+
+/* Runs SQL without results (DDL, pragmas). */
+int pk_db_exec(struct pk_db *db, const char *sql);
+
+/* Maps an SQLite result code to a picket status, filling the handle's error
+ * with `what` and SQLite's message. */
+int pk_db_fail(struct pk_db *db, int rc, const char *what);
+
+/* Small key/value store in the `meta` table. */
+int pk_db_meta_get(struct pk_db *db, const char *key, char **value);
+int pk_db_meta_set(struct pk_db *db, const char *key, const char *value);
+
+/* A statement built at run time (not cached); finalize when done. */
+int pk_db_prepare_once(struct pk_db *db, const char *sql, sqlite3_stmt **st);
+
+/* Observers: called after the outermost commit of a transaction that
+ * changed data.  The engine never holds a view. */
+typedef void (*pk_db_observer)(void *data);
+void pk_db_observe(struct pk_db *db, pk_db_observer fn, void *data);
+/* 1 if another connection changed the database since the last call
+ * (PRAGMA data_version), for live refresh. */
+int pk_db_changed_elsewhere(struct pk_db *db);
+
+/* Sets the bulk mode used by import: a larger page cache and no
+ * per-statement sync beyond the transaction's. */
+void pk_db_bulk(struct pk_db *db, int on);
+
+#endif

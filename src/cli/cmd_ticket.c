@@ -1,0 +1,561 @@
+/* Commands on one ticket: new, show, set, assign, take, move, comment,
+ * resolve, close, reopen, history. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "picket/clock.h"
+#include "picket/i18n.h"
+#include "picket/io.h"
+#include "picket/policy.h"
+#include "picket/status.h"
+#include "picket/text.h"
+
+/* Parses the command's options; returns PK_OK with optind at the first
+ * positional argument, or a usage status. */
+static int no_options(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
+{
+	int c;
+	while ((c = cli_getopt(cli, cmd, argc, argv)) != -1)
+		return PK_EUSAGE;
+	return PK_OK;
+}
+
+static int load(struct cli *cli, const struct cli_cmd *cmd, const char *ref,
+		struct pk_ticket **t)
+{
+	int rc = cli_open(cli, cmd->flags);
+	if (rc != PK_OK)
+		return rc;
+	rc = pk_ticket_get(cli->db, ref, t);
+	return rc == PK_OK ? PK_OK : cli_fail(cli, rc);
+}
+
+/* After a change: the ticket as JSON, or one line saying where it stands. */
+static int report(struct cli *cli, const char *uuid)
+{
+	struct pk_ticket *t;
+	int rc = pk_ticket_get(cli->db, uuid, &t);
+	if (rc != PK_OK)
+		return cli_fail(cli, rc);
+	if (cli->out == CLI_OUT_JSON) {
+		cli_json_print(pk_ticket_to_json(t));
+	} else {
+		cli_print_safe(stdout, t->ref, 0);
+		printf(" P%d %s", t->priority, t->status);
+		if (t->assignee) {
+			fputs(" ", stdout);
+			cli_print_safe(stdout, t->assignee, 0);
+		}
+		putchar('\n');
+	}
+	pk_ticket_free(&t);
+	return PK_OK;
+}
+
+/* Applies `ch` to the ticket, reporting the engine's error if refused. */
+static int save(struct cli *cli, struct pk_ticket *t, struct pk_change *ch, const char *note)
+{
+	int rc = pk_ticket_save(cli->db, t, ch, note);
+	if (rc != PK_OK)
+		return cli_fail(cli, rc);
+	return report(cli, t->uuid);
+}
+
+int cmd_new(struct cli *cli, int argc, char **argv)
+{
+	const struct cli_cmd *cmd = cli_cmd_find("new");
+	struct {
+		int opt;
+		const char *field;
+	} map[] = {{'t', "title"}, {'T', "type"}, {'i', "impact"}, {'u', "urgency"},
+		   {'p', "priority"}, {'C', "category"}, {'S', "service"}, {'I', "ci"},
+		   {'r', "requester"}, {'a', "assignee"}, {'g', "group"},
+		   {'c', "classification"}, {'b', "description"}};
+	const char *values[PK_ARRAY_LEN(map)] = {0};
+	int c, rc;
+	while ((c = cli_getopt(cli, cmd, argc, argv)) != -1) {
+		size_t i;
+		for (i = 0; i < PK_ARRAY_LEN(map) && map[i].opt != c; i++)
+			;
+		if (i == PK_ARRAY_LEN(map))
+			return PK_EUSAGE;
+		values[i] = optarg;
+	}
+	if (optind != argc)
+		return cli_usage(cmd);
+	if (!values[0])
+		return cli_failf(PK_EUSAGE, _("a new ticket needs --title TEXT"));
+	if ((rc = cli_open(cli, cmd->flags)) != PK_OK)
+		return rc;
+
+	struct pk_change *ch = pk_ticket_draft(cli->db);
+	char *body = NULL;
+	for (size_t i = 0; i < PK_ARRAY_LEN(map) && rc == PK_OK; i++) {
+		if (!values[i])
+			continue;
+		const char *v = values[i];
+		if (map[i].opt == 'b') {
+			if ((rc = cli_text_arg(v, &body)) != PK_OK)
+				break;
+			v = body;
+		} else if (map[i].opt == 'a') {
+			v = cli_user_arg(cli, v);
+		}
+		if ((rc = pk_ticket_put(cli->db, ch, map[i].field, v, 0)) != PK_OK)
+			rc = cli_fail(cli, rc);
+	}
+	if (rc == PK_OK && values[9] && pk_change_get_text(ch, "assignee"))
+		pk_change_text(ch, "status", "assigned");
+	char *ref = NULL;
+	if (rc == PK_OK && (rc = pk_ticket_insert(cli->db, ch, &ref)) != PK_OK)
+		rc = cli_fail(cli, rc);
+	if (rc == PK_OK) {
+		if (cli->out == CLI_OUT_JSON)
+			rc = report(cli, pk_change_uuid(ch));
+		else
+			printf("%s\n", ref);
+	}
+	free(ref);
+	free(body);
+	pk_change_free(&ch);
+	return rc;
+}
+
+int cmd_set(struct cli *cli, int argc, char **argv)
+{
+	const struct cli_cmd *cmd = cli_cmd_find("set");
+	struct pk_ticket *t;
+	int rc;
+	if ((rc = no_options(cli, cmd, argc, argv)) != PK_OK)
+		return rc;
+	if (argc - optind < 2)
+		return cli_usage(cmd);
+	if ((rc = load(cli, cmd, argv[optind], &t)) != PK_OK)
+		return rc;
+	struct pk_change *ch = pk_change_update(&pk_ticket_entity, t->uuid);
+	for (int i = optind + 1; i < argc && rc == PK_OK; i++) {
+		char *eq = strchr(argv[i], '=');
+		if (!eq || eq == argv[i]) {
+			rc = cli_failf(PK_EUSAGE, _("'%s' is not FIELD=VALUE"), argv[i]);
+			break;
+		}
+		char *field = pk_xstrndup(argv[i], (size_t)(eq - argv[i]));
+		const char *value = eq + 1;
+		if (strcmp(field, "assignee") == 0)
+			value = cli_user_arg(cli, value);
+		if ((rc = pk_ticket_put(cli->db, ch, field, value, 0)) != PK_OK)
+			rc = cli_fail(cli, rc);
+		free(field);
+	}
+	if (rc == PK_OK)
+		rc = save(cli, t, ch, NULL);
+	pk_change_free(&ch);
+	pk_ticket_free(&t);
+	return rc;
+}
+
+static int assign_to(struct cli *cli, const struct cli_cmd *cmd, const char *ref,
+		     const char *who)
+{
+	struct pk_ticket *t;
+	int rc = load(cli, cmd, ref, &t);
+	if (rc != PK_OK)
+		return rc;
+	struct pk_change *ch = pk_change_update(&pk_ticket_entity, t->uuid);
+	const char *user = strcmp(who, "none") == 0 ? "" : cli_user_arg(cli, who);
+	if ((rc = pk_ticket_put(cli->db, ch, "assignee", user, 0)) != PK_OK) {
+		rc = cli_fail(cli, rc);
+	} else {
+		/* assigning a fresh ticket starts work on it; unassigning an
+		 * assigned one puts it back in the queue */
+		const struct pk_workflow *wf = &cli->cfg->wf;
+		if (*user && pk_wf_allowed(wf, t->status, "assigned") &&
+		    (strcmp(t->status, "new") == 0 || strcmp(t->status, "reopened") == 0))
+			pk_change_text(ch, "status", "assigned");
+		else if (!*user && strcmp(t->status, "assigned") == 0 &&
+			 pk_wf_allowed(wf, t->status, "new"))
+			pk_change_text(ch, "status", "new");
+		rc = save(cli, t, ch, NULL);
+	}
+	pk_change_free(&ch);
+	pk_ticket_free(&t);
+	return rc;
+}
+
+int cmd_assign(struct cli *cli, int argc, char **argv)
+{
+	const struct cli_cmd *cmd = cli_cmd_find("assign");
+	int rc = no_options(cli, cmd, argc, argv);
+	if (rc != PK_OK)
+		return rc;
+	if (argc - optind != 2)
+		return cli_usage(cmd);
+	if ((rc = cli_open(cli, 0)) != PK_OK)
+		return rc;
+	return assign_to(cli, cmd, argv[optind], argv[optind + 1]);
+}
+
+int cmd_take(struct cli *cli, int argc, char **argv)
+{
+	const struct cli_cmd *cmd = cli_cmd_find("take");
+	int rc = no_options(cli, cmd, argc, argv);
+	if (rc != PK_OK)
+		return rc;
+	if (argc - optind != 1)
+		return cli_usage(cmd);
+	return assign_to(cli, cmd, argv[optind], "me");
+}
+
+/* move, close, reopen, resolve: a status change with an optional note and
+ * resolution. */
+static int change_status(struct cli *cli, const struct cli_cmd *cmd, const char *ref,
+			 const char *status, const char *note, const char *resolution)
+{
+	struct pk_ticket *t;
+	int rc = load(cli, cmd, ref, &t);
+	if (rc != PK_OK)
+		return rc;
+	struct pk_change *ch = pk_change_update(&pk_ticket_entity, t->uuid);
+	char *note_text = NULL, *res_text = NULL;
+	if (note && (rc = cli_text_arg(note, &note_text)) != PK_OK)
+		goto out;
+	if (resolution && (rc = cli_text_arg(resolution, &res_text)) != PK_OK)
+		goto out;
+	if (res_text && (rc = pk_ticket_put(cli->db, ch, "resolution", res_text, 0)) != PK_OK) {
+		rc = cli_fail(cli, rc);
+		goto out;
+	}
+	if ((rc = pk_ticket_put(cli->db, ch, "status", status, 0)) != PK_OK) {
+		rc = cli_fail(cli, rc);
+		goto out;
+	}
+	if (strcmp(t->status, status) == 0) {
+		rc = cli_failf(PK_ETRANSITION, _("%s is already %s"), t->ref, status);
+		goto out;
+	}
+	rc = save(cli, t, ch, note_text);
+out:
+	free(note_text);
+	free(res_text);
+	pk_change_free(&ch);
+	pk_ticket_free(&t);
+	return rc;
+}
+
+static int status_command(struct cli *cli, const char *name, int argc, char **argv,
+			  const char *status)
+{
+	const struct cli_cmd *cmd = cli_cmd_find(name);
+	const char *note = NULL, *resolution = NULL;
+	int c;
+	while ((c = cli_getopt(cli, cmd, argc, argv)) != -1) {
+		if (c == 'm')
+			note = optarg;
+		else if (c == 'r')
+			resolution = optarg;
+		else
+			return PK_EUSAGE;
+	}
+	int want = status ? 1 : 2;
+	if (argc - optind != want)
+		return cli_usage(cmd);
+	if (strcmp(name, "resolve") == 0 && !resolution)
+		return cli_failf(PK_EUSAGE, _("resolve needs --resolution TEXT"));
+	return change_status(cli, cmd, argv[optind], status ? status : argv[optind + 1], note,
+			     resolution);
+}
+
+int cmd_move(struct cli *cli, int argc, char **argv)
+{
+	return status_command(cli, "move", argc, argv, NULL);
+}
+
+int cmd_resolve(struct cli *cli, int argc, char **argv)
+{
+	return status_command(cli, "resolve", argc, argv, "resolved");
+}
+
+int cmd_close(struct cli *cli, int argc, char **argv)
+{
+	return status_command(cli, "close", argc, argv, "closed");
+}
+
+int cmd_reopen(struct cli *cli, int argc, char **argv)
+{
+	return status_command(cli, "reopen", argc, argv, "reopened");
+}
+
+int cmd_comment(struct cli *cli, int argc, char **argv)
+{
+	const struct cli_cmd *cmd = cli_cmd_find("comment");
+	const char *kind = "public";
+	long long minutes = 0;
+	int c, rc;
+	while ((c = cli_getopt(cli, cmd, argc, argv)) != -1) {
+		if (c == 'i') {
+			kind = "internal";
+		} else if (c == 'p') {
+			kind = "public";
+		} else if (c == 'w') {
+			kind = "worklog";
+			if (pk_parse_int(optarg, 1, 100000, &minutes) != 0)
+				return cli_failf(PK_EUSAGE,
+						 _("--worklog: '%s' is not a number of minutes"),
+						 optarg);
+		} else {
+			return PK_EUSAGE;
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage(cmd);
+	struct pk_ticket *t;
+	if ((rc = load(cli, cmd, argv[optind], &t)) != PK_OK)
+		return rc;
+	char *body;
+	if ((rc = cli_text_arg(argv[optind + 1], &body)) == PK_OK) {
+		rc = pk_comment_add(cli->db, t, kind, body, (int)minutes, NULL, 0, NULL);
+		rc = rc == PK_OK ? report(cli, t->uuid) : cli_fail(cli, rc);
+	}
+	free(body);
+	pk_ticket_free(&t);
+	return rc;
+}
+
+/* The timeline of `show`: comments and history merged by time. */
+struct timeline {
+	struct pk_comment **c;
+	size_t nc;
+	struct pk_history **h;
+	size_t nh;
+};
+
+static int keep_comment(struct pk_comment *c, void *data)
+{
+	struct timeline *tl = data;
+	tl->c = pk_xrealloc(tl->c, (tl->nc + 1) * sizeof(*tl->c));
+	tl->c[tl->nc] = pk_xcalloc(1, sizeof(**tl->c));
+	*tl->c[tl->nc] = *c;
+	memset(c, 0, sizeof(*c));	/* ownership moved */
+	tl->nc++;
+	return 0;
+}
+
+static int keep_history(struct pk_history *h, void *data)
+{
+	struct timeline *tl = data;
+	tl->h = pk_xrealloc(tl->h, (tl->nh + 1) * sizeof(*tl->h));
+	tl->h[tl->nh] = pk_xcalloc(1, sizeof(**tl->h));
+	*tl->h[tl->nh] = *h;
+	memset(h, 0, sizeof(*h));
+	tl->nh++;
+	return 0;
+}
+
+static void timeline_free(struct timeline *tl)
+{
+	for (size_t i = 0; i < tl->nc; i++)
+		pk_comment_free(&tl->c[i]);
+	for (size_t i = 0; i < tl->nh; i++)
+		pk_history_free(&tl->h[i]);
+	free(tl->c);
+	free(tl->h);
+}
+
+static void print_field(const char *label, const char *value)
+{
+	printf("%-15s ", label);
+	cli_print_safe(stdout, value && *value ? value : "-", 0);
+	putchar('\n');
+}
+
+static void print_history_entry(const struct pk_history *h)
+{
+	char when[32];
+	printf("%s  ", pk_time_format(h->at, when, sizeof(when)));
+	cli_print_safe(stdout, h->actor, 0);
+	fputs("  ", stdout);
+	if (strcmp(h->field, "created") == 0) {
+		printf(_("created %s"), "");
+		cli_print_safe(stdout, h->new_value, 0);
+	} else if (strcmp(h->field, "comment") == 0) {
+		printf(_("added comment %s"), "");
+		cli_print_safe(stdout, h->new_value, 0);
+	} else {
+		cli_print_safe(stdout, h->field, 0);
+		fputs(": ", stdout);
+		cli_print_safe(stdout, h->old_value ? h->old_value : "-", 0);
+		fputs(" -> ", stdout);
+		cli_print_safe(stdout, h->new_value ? h->new_value : "-", 0);
+	}
+	putchar('\n');
+}
+
+static void print_comment(const struct pk_comment *c)
+{
+	char when[32];
+	printf("%s  ", pk_time_format(c->created_at, when, sizeof(when)));
+	cli_print_safe(stdout, c->author, 0);
+	if (strcmp(c->kind, "worklog") == 0)
+		printf(_("  worklog %d min\n"), c->minutes);
+	else if (strcmp(c->kind, "internal") == 0)
+		printf(_("  internal note\n"));
+	else
+		printf(_("  comment\n"));
+	struct pk_buf b = {0};
+	pk_sanitize(&b, c->body, strlen(c->body), PK_SAN_KEEP_NEWLINES);
+	for (char *line = b.data, *nl; line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		printf("    %s\n", line);
+	}
+	pk_buf_free(&b);
+}
+
+int cmd_show(struct cli *cli, int argc, char **argv)
+{
+	const struct cli_cmd *cmd = cli_cmd_find("show");
+	struct pk_ticket *t;
+	struct timeline tl = {0};
+	int rc;
+	if ((rc = no_options(cli, cmd, argc, argv)) != PK_OK)
+		return rc;
+	if (argc - optind != 1)
+		return cli_usage(cmd);
+	if ((rc = load(cli, cmd, argv[optind], &t)) != PK_OK)
+		return rc;
+	if ((rc = pk_comment_list(cli->db, t->id, keep_comment, &tl)) != PK_OK ||
+	    (rc = pk_history_list(cli->db, t->uuid, keep_history, &tl)) != PK_OK) {
+		rc = cli_fail(cli, rc);
+		goto out;
+	}
+	if (cli->out == CLI_OUT_JSON) {
+		json_t *o = pk_ticket_to_json(t);
+		json_t *cs = json_array();
+		for (size_t i = 0; i < tl.nc; i++)
+			json_array_append_new(cs, pk_comment_to_json(tl.c[i]));
+		json_object_set_new(o, "comments", cs);
+		cli_json_print(o);
+		goto out;
+	}
+	char buf[64], when[32];
+	cli_print_safe(stdout, t->ref, 0);
+	fputs("  ", stdout);
+	cli_print_safe(stdout, t->title, 0);
+	printf("\n\n");
+	print_field(_("Type"), t->type);
+	print_field(_("Status"), t->status);
+	snprintf(buf, sizeof(buf), _("P%d (impact %d, urgency %d)"), t->priority, t->impact,
+		 t->urgency);
+	print_field(_("Priority"), buf);
+	print_field(_("Assignee"), t->assignee);
+	print_field(_("Group"), t->group);
+	print_field(_("Requester"), t->requester);
+	print_field(_("Category"), t->category);
+	print_field(_("Service"), t->service);
+	print_field(_("CI"), t->ci);
+	if (t->vendor || t->vendor_ref) {
+		print_field(_("Vendor"), t->vendor);
+		print_field(_("Vendor ref"), t->vendor_ref);
+	}
+	print_field(_("Classification"), t->classification);
+	print_field(_("Created"), pk_time_format(t->created_at, when, sizeof(when)));
+	print_field(_("Updated"), pk_time_format(t->updated_at, when, sizeof(when)));
+	if (t->resolved_at)
+		print_field(_("Resolved"), pk_time_format(t->resolved_at, when, sizeof(when)));
+	if (t->closed_at)
+		print_field(_("Closed"), pk_time_format(t->closed_at, when, sizeof(when)));
+	if (t->resolution)
+		print_field(_("Resolution"), t->resolution);
+	print_field(_("UUID"), t->uuid);
+	if (t->description && *t->description) {
+		printf("\n");
+		cli_print_safe(stdout, t->description, 1);
+		printf("\n");
+	}
+	if (tl.nc || tl.nh)
+		printf(_("\nTimeline:\n"));
+	/* History gives the order; a comment shows in full where it was added. */
+	unsigned char *shown = pk_xcalloc(tl.nc ? tl.nc : 1, 1);
+	for (size_t j = 0; j < tl.nh; j++) {
+		const struct pk_history *h = tl.h[j];
+		size_t i = tl.nc;
+		if (strcmp(h->field, "comment") == 0)
+			for (i = 0; i < tl.nc && !pk_streq(tl.c[i]->uuid, h->new_value); i++)
+				;
+		if (i < tl.nc) {
+			print_comment(tl.c[i]);
+			shown[i] = 1;
+		} else {
+			print_history_entry(h);
+		}
+	}
+	for (size_t i = 0; i < tl.nc; i++)
+		if (!shown[i])
+			print_comment(tl.c[i]);
+	free(shown);
+out:
+	timeline_free(&tl);
+	pk_ticket_free(&t);
+	return rc;
+}
+
+int cmd_history(struct cli *cli, int argc, char **argv)
+{
+	const struct cli_cmd *cmd = cli_cmd_find("history");
+	struct pk_ticket *t;
+	struct timeline tl = {0};
+	int rc;
+	if ((rc = no_options(cli, cmd, argc, argv)) != PK_OK)
+		return rc;
+	if (argc - optind != 1)
+		return cli_usage(cmd);
+	if ((rc = load(cli, cmd, argv[optind], &t)) != PK_OK)
+		return rc;
+	if ((rc = pk_history_list(cli->db, t->uuid, keep_history, &tl)) != PK_OK) {
+		rc = cli_fail(cli, rc);
+	} else if (cli->out == CLI_OUT_JSON) {
+		json_t *a = json_array();
+		char when[32];
+		for (size_t i = 0; i < tl.nh; i++) {
+			const struct pk_history *h = tl.h[i];
+			json_t *o = json_object();
+			json_object_set_new(o, "id", json_integer(h->id));
+			json_object_set_new(o, "at", json_string(pk_time_format(h->at, when, sizeof(when))));
+			json_object_set_new(o, "actor", json_string(h->actor));
+			json_object_set_new(o, "field", json_string(h->field));
+			json_object_set_new(o, "old", h->old_value ? json_string(h->old_value) : json_null());
+			json_object_set_new(o, "new", h->new_value ? json_string(h->new_value) : json_null());
+			json_array_append_new(a, o);
+		}
+		cli_json_print(a);
+	} else if (cli->out == CLI_OUT_CSV) {
+		char when[32];
+		printf("id,at,actor,field,old,new\n");
+		for (size_t i = 0; i < tl.nh; i++) {
+			const struct pk_history *h = tl.h[i];
+			const char *cells[] = {h->actor, h->field, h->old_value, h->new_value};
+			printf("%lld,%s", (long long)h->id, pk_time_format(h->at, when, sizeof(when)));
+			for (size_t k = 0; k < PK_ARRAY_LEN(cells); k++) {
+				putchar(',');
+				if (!cells[k])
+					continue;
+				putchar('"');
+				for (const char *p = cells[k]; *p; p++) {
+					if (*p == '"')
+						putchar('"');
+					putchar(*p);
+				}
+				putchar('"');
+			}
+			putchar('\n');
+		}
+	} else {
+		for (size_t i = 0; i < tl.nh; i++)
+			print_history_entry(tl.h[i]);
+	}
+	timeline_free(&tl);
+	pk_ticket_free(&t);
+	return rc;
+}

@@ -1,0 +1,520 @@
+/* The one mutation path: row + history + oplog in one transaction. */
+#include "picket/change.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "db_private.h"
+#include "picket/audit.h"
+#include "picket/clock.h"
+#include "picket/i18n.h"
+#include "picket/status.h"
+
+struct pk_value {
+	unsigned char set, null, differs;
+	int64_t i;
+	char *s;
+	char *old;		/* stored value as text, for history */
+};
+
+struct pk_change {
+	const struct pk_entity *ent;
+	int create;
+	int count;
+	int64_t rowid;
+	char uuid[40];
+	char parent[40];
+	struct pk_value v[];
+};
+
+/* UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then random bits; the
+ * 12-bit rand_a field counts within one millisecond so ids made by one
+ * process sort in creation order and B-tree inserts stay appends. */
+static void uuid_v7(char out[37])
+{
+	static _Thread_local unsigned char pool[4096];
+	static _Thread_local size_t used = sizeof(pool);
+	static _Thread_local int64_t last_ms;
+	static _Thread_local unsigned seq;
+	unsigned char b[16];
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	int64_t ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	if (used + 10 > sizeof(pool)) {
+		randombytes_buf(pool, sizeof(pool));
+		used = 0;
+	}
+	memcpy(b + 6, pool + used, 10);
+	used += 10;
+	if (ms <= last_ms) {
+		ms = last_ms;
+		if (++seq > 0xfff) {
+			seq = 0;
+			ms = ++last_ms;
+		}
+	} else {
+		last_ms = ms;
+		seq = (unsigned)(b[6] & 0x07) << 8 | b[7];	/* random start, room to count */
+	}
+	for (int i = 0; i < 6; i++)
+		b[i] = (unsigned char)(ms >> (40 - 8 * i));
+	b[6] = (unsigned char)(0x70 | (seq >> 8));
+	b[7] = (unsigned char)(seq & 0xff);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	static const char hex[] = "0123456789abcdef";
+	char *p = out;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[b[i] >> 4];
+		*p++ = hex[b[i] & 15];
+	}
+	*p = '\0';
+}
+
+static struct pk_change *change_new(const struct pk_entity *ent)
+{
+	struct pk_change *ch = pk_xcalloc(1, sizeof(*ch) + ent->nfields * sizeof(struct pk_value));
+	ch->ent = ent;
+	return ch;
+}
+
+struct pk_change *pk_change_create(const struct pk_entity *ent)
+{
+	struct pk_change *ch = change_new(ent);
+	ch->create = 1;
+	uuid_v7(ch->uuid);
+	return ch;
+}
+
+struct pk_change *pk_change_update(const struct pk_entity *ent, const char *uuid)
+{
+	struct pk_change *ch = change_new(ent);
+	snprintf(ch->uuid, sizeof(ch->uuid), "%s", uuid);
+	return ch;
+}
+
+static void value_clear(struct pk_value *v)
+{
+	pk_freep(&v->s);
+	pk_freep(&v->old);
+	v->set = v->null = v->differs = 0;
+	v->i = 0;
+}
+
+void pk_change_free(struct pk_change **pch)
+{
+	struct pk_change *ch = *pch;
+	if (!ch)
+		return;
+	for (size_t i = 0; i < ch->ent->nfields; i++)
+		value_clear(&ch->v[i]);
+	free(ch);
+	*pch = NULL;
+}
+
+static int field_index(const struct pk_entity *ent, const char *name)
+{
+	for (size_t i = 0; i < ent->nfields; i++)
+		if (strcmp(ent->fields[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static struct pk_value *slot(struct pk_change *ch, const char *field)
+{
+	int i = field_index(ch->ent, field);
+	if (i < 0)
+		return NULL;
+	value_clear(&ch->v[i]);
+	ch->v[i].set = 1;
+	return &ch->v[i];
+}
+
+int pk_change_text(struct pk_change *ch, const char *field, const char *value)
+{
+	if (!value)
+		return pk_change_null(ch, field);
+	struct pk_value *v = slot(ch, field);
+	if (!v)
+		return PK_EINVAL;
+	v->s = pk_xstrdup(value);
+	return PK_OK;
+}
+
+int pk_change_int(struct pk_change *ch, const char *field, int64_t value)
+{
+	struct pk_value *v = slot(ch, field);
+	if (!v)
+		return PK_EINVAL;
+	v->i = value;
+	return PK_OK;
+}
+
+int pk_change_null(struct pk_change *ch, const char *field)
+{
+	struct pk_value *v = slot(ch, field);
+	if (!v)
+		return PK_EINVAL;
+	v->null = 1;
+	return PK_OK;
+}
+
+void pk_change_set_uuid(struct pk_change *ch, const char *uuid)
+{
+	snprintf(ch->uuid, sizeof(ch->uuid), "%s", uuid);
+}
+
+void pk_change_set_parent(struct pk_change *ch, const char *parent_uuid)
+{
+	snprintf(ch->parent, sizeof(ch->parent), "%s", parent_uuid);
+}
+
+static const struct pk_value *get(const struct pk_change *ch, const char *field)
+{
+	int i = field_index(ch->ent, field);
+	return i >= 0 && ch->v[i].set ? &ch->v[i] : NULL;
+}
+
+int pk_change_is_set(const struct pk_change *ch, const char *field)
+{
+	return get(ch, field) != NULL;
+}
+
+const char *pk_change_get_text(const struct pk_change *ch, const char *field)
+{
+	const struct pk_value *v = get(ch, field);
+	return v && !v->null ? v->s : NULL;
+}
+
+int64_t pk_change_get_int(const struct pk_change *ch, const char *field)
+{
+	const struct pk_value *v = get(ch, field);
+	return v && !v->null ? v->i : 0;
+}
+
+const char *pk_change_uuid(const struct pk_change *ch) { return ch->uuid; }
+const char *pk_change_parent(const struct pk_change *ch) { return ch->parent; }
+int pk_change_is_create(const struct pk_change *ch) { return ch->create; }
+const struct pk_entity *pk_change_entity(const struct pk_change *ch) { return ch->ent; }
+int64_t pk_change_rowid(const struct pk_change *ch) { return ch->rowid; }
+int pk_change_count(const struct pk_change *ch) { return ch->count; }
+
+int pk_change_differs(const struct pk_change *ch, const char *field)
+{
+	const struct pk_value *v = get(ch, field);
+	return v && v->differs;
+}
+
+/* The value as history text: NULL, the string, or the number in decimal. */
+static char *value_text(const struct pk_field *f, const struct pk_value *v)
+{
+	if (v->null)
+		return NULL;
+	if (f->type == PK_FT_TEXT)
+		return pk_xstrdup(v->s);
+	return pk_xasprintf("%lld", (long long)v->i);
+}
+
+static json_t *value_json(const struct pk_field *f, const struct pk_value *v)
+{
+	if (v->null)
+		return json_null();
+	if (f->type == PK_FT_TEXT)
+		return json_string(v->s);
+	return json_integer(v->i);
+}
+
+static void bind_value(sqlite3_stmt *st, int idx, const struct pk_field *f,
+		       const struct pk_value *v)
+{
+	if (!v || !v->set || v->null)
+		sqlite3_bind_null(st, idx);
+	else if (f->type == PK_FT_TEXT)
+		sqlite3_bind_text(st, idx, v->s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, idx, v->i);
+}
+
+int64_t pk_hlc_next(struct pk_db *db)
+{
+	if (!db->have_hlc) {
+		db->hlc_last = 0;
+		sqlite3_stmt *st = pk_db_stmt(db, "SELECT hlc FROM oplog ORDER BY id DESC LIMIT 1");
+		if (st && sqlite3_step(st) == SQLITE_ROW)
+			db->hlc_last = sqlite3_column_int64(st, 0);
+		if (st)
+			sqlite3_reset(st);
+		db->have_hlc = 1;
+	}
+	int64_t phys = pk_clock_now_ms() << 16;
+	db->hlc_last = phys > db->hlc_last ? phys : db->hlc_last + 1;
+	return db->hlc_last;
+}
+
+static int oplog_append(struct pk_db *db, const struct pk_change *ch, const char *op,
+			const char *field, json_t *value)
+{
+	char ev[37];
+	uuid_v7(ev);
+	char *json = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+	sqlite3_stmt *st = pk_db_stmt(db,
+		"INSERT INTO oplog(event_uuid, entity, entity_uuid, op, field, value, hlc, "
+		"origin, actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+	if (!st) {
+		free(json);
+		return db->err.code;
+	}
+	sqlite3_bind_text(st, 1, ev, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ch->ent->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ch->uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, op, -1, SQLITE_STATIC);
+	if (field)
+		sqlite3_bind_text(st, 5, field, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, json, -1, free);
+	sqlite3_bind_int64(st, 7, pk_hlc_next(db));
+	sqlite3_bind_text(st, 8, db->cfg->node, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, db->user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, pk_clock_now());
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? PK_OK : pk_db_fail(db, rc, _("writing the oplog"));
+}
+
+static int do_create(struct pk_db *db, struct pk_change *ch)
+{
+	const struct pk_entity *ent = ch->ent;
+	struct pk_buf sql = {0};
+	int rc;
+
+	if (ent->hook && (rc = ent->hook(db, ch, PK_HOOK_BEFORE)) != PK_OK)
+		return rc;
+	pk_buf_printf(&sql, "INSERT INTO %s(uuid", ent->table);
+	for (size_t i = 0; i < ent->nfields; i++)
+		pk_buf_printf(&sql, ", %s", ent->fields[i].column);
+	pk_buf_puts(&sql, ") VALUES (?");
+	for (size_t i = 0; i < ent->nfields; i++)
+		pk_buf_puts(&sql, ", ?");
+	pk_buf_puts(&sql, ")");
+	sqlite3_stmt *st = pk_db_stmt(db, sql.data);
+	pk_buf_free(&sql);
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_text(st, 1, ch->uuid, -1, SQLITE_STATIC);
+	for (size_t i = 0; i < ent->nfields; i++)
+		bind_value(st, (int)i + 2, &ent->fields[i], &ch->v[i]);
+	int sqrc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (sqrc != SQLITE_DONE) {
+		if ((sqrc & 0xff) == SQLITE_CONSTRAINT)
+			return pk_error_set(&db->err, PK_EINVAL,
+					    _("cannot create %s %s: %s"), ent->name, ch->uuid,
+					    sqlite3_errmsg(db->h));
+		return pk_db_fail(db, sqrc, ent->name);
+	}
+	ch->rowid = sqlite3_last_insert_rowid(db->h);
+	ch->count = 1;
+
+	json_t *obj = json_object();
+	if (ch->parent[0])
+		json_object_set_new(obj, "parent", json_string(ch->parent));
+	for (size_t i = 0; i < ent->nfields; i++) {
+		const struct pk_field *f = &ent->fields[i];
+		if (ch->v[i].set && !(f->flags & (PK_FF_NOLOG | PK_FF_INTERNAL)))
+			json_object_set_new(obj, f->name, value_json(f, &ch->v[i]));
+	}
+	rc = oplog_append(db, ch, "create", NULL, obj);
+	json_decref(obj);
+	if (rc != PK_OK)
+		return rc;
+
+	/* History: a top-level record's creation on itself, labelled by its
+	 * first field (a ticket's ref); a child's on its parent. */
+	if (ent->parent && ch->parent[0])
+		rc = pk_history_append(db, ent->parent, ch->parent, ent->name, NULL, ch->uuid);
+	else
+		rc = pk_history_append(db, ent->name, ch->uuid, "created", NULL,
+				       ch->v[0].set && !ch->v[0].null && ent->fields[0].type == PK_FT_TEXT
+					       ? ch->v[0].s : ch->uuid);
+	if (rc != PK_OK)
+		return rc;
+	if (ent->hook && (rc = ent->hook(db, ch, PK_HOOK_AFTER)) != PK_OK)
+		return rc;
+	return PK_OK;
+}
+
+/* Loads the stored values of the fields being set and marks which differ. */
+static int load_old(struct pk_db *db, struct pk_change *ch, int *nlogged, int *ndiff)
+{
+	const struct pk_entity *ent = ch->ent;
+	struct pk_buf sql = {0};
+	pk_buf_puts(&sql, "SELECT id");
+	for (size_t i = 0; i < ent->nfields; i++)
+		pk_buf_printf(&sql, ", %s", ent->fields[i].column);
+	pk_buf_printf(&sql, " FROM %s WHERE uuid = ?1", ent->table);
+	sqlite3_stmt *st = pk_db_stmt(db, sql.data);
+	pk_buf_free(&sql);
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_text(st, 1, ch->uuid, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return pk_error_set(&db->err, PK_ENOTFOUND, _("no %s %s"), ent->name,
+					    ch->uuid);
+		return pk_db_fail(db, rc, ent->name);
+	}
+	ch->rowid = sqlite3_column_int64(st, 0);
+	*nlogged = *ndiff = 0;
+	for (size_t i = 0; i < ent->nfields; i++) {
+		struct pk_value *v = &ch->v[i];
+		const struct pk_field *f = &ent->fields[i];
+		if (!v->set)
+			continue;
+		int col = (int)i + 1;
+		int old_null = sqlite3_column_type(st, col) == SQLITE_NULL;
+		if (f->type == PK_FT_TEXT) {
+			const char *old = (const char *)sqlite3_column_text(st, col);
+			v->old = old_null ? NULL : pk_xstrdup(old);
+			v->differs = v->null ? !old_null : (old_null || strcmp(old, v->s) != 0);
+		} else {
+			int64_t old = sqlite3_column_int64(st, col);
+			v->old = old_null ? NULL : pk_xasprintf("%lld", (long long)old);
+			v->differs = v->null ? !old_null : (old_null || old != v->i);
+		}
+		if (v->differs) {
+			(*ndiff)++;
+			if (!(f->flags & PK_FF_NOLOG))
+				(*nlogged)++;
+			if (f->flags & PK_FF_IMMUTABLE) {
+				sqlite3_reset(st);
+				return pk_error_set(&db->err, PK_EINVAL,
+						    _("%s cannot be changed"), f->name);
+			}
+		}
+	}
+	sqlite3_reset(st);
+	return PK_OK;
+}
+
+static int do_update(struct pk_db *db, struct pk_change *ch)
+{
+	const struct pk_entity *ent = ch->ent;
+	int nlogged = 0, ndiff = 0, rc;
+
+	if ((rc = load_old(db, ch, &nlogged, &ndiff)) != PK_OK)
+		return rc;
+	ch->count = nlogged;
+	if (ndiff == 0)
+		return PK_OK;
+	if (ent->hook && (rc = ent->hook(db, ch, PK_HOOK_BEFORE)) != PK_OK)
+		return rc;
+
+	struct pk_buf sql = {0};
+	int n = 0;
+	pk_buf_printf(&sql, "UPDATE %s SET ", ent->table);
+	for (size_t i = 0; i < ent->nfields; i++) {
+		if (!ch->v[i].differs)
+			continue;
+		pk_buf_printf(&sql, "%s%s = ?%d", n ? ", " : "", ent->fields[i].column, n + 2);
+		n++;
+	}
+	pk_buf_printf(&sql, " WHERE id = ?1");
+	sqlite3_stmt *st;
+	rc = pk_db_prepare_once(db, sql.data, &st);
+	pk_buf_free(&sql);
+	if (rc != PK_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, ch->rowid);
+	n = 2;
+	for (size_t i = 0; i < ent->nfields; i++)
+		if (ch->v[i].differs)
+			bind_value(st, n++, &ent->fields[i], &ch->v[i]);
+	int sqrc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (sqrc != SQLITE_DONE)
+		return pk_db_fail(db, sqrc, ent->name);
+
+	for (size_t i = 0; i < ent->nfields; i++) {
+		const struct pk_field *f = &ent->fields[i];
+		struct pk_value *v = &ch->v[i];
+		if (!v->differs || (f->flags & PK_FF_NOLOG))
+			continue;
+		char *nv = value_text(f, v);
+		rc = pk_history_append(db, ent->name, ch->uuid, f->name, v->old, nv);
+		free(nv);
+		if (rc != PK_OK)
+			return rc;
+		json_t *jv = value_json(f, v);
+		rc = oplog_append(db, ch, "set", f->name, jv);
+		json_decref(jv);
+		if (rc != PK_OK)
+			return rc;
+	}
+	if (ent->hook && (rc = ent->hook(db, ch, PK_HOOK_AFTER)) != PK_OK)
+		return rc;
+	return PK_OK;
+}
+
+int pk_change_apply(struct pk_db *db, struct pk_change *ch)
+{
+	int rc = pk_db_begin(db);
+	if (rc != PK_OK)
+		return rc;
+	rc = ch->create ? do_create(db, ch) : do_update(db, ch);
+	if (rc != PK_OK) {
+		pk_db_rollback(db);
+		return rc;
+	}
+	db->wrote = 1;
+	return pk_db_commit(db);
+}
+
+/* Full text.  The index holds one document per ticket (see schema.c); an
+ * external-content FTS5 table must be told the old text before it changes,
+ * so the first touch of a ticket in a batch deletes its current document
+ * and the flush inserts the new one. */
+static int fts_doc(struct pk_db *db, int64_t id, int del)
+{
+	sqlite3_stmt *st = pk_db_stmt(db, del
+		? "INSERT INTO ticket_fts(ticket_fts, rowid, title, description, comments) "
+		  "SELECT 'delete', id, title, description, comments FROM ticket_doc WHERE id = ?1"
+		: "INSERT INTO ticket_fts(rowid, title, description, comments) "
+		  "SELECT id, title, description, comments FROM ticket_doc WHERE id = ?1");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? PK_OK : pk_db_fail(db, rc, _("updating the search index"));
+}
+
+int pk_fts_flush(struct pk_db *db)
+{
+	for (int i = 0; i < db->nfts; i++) {
+		int rc = fts_doc(db, db->fts_pending[i], 0);
+		if (rc != PK_OK)
+			return rc;
+	}
+	db->nfts = 0;
+	return PK_OK;
+}
+
+int pk_fts_touch(struct pk_db *db, int64_t id, int existing)
+{
+	for (int i = db->nfts - 1; i >= 0; i--)
+		if (db->fts_pending[i] == id)
+			return PK_OK;
+	int rc;
+	if (db->nfts == FTS_BATCH && (rc = pk_fts_flush(db)) != PK_OK)
+		return rc;
+	if (existing && (rc = fts_doc(db, id, 1)) != PK_OK)
+		return rc;
+	db->fts_pending[db->nfts++] = id;
+	return PK_OK;
+}

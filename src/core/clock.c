@@ -1,0 +1,198 @@
+#include "picket/clock.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+static int fixed_cached;
+static int64_t fixed_ms = -1;
+
+void pk_clock_reset(void)
+{
+	fixed_cached = 0;
+	fixed_ms = -1;
+}
+
+static void load_fixed(void)
+{
+	if (fixed_cached)
+		return;
+	fixed_cached = 1;
+	const char *s = getenv("PICKET_NOW");
+	int64_t t;
+	if (s && *s && pk_time_parse(s, &t) == 0)
+		fixed_ms = t * 1000;
+}
+
+int64_t pk_clock_now_ms(void)
+{
+	load_fixed();
+	if (fixed_ms >= 0)
+		return fixed_ms;
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+int64_t pk_clock_now(void)
+{
+	return pk_clock_now_ms() / 1000;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * algorithm); avoids timegm's dependence on the process time zone. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return dm[m - 1];
+}
+
+static int digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int pk_time_parse(const char *s, int64_t *out)
+{
+	if (!s)
+		return -1;
+	if (s[0] == '@') {
+		char *end;
+		long long v = strtoll(s + 1, &end, 10);
+		if (end == s + 1 || *end)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	int y, mo, d, h = 0, mi = 0, se = 0;
+	size_t n = strlen(s);
+	if (n < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
+	    s[7] != '-' || digits(s + 8, 2, &d))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || y < 1970)
+		return -1;
+	const char *p = s + 10;
+	if (*p == 'T' || *p == ' ') {
+		p++;
+		if (digits(p, 2, &h) || p[2] != ':' || digits(p + 3, 2, &mi))
+			return -1;
+		p += 5;
+		if (*p == ':') {
+			if (digits(p + 1, 2, &se))
+				return -1;
+			p += 3;
+		}
+		if (h > 23 || mi > 59 || se > 60)
+			return -1;
+	}
+	int64_t off = 0;
+	if (*p == 'Z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh, om;
+		int sign = *p == '-' ? -1 : 1;
+		p++;
+		if (digits(p, 2, &oh))
+			return -1;
+		p += 2;
+		if (*p == ':')
+			p++;
+		if (digits(p, 2, &om))
+			return -1;
+		p += 2;
+		off = sign * (oh * 3600 + om * 60);
+	}
+	if (*p)
+		return -1;
+	*out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+	       mi * 60 + se - off;
+	return 0;
+}
+
+int pk_duration_parse(const char *s, int64_t *seconds)
+{
+	int64_t total = 0;
+	if (!s || !*s)
+		return -1;
+	while (*s) {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		int64_t v = 0;
+		while (isdigit((unsigned char)*s)) {
+			v = v * 10 + (*s++ - '0');
+			if (v > 100000000)
+				return -1;
+		}
+		int64_t unit;
+		switch (*s++) {
+		case 's': unit = 1; break;
+		case 'm': unit = 60; break;
+		case 'h': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		case 'w': unit = 7 * 86400; break;
+		default: return -1;
+		}
+		total += v * unit;
+	}
+	*seconds = total;
+	return 0;
+}
+
+char *pk_time_format(int64_t t, char *buf, size_t len)
+{
+	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+	int64_t secs = t - days * 86400;
+	/* civil_from_days */
+	days += 719468;
+	int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+	unsigned doe = (unsigned)(days - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t y = (int64_t)yoe + era * 400;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	snprintf(buf, len, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d,
+		 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+	return buf;
+}
+
+char *pk_age_format(int64_t s, char *buf, size_t len)
+{
+	const char *sign = s < 0 ? "-" : "";
+	if (s < 0)
+		s = -s;
+	if (s < 60)
+		snprintf(buf, len, "%s%llds", sign, (long long)s);
+	else if (s < 3600)
+		snprintf(buf, len, "%s%lldm", sign, (long long)(s / 60));
+	else if (s < 86400)
+		snprintf(buf, len, "%s%lldh", sign, (long long)(s / 3600));
+	else if (s < 14 * 86400)
+		snprintf(buf, len, "%s%lldd", sign, (long long)(s / 86400));
+	else
+		snprintf(buf, len, "%s%lldw", sign, (long long)(s / (7 * 86400)));
+	return buf;
+}

@@ -1,0 +1,493 @@
+#include "picket/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <iniparser.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "picket/i18n.h"
+#include "picket/policy.h"
+#include "picket/status.h"
+
+#define DEFAULT_STATUSES \
+	"new, assigned, in_progress, pending_customer, pending_vendor, " \
+	"pending_change, resolved, reopened, closed"
+
+/* Every key, once.  Drives parsing, validation, `picket config --list`
+ * and picket.conf(5). */
+static const struct pk_config_key keys[] = {
+	{"core.node", PK_CT_STRING, NULL,
+	 N_("Short name of this installation, used in refs NODE-N (letters and "
+	    "digits, at most 8). Default: derived from the host name.")},
+	{"db.path", PK_CT_STRING, NULL,
+	 N_("The database file. Default: $XDG_DATA_HOME/picket/picket.db.")},
+	{"db.busy_timeout", PK_CT_INT, "5000",
+	 N_("Milliseconds to wait for another writer before giving up.")},
+	{"classification.levels", PK_CT_LIST,
+	 "UNCLASSIFIED, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET",
+	 N_("Classification levels, lowest first.")},
+	{"classification.system_high", PK_CT_STRING, NULL,
+	 N_("The highest level this workstation is accredited for; tickets "
+	    "above it are refused. Default: the highest level.")},
+	{"classification.default", PK_CT_STRING, NULL,
+	 N_("Level of new tickets when none is given. Default: the lowest.")},
+	{"priority.matrix", PK_CT_LIST, "1 1 2 3, 1 2 3 3, 2 3 3 4, 3 3 4 4",
+	 N_("Priority by impact (rows 1-4) and urgency (columns 1-4); 1 is the "
+	    "most severe.")},
+	{"defaults.type", PK_CT_STRING, "incident",
+	 N_("Type of new tickets: incident, request, problem or change.")},
+	{"defaults.impact", PK_CT_INT, "3", N_("Impact of new tickets, 1-4.")},
+	{"defaults.urgency", PK_CT_INT, "3", N_("Urgency of new tickets, 1-4.")},
+	{"workflow.statuses", PK_CT_LIST, DEFAULT_STATUSES,
+	 N_("The ticket statuses, in display order.")},
+	{"workflow.closed", PK_CT_LIST, "resolved, closed",
+	 N_("Statuses that are not open (the query word `open` excludes them).")},
+	{"workflow.<status>", PK_CT_LIST, NULL,
+	 N_("Statuses a ticket in <status> may move to. Default: the built-in "
+	    "workflow.")},
+};
+
+/* The built-in workflow: from -> allowed targets. */
+static const struct {
+	const char *from, *to;
+} default_moves[] = {
+	{"new", "assigned, in_progress, pending_customer, resolved, closed"},
+	{"assigned", "new, in_progress, pending_customer, pending_vendor, pending_change, resolved"},
+	{"in_progress", "assigned, pending_customer, pending_vendor, pending_change, resolved"},
+	{"pending_customer", "assigned, in_progress, resolved"},
+	{"pending_vendor", "assigned, in_progress, resolved"},
+	{"pending_change", "assigned, in_progress, resolved"},
+	{"resolved", "closed, reopened"},
+	{"reopened", "assigned, in_progress, pending_customer, pending_vendor, pending_change, resolved"},
+	{"closed", ""},
+};
+
+const struct pk_config_key *pk_config_keys(size_t *n)
+{
+	*n = PK_ARRAY_LEN(keys);
+	return keys;
+}
+
+static char ini_errbuf[512];
+
+static int ini_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ini_errbuf, sizeof(ini_errbuf), fmt, ap);
+	va_end(ap);
+	char *nl;
+	while ((nl = strchr(ini_errbuf, '\n')))
+		*nl = ' ';
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Splits a comma-separated list; returns the count, items owned by out. */
+static int split_list(const char *text, char **out, int max)
+{
+	char *copy = pk_xstrdup(text), *save = NULL;
+	int n = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *t = trim(tok);
+		if (!*t)
+			continue;
+		if (n == max) {
+			n = -1;
+			break;
+		}
+		out[n++] = pk_xstrdup(t);
+	}
+	free(copy);
+	return n;
+}
+
+static void free_list(char **items, int n)
+{
+	for (int i = 0; i < n; i++)
+		pk_freep(&items[i]);
+}
+
+/* The raw text for a key from the file, or NULL. */
+static const char *ini_get(const struct pk_config *cfg, const char *name)
+{
+	if (!cfg->ini)
+		return NULL;
+	char key[128];
+	snprintf(key, sizeof(key), "%s", name);
+	char *dot = strchr(key, '.');
+	if (dot)
+		*dot = ':';
+	for (char *p = key; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return iniparser_getstring(cfg->ini, key, NULL);
+}
+
+static const struct pk_config_key *find_key(const char *name)
+{
+	for (size_t i = 0; i < PK_ARRAY_LEN(keys); i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static const char *get(const struct pk_config *cfg, const char *name)
+{
+	const char *v = ini_get(cfg, name);
+	if (v)
+		return v;
+	const struct pk_config_key *k = find_key(name);
+	return k ? k->def : NULL;
+}
+
+static int get_int(const struct pk_config *cfg, const char *name, long long min,
+		   long long max, int *out, struct pk_error *err)
+{
+	long long v;
+	const char *s = get(cfg, name);
+	if (pk_parse_int(s, min, max, &v) != 0)
+		return pk_error_set(err, PK_ECONFIG,
+				    _("%s: '%s' is not a whole number from %lld to %lld"),
+				    name, s ? s : "", min, max);
+	*out = (int)v;
+	return PK_OK;
+}
+
+char *pk_identity_node(void)
+{
+	char host[256] = "";
+	char out[9];
+	int n = 0;
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		host[0] = '\0';
+	for (char *p = host; *p && *p != '.' && n < 8; p++)
+		if (isalnum((unsigned char)*p))
+			out[n++] = (char)toupper((unsigned char)*p);
+	if (n == 0)
+		out[n++] = 'L', out[n++] = 'O', out[n++] = 'C', out[n++] = 'A',
+		out[n++] = 'L';
+	out[n] = '\0';
+	return pk_xstrdup(out);
+}
+
+char *pk_identity_user(void)
+{
+	const char *env = getenv("PICKET_USER");
+	if (env && *env)
+		return pk_xstrdup(env);
+	struct passwd *pw = getpwuid(getuid());
+	if (pw && pw->pw_name)
+		return pk_xstrdup(pw->pw_name);
+	return pk_xasprintf("uid%ld", (long)getuid());
+}
+
+static int node_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 8)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+static int load_workflow(struct pk_config *cfg, struct pk_error *err)
+{
+	struct pk_workflow *wf = &cfg->wf;
+	char *closed[PK_MAX_STATUSES];
+	wf->nstatus = split_list(get(cfg, "workflow.statuses"), wf->status, PK_MAX_STATUSES);
+	if (wf->nstatus <= 0)
+		return pk_error_set(err, PK_ECONFIG,
+				    _("workflow.statuses: between 1 and %d statuses are needed"),
+				    PK_MAX_STATUSES);
+	for (int i = 0; i < wf->nstatus; i++)
+		for (char *p = wf->status[i]; *p; p++)
+			if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_'))
+				return pk_error_set(err, PK_ECONFIG,
+						    _("workflow.statuses: '%s' is not a valid status "
+						      "name (lower-case letters, digits and _)"),
+						    wf->status[i]);
+	int nclosed = split_list(get(cfg, "workflow.closed"), closed, PK_MAX_STATUSES);
+	for (int i = 0; i < nclosed; i++) {
+		int k = pk_wf_index(wf, closed[i]);
+		if (k < 0) {
+			int rc = pk_error_set(err, PK_ECONFIG,
+					      _("workflow.closed: unknown status '%s'"), closed[i]);
+			free_list(closed, nclosed);
+			return rc;
+		}
+		wf->closed[k] = 1;
+	}
+	free_list(closed, nclosed);
+
+	for (int i = 0; i < wf->nstatus; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "workflow.%s", wf->status[i]);
+		const char *moves = ini_get(cfg, name);
+		if (!moves) {
+			moves = "";
+			for (size_t k = 0; k < PK_ARRAY_LEN(default_moves); k++)
+				if (strcmp(default_moves[k].from, wf->status[i]) == 0)
+					moves = default_moves[k].to;
+		}
+		char *to[PK_MAX_STATUSES];
+		int nto = split_list(moves, to, PK_MAX_STATUSES);
+		for (int j = 0; j < nto; j++) {
+			int k = pk_wf_index(wf, to[j]);
+			if (k < 0) {
+				int rc = pk_error_set(err, PK_ECONFIG,
+						      _("%s: unknown status '%s'"), name, to[j]);
+				free_list(to, nto);
+				return rc;
+			}
+			wf->allowed[i][k] = 1;
+		}
+		free_list(to, nto);
+	}
+	return PK_OK;
+}
+
+static int load_levels(struct pk_config *cfg, struct pk_error *err)
+{
+	cfg->nlevels = split_list(get(cfg, "classification.levels"), cfg->levels, PK_MAX_LEVELS);
+	if (cfg->nlevels <= 0)
+		return pk_error_set(err, PK_ECONFIG,
+				    _("classification.levels: between 1 and %d levels are needed"),
+				    PK_MAX_LEVELS);
+	const char *hi = get(cfg, "classification.system_high");
+	cfg->system_high = hi ? pk_class_rank(cfg, hi) : cfg->nlevels - 1;
+	if (cfg->system_high < 0)
+		return pk_error_set(err, PK_ECONFIG,
+				    _("classification.system_high: unknown level '%s'"), hi);
+	const char *def = get(cfg, "classification.default");
+	cfg->default_level = def ? pk_class_rank(cfg, def) : 0;
+	if (cfg->default_level < 0)
+		return pk_error_set(err, PK_ECONFIG,
+				    _("classification.default: unknown level '%s'"), def);
+	if (cfg->default_level > cfg->system_high)
+		return pk_error_set(err, PK_ECONFIG,
+				    _("classification.default is above classification.system_high"));
+	return PK_OK;
+}
+
+static int load_matrix(struct pk_config *cfg, struct pk_error *err)
+{
+	char *rows[5];
+	int n = split_list(get(cfg, "priority.matrix"), rows, 5);
+	int rc = PK_OK;
+	if (n != 4)
+		rc = pk_error_set(err, PK_ECONFIG,
+				  _("priority.matrix: 4 comma-separated rows of 4 priorities are needed"));
+	for (int i = 0; i < n && rc == PK_OK; i++) {
+		char *save = NULL;
+		int j = 0;
+		for (char *tok = strtok_r(rows[i], " \t", &save); tok;
+		     tok = strtok_r(NULL, " \t", &save)) {
+			int p = pk_priority_parse(tok);
+			if (j == 4 || !p) {
+				rc = pk_error_set(err, PK_ECONFIG,
+						  _("priority.matrix: row %d: '%s' is not a "
+						    "priority 1-4 (or too many columns)"),
+						  i + 1, tok);
+				break;
+			}
+			cfg->matrix[i][j++] = p;
+		}
+		if (rc == PK_OK && j != 4)
+			rc = pk_error_set(err, PK_ECONFIG,
+					  _("priority.matrix: row %d needs 4 priorities"), i + 1);
+	}
+	free_list(rows, n > 0 ? n : 0);
+	return rc;
+}
+
+/* Refuses keys that no module knows, so a typo is not silently ignored. */
+static int check_known(struct pk_config *cfg, struct pk_error *err)
+{
+	dictionary *d = cfg->ini;
+	if (!d)
+		return PK_OK;
+	for (int s = 0; s < iniparser_getnsec(d); s++) {
+		const char *sec = iniparser_getsecname(d, s);
+		int nk = iniparser_getsecnkeys(d, sec);
+		if (nk <= 0)
+			continue;
+		const char **ks = pk_xcalloc((size_t)nk, sizeof(*ks));
+		iniparser_getseckeys(d, sec, ks);
+		int rc = PK_OK;
+		for (int i = 0; i < nk && rc == PK_OK; i++) {
+			char name[160];
+			snprintf(name, sizeof(name), "%s", ks[i]);
+			char *colon = strchr(name, ':');
+			if (colon)
+				*colon = '.';
+			if (find_key(name))
+				continue;
+			if (strcmp(sec, "workflow") == 0 &&
+			    pk_wf_index(&cfg->wf, colon ? colon + 1 : name) >= 0)
+				continue;
+			rc = pk_error_set(err, PK_ECONFIG, _("%s: unknown setting '%s'"),
+					  cfg->path, name);
+		}
+		free(ks);
+		if (rc != PK_OK)
+			return rc;
+	}
+	return PK_OK;
+}
+
+static int finish(struct pk_config *cfg, struct pk_error *err)
+{
+	int rc;
+	const char *node = get(cfg, "core.node");
+	if (node) {
+		if (!node_valid(node))
+			return pk_error_set(err, PK_ECONFIG,
+					    _("core.node: '%s' must be 1 to 8 letters or digits"),
+					    node);
+		cfg->node = pk_xstrdup(node);
+		for (char *p = cfg->node; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+	} else {
+		cfg->node = pk_identity_node();
+	}
+	const char *path = get(cfg, "db.path");
+	cfg->db_path = path && *path ? pk_xstrdup(path) : NULL;
+	if ((rc = get_int(cfg, "db.busy_timeout", 0, 3600000, &cfg->busy_timeout_ms, err)) ||
+	    (rc = get_int(cfg, "defaults.impact", 1, 4, &cfg->default_impact, err)) ||
+	    (rc = get_int(cfg, "defaults.urgency", 1, 4, &cfg->default_urgency, err)))
+		return rc;
+	cfg->default_type = pk_xstrdup(get(cfg, "defaults.type"));
+	if (!pk_type_valid(cfg->default_type))
+		return pk_error_set(err, PK_ECONFIG, _("defaults.type: unknown type '%s'"),
+				    cfg->default_type);
+	if ((rc = load_levels(cfg, err)) || (rc = load_matrix(cfg, err)) ||
+	    (rc = load_workflow(cfg, err)) || (rc = check_known(cfg, err)))
+		return rc;
+	return PK_OK;
+}
+
+struct pk_config *pk_config_defaults(void)
+{
+	struct pk_config *cfg = pk_xcalloc(1, sizeof(*cfg));
+	struct pk_error err;
+	if (finish(cfg, &err) != PK_OK) {
+		fprintf(stderr, "picket: built-in configuration: %s\n", err.msg);
+		abort();
+	}
+	return cfg;
+}
+
+static char *default_path(void)
+{
+	const char *env = getenv("PICKET_CONFIG");
+	if (env && *env)
+		return pk_xstrdup(env);
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	char *p = NULL;
+	if (xdg && *xdg)
+		p = pk_xasprintf("%s/picket/picket.conf", xdg);
+	else if (home && *home)
+		p = pk_xasprintf("%s/.config/picket/picket.conf", home);
+	if (p && access(p, F_OK) == 0)
+		return p;
+	free(p);
+	if (access("/etc/picket/picket.conf", F_OK) == 0)
+		return pk_xstrdup("/etc/picket/picket.conf");
+	return NULL;
+}
+
+int pk_config_load(const char *explicit_path, struct pk_config **out, struct pk_error *err)
+{
+	*out = NULL;
+	char *path = explicit_path ? pk_xstrdup(explicit_path) : default_path();
+	struct pk_config *cfg = pk_xcalloc(1, sizeof(*cfg));
+	if (path) {
+		FILE *f = fopen(path, "r");
+		if (!f) {
+			int rc = pk_error_set(err, PK_ECONFIG, _("cannot read %s: %s"), path,
+					      strerror(errno));
+			free(path);
+			pk_config_free(&cfg);
+			return rc;
+		}
+		fclose(f);
+		ini_errbuf[0] = '\0';
+		iniparser_set_error_callback(ini_error);
+		cfg->ini = iniparser_load(path);
+		if (!cfg->ini || ini_errbuf[0]) {
+			int rc = pk_error_set(err, PK_ECONFIG, _("%s: %s"), path,
+					      ini_errbuf[0] ? ini_errbuf : _("cannot parse"));
+			free(path);
+			pk_config_free(&cfg);
+			return rc;
+		}
+		cfg->path = path;
+	}
+	int rc = finish(cfg, err);
+	if (rc != PK_OK) {
+		pk_config_free(&cfg);
+		return rc;
+	}
+	*out = cfg;
+	return PK_OK;
+}
+
+void pk_config_free(struct pk_config **pcfg)
+{
+	struct pk_config *cfg = *pcfg;
+	if (!cfg)
+		return;
+	free(cfg->path);
+	free(cfg->node);
+	free(cfg->db_path);
+	free(cfg->default_type);
+	free_list(cfg->levels, cfg->nlevels);
+	free_list(cfg->wf.status, cfg->wf.nstatus);
+	if (cfg->ini)
+		iniparser_freedict(cfg->ini);
+	free(cfg);
+	*pcfg = NULL;
+}
+
+char *pk_config_value(const struct pk_config *cfg, const char *name)
+{
+	struct pk_buf b = {0};
+	if (strcmp(name, "core.node") == 0)
+		return pk_xstrdup(cfg->node);
+	if (strcmp(name, "db.path") == 0)
+		return pk_xstrdup(cfg->db_path ? cfg->db_path : "");
+	if (strcmp(name, "classification.system_high") == 0)
+		return pk_xstrdup(cfg->levels[cfg->system_high]);
+	if (strcmp(name, "classification.default") == 0)
+		return pk_xstrdup(cfg->levels[cfg->default_level]);
+	if (strcmp(name, "workflow.<status>") == 0) {
+		for (int i = 0; i < cfg->wf.nstatus; i++) {
+			pk_buf_printf(&b, "%s%s ->", i ? "; " : "", cfg->wf.status[i]);
+			struct pk_buf t = {0};
+			pk_wf_targets(&cfg->wf, cfg->wf.status[i], &t);
+			pk_buf_printf(&b, " %s", t.data ? t.data : "");
+			pk_buf_free(&t);
+		}
+		return pk_buf_detach(&b);
+	}
+	if (!find_key(name))
+		return NULL;
+	const char *v = get(cfg, name);
+	return pk_xstrdup(v ? v : "");
+}

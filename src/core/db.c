@@ -1,0 +1,405 @@
+#include "picket/db.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db_private.h"
+#include "picket/change.h"
+#include "picket/i18n.h"
+#include "picket/status.h"
+#include "schema.h"
+
+sqlite3 *pk_db_sqlite(struct pk_db *db) { return db->h; }
+const struct pk_config *pk_db_config(struct pk_db *db) { return db->cfg; }
+const char *pk_db_user(struct pk_db *db) { return db->user; }
+const char *pk_db_path(struct pk_db *db) { return db->path; }
+const struct pk_error *pk_db_error(struct pk_db *db) { return &db->err; }
+struct pk_error *pk_db_err(struct pk_db *db) { return &db->err; }
+
+int pk_db_fail(struct pk_db *db, int rc, const char *what)
+{
+	const char *msg = db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
+	int code;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return pk_error_set(&db->err, PK_EBUSY,
+				    _("%s: the database is busy (another picket is writing); "
+				      "try again"), what);
+	case SQLITE_READONLY:
+		return pk_error_set(&db->err, PK_EDB,
+				    _("%s: the database %s is read-only"), what, db->path);
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return pk_error_set(&db->err, PK_EDB,
+				    _("%s: %s is corrupt or not a picket database (%s)"), what,
+				    db->path, msg);
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		code = PK_EIO;
+		break;
+	case SQLITE_CONSTRAINT:
+	case SQLITE_TOOBIG:
+	case SQLITE_MISMATCH:
+	case SQLITE_RANGE:
+		code = PK_EINVAL;
+		break;
+	default:
+		code = PK_EDB;
+	}
+	return pk_error_set(&db->err, code, "%s: %s", what, msg);
+}
+
+static uint32_t hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+sqlite3_stmt *pk_db_stmt(struct pk_db *db, const char *sql)
+{
+	uint32_t i = hash_str(sql) & (STMT_SLOTS - 1);
+	for (int probe = 0; probe < STMT_SLOTS; probe++, i = (i + 1) & (STMT_SLOTS - 1)) {
+		struct stmt_slot *s = &db->stmts[i];
+		if (s->sql && strcmp(s->sql, sql) == 0) {
+			sqlite3_reset(s->st);
+			sqlite3_clear_bindings(s->st);
+			return s->st;
+		}
+		if (!s->sql) {
+			int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
+						    &s->st, NULL);
+			if (rc != SQLITE_OK) {
+				pk_db_fail(db, rc, _("preparing a statement"));
+				sqlite3_finalize(s->st);
+				s->st = NULL;
+				return NULL;
+			}
+			s->sql = pk_xstrdup(sql);
+			return s->st;
+		}
+	}
+	/* The cache is full: hand out a statement nobody else holds. */
+	pk_error_set(&db->err, PK_ERR, "statement cache full");
+	return NULL;
+}
+
+int pk_db_prepare_once(struct pk_db *db, const char *sql, sqlite3_stmt **st)
+{
+	int rc = sqlite3_prepare_v2(db->h, sql, -1, st, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(*st);
+		*st = NULL;
+		return pk_db_fail(db, rc, _("preparing a query"));
+	}
+	return PK_OK;
+}
+
+int pk_db_exec(struct pk_db *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+	sqlite3_free(msg);
+	if (rc != SQLITE_OK)
+		return pk_db_fail(db, rc, _("database"));
+	return PK_OK;
+}
+
+static void reset_txn_state(struct pk_db *db)
+{
+	db->depth = 0;
+	db->doomed = 0;
+	db->wrote = 0;
+	db->nfts = 0;
+	db->have_last_hash = 0;
+	db->have_hlc = 0;
+}
+
+int pk_db_begin(struct pk_db *db)
+{
+	if (db->depth++ > 0)
+		return PK_OK;
+	if (db->readonly) {
+		db->depth = 0;
+		return pk_error_set(&db->err, PK_EDB, _("the database %s is read-only"),
+				    db->path);
+	}
+	int rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		db->depth = 0;
+		return pk_db_fail(db, rc, _("starting a transaction"));
+	}
+	reset_txn_state(db);
+	db->depth = 1;
+	return PK_OK;
+}
+
+void pk_db_rollback(struct pk_db *db)
+{
+	if (db->depth == 0)
+		return;
+	if (--db->depth > 0) {
+		db->doomed = 1;
+		return;
+	}
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	reset_txn_state(db);
+}
+
+int pk_db_commit(struct pk_db *db)
+{
+	if (db->depth == 0)
+		return pk_error_set(&db->err, PK_ERR, "commit outside a transaction");
+	if (db->depth > 1) {
+		db->depth--;
+		return PK_OK;
+	}
+	if (db->doomed) {
+		pk_db_rollback(db);
+		return pk_error_set(&db->err, PK_ERR, _("the transaction was rolled back"));
+	}
+	int rc = pk_fts_flush(db);
+	if (rc != PK_OK) {
+		pk_db_rollback(db);
+		return rc;
+	}
+	int wrote = db->wrote;
+	rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		int status = pk_db_fail(db, rc, _("committing"));
+		pk_db_rollback(db);
+		return status;
+	}
+	reset_txn_state(db);
+	if (wrote)
+		for (int i = 0; i < db->nobservers; i++)
+			db->observers[i].fn(db->observers[i].data);
+	return PK_OK;
+}
+
+int pk_db_in_transaction(struct pk_db *db)
+{
+	return db->depth > 0;
+}
+
+void pk_db_observe(struct pk_db *db, pk_db_observer fn, void *data)
+{
+	if (db->nobservers < MAX_OBSERVERS) {
+		db->observers[db->nobservers].fn = fn;
+		db->observers[db->nobservers].data = data;
+		db->nobservers++;
+	}
+}
+
+int pk_db_changed_elsewhere(struct pk_db *db)
+{
+	sqlite3_stmt *st = pk_db_stmt(db, "PRAGMA data_version");
+	if (!st || sqlite3_step(st) != SQLITE_ROW)
+		return 0;
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	int changed = db->data_version && v != db->data_version;
+	db->data_version = v;
+	return changed;
+}
+
+int pk_db_meta_get(struct pk_db *db, const char *key, char **value)
+{
+	*value = NULL;
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT value FROM meta WHERE key = ?1");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*value = pk_xstrdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		return PK_OK;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return pk_error_set(&db->err, PK_ENOTFOUND, "meta %s", key);
+	return pk_db_fail(db, rc, "meta");
+}
+
+int pk_db_meta_set(struct pk_db *db, const char *key, const char *value)
+{
+	sqlite3_stmt *st = pk_db_stmt(db, "INSERT INTO meta(key, value) VALUES (?1, ?2) "
+					  "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? PK_OK : pk_db_fail(db, rc, "meta");
+}
+
+void pk_db_bulk(struct pk_db *db, int on)
+{
+	sqlite3_exec(db->h, on ? "PRAGMA cache_size = -262144" : "PRAGMA cache_size = -8192",
+		     NULL, NULL, NULL);
+}
+
+/* mkdir -p with mode 0700 for the directories picket creates. */
+static int make_dirs(const char *path)
+{
+	char *copy = pk_xstrdup(path);
+	int rc = 0;
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0700) != 0 && errno != EEXIST)
+			rc = -1;
+		*p = '/';
+	}
+	free(copy);
+	return rc;
+}
+
+static int migrate(struct pk_db *db)
+{
+	sqlite3_stmt *st;
+	int rc = pk_db_prepare_once(db, "PRAGMA user_version", &st);
+	if (rc != PK_OK)
+		return rc;
+	int sqrc = sqlite3_step(st);
+	int version = sqrc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (sqrc != SQLITE_ROW)
+		return pk_db_fail(db, sqrc, _("reading the schema version"));
+	if (version > pk_schema_version())
+		return pk_error_set(&db->err, PK_ESCHEMA,
+				    _("%s has schema version %d; this picket knows up to %d: "
+				      "upgrade picket"),
+				    db->path, version, pk_schema_version());
+	if (version == pk_schema_version())
+		return PK_OK;
+	if (version == 0) {
+		/* An SQLite file with tables of its own is not ours to take. */
+		if (pk_db_prepare_once(db, "SELECT count(*) FROM sqlite_master", &st) != PK_OK)
+			return db->err.code;
+		int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+		sqlite3_finalize(st);
+		if (n != 0)
+			return pk_error_set(&db->err, PK_EDB,
+					    _("%s is an SQLite database but not a picket one"),
+					    db->path);
+	}
+	if (db->readonly)
+		return pk_error_set(&db->err, PK_EDB,
+				    _("%s needs a schema upgrade but is opened read-only"),
+				    db->path);
+	if ((rc = pk_db_begin(db)) != PK_OK)
+		return rc;
+	for (int v = version; v < pk_schema_version(); v++) {
+		if ((rc = pk_db_exec(db, pk_schema_migration(v))) != PK_OK) {
+			pk_db_rollback(db);
+			return rc;
+		}
+	}
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", pk_schema_version());
+	if ((rc = pk_db_exec(db, sql)) != PK_OK) {
+		pk_db_rollback(db);
+		return rc;
+	}
+	return pk_db_commit(db);
+}
+
+int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const char *user,
+	       struct pk_db **out, struct pk_error *err)
+{
+	*out = NULL;
+	if (sodium_init() < 0)
+		return pk_error_set(err, PK_ERR, _("cannot initialise libsodium"));
+	struct stat sb;
+	int exists = stat(path, &sb) == 0;
+	if (exists && S_ISDIR(sb.st_mode))
+		return pk_error_set(err, PK_EDB, _("%s is a directory, not a database"), path);
+	if (!exists && !(flags & PK_DB_CREATE))
+		return pk_error_set(err, PK_ENOTFOUND,
+				    _("no database at %s (create one with: picket init)"), path);
+	if (!exists) {
+		if (make_dirs(path) != 0)
+			return pk_error_set(err, PK_EIO, _("cannot create the directory of %s: %s"),
+					    path, strerror(errno));
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			return pk_error_set(err, PK_EIO, _("cannot create %s: %s"), path,
+					    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+
+	struct pk_db *db = pk_xcalloc(1, sizeof(*db));
+	db->path = pk_xstrdup(path);
+	db->user = pk_xstrdup(user);
+	db->cfg = cfg;
+	db->readonly = (flags & PK_DB_READONLY) != 0;
+
+	int oflags = db->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	int rc = sqlite3_open_v2(path, &db->h, oflags | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		int status = pk_db_fail(db, rc, _("opening the database"));
+		*err = db->err;
+		pk_db_close(&db);
+		return status;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, cfg->busy_timeout_ms);
+	if (!db->readonly && sqlite3_db_readonly(db->h, "main") == 1) {
+		pk_error_set(err, PK_EDB, _("the database %s is read-only"), path);
+		pk_db_close(&db);
+		return PK_EDB;
+	}
+
+	int status = PK_OK;
+	if (db->readonly) {
+		status = pk_db_exec(db, "PRAGMA foreign_keys = ON; PRAGMA query_only = ON");
+	} else {
+		status = pk_db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+					"PRAGMA foreign_keys = ON");
+	}
+	if (status == PK_OK)
+		status = migrate(db);
+	if (status != PK_OK) {
+		*err = db->err;
+		pk_db_close(&db);
+		return status;
+	}
+	*out = db;
+	return PK_OK;
+}
+
+void pk_db_close(struct pk_db **pdb)
+{
+	struct pk_db *db = *pdb;
+	if (!db)
+		return;
+	if (db->depth > 0) {
+		db->depth = 1;
+		pk_db_rollback(db);
+	}
+	for (int i = 0; i < STMT_SLOTS; i++) {
+		if (db->stmts[i].sql) {
+			sqlite3_finalize(db->stmts[i].st);
+			free(db->stmts[i].sql);
+		}
+	}
+	if (db->h)
+		sqlite3_close_v2(db->h);
+	free(db->path);
+	free(db->user);
+	free(db);
+	*pdb = NULL;
+}

@@ -1,0 +1,53 @@
+/* Private to core: the database handle's insides, shared by db.c, the
+ * change path and the audit chain. */
+#ifndef PICKET_CORE_DB_PRIVATE_H
+#define PICKET_CORE_DB_PRIVATE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "picket/db.h"
+
+struct stmt_slot {
+	char *sql;
+	sqlite3_stmt *st;
+};
+
+#define STMT_SLOTS 256		/* open addressing; a power of two */
+#define FTS_BATCH 256		/* tickets pending re-indexing before a flush */
+#define MAX_OBSERVERS 8
+
+struct pk_db {
+	sqlite3 *h;
+	char *path;
+	char *user;
+	const struct pk_config *cfg;
+	struct pk_error err;
+	int readonly;
+
+	int depth;		/* transaction nesting */
+	int doomed;		/* a nested level rolled back */
+	int wrote;		/* the transaction changed data */
+
+	struct stmt_slot stmts[STMT_SLOTS];
+
+	/* full-text upkeep: tickets whose document must be re-inserted */
+	int64_t fts_pending[FTS_BATCH];
+	int nfts;
+
+	/* per-transaction caches of the chain head and the clock */
+	unsigned char last_hash[32];
+	int have_last_hash;
+	int64_t history_next;
+	int64_t hlc_last;
+	int have_hlc;
+
+	struct {
+		pk_db_observer fn;
+		void *data;
+	} observers[MAX_OBSERVERS];
+	int nobservers;
+	int64_t data_version;
+};
+
+#endif

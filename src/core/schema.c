@@ -1,0 +1,143 @@
+/* The whole schema as commented DDL, and the forward-only migrations.
+ *
+ * migrations[i] takes a database from user_version i to i + 1.  Never edit
+ * a released step: add a new one. */
+#include "schema.h"
+
+#include <stddef.h>
+
+static const char migration_1[] =
+	/* Small settings: the database's own identity, the last HLC, ... */
+	"CREATE TABLE meta (\n"
+	"  key   TEXT PRIMARY KEY,\n"
+	"  value TEXT\n"
+	") WITHOUT ROWID;\n"
+
+	/* Next N of the NODE-N refs, per node. */
+	"CREATE TABLE counters (\n"
+	"  node TEXT PRIMARY KEY,\n"
+	"  next INTEGER NOT NULL\n"
+	") WITHOUT ROWID;\n"
+
+	/* Tickets: uuid is the global identity, ref the human one. */
+	"CREATE TABLE tickets (\n"
+	"  id             INTEGER PRIMARY KEY,\n"
+	"  uuid           TEXT NOT NULL UNIQUE,\n"
+	"  ref            TEXT NOT NULL UNIQUE COLLATE NOCASE,\n"
+	"  type           TEXT NOT NULL,\n"
+	"  title          TEXT NOT NULL,\n"
+	"  description    TEXT NOT NULL DEFAULT '',\n"
+	"  status         TEXT NOT NULL,\n"
+	"  priority       INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 4),\n"
+	"  impact         INTEGER NOT NULL CHECK (impact BETWEEN 1 AND 4),\n"
+	"  urgency        INTEGER NOT NULL CHECK (urgency BETWEEN 1 AND 4),\n"
+	"  category       TEXT,\n"
+	"  service        TEXT,\n"
+	"  ci             TEXT,\n"
+	"  requester      TEXT,\n"
+	"  assignee       TEXT,\n"
+	"  group_name     TEXT,\n"
+	"  classification TEXT NOT NULL,\n"
+	"  vendor         TEXT,\n"
+	"  vendor_ref     TEXT,\n"
+	"  resolution     TEXT,\n"
+	"  created_at     INTEGER NOT NULL,\n"
+	"  updated_at     INTEGER NOT NULL,\n"
+	"  resolved_at    INTEGER,\n"
+	"  closed_at      INTEGER,\n"
+	"  response_due   INTEGER,\n"
+	"  resolve_due    INTEGER\n"
+	");\n"
+	/* The queue: open tickets by priority.  A partial index keeps the plan
+	 * right before and after ANALYZE (see DESIGN.md, performance notes). */
+	"CREATE INDEX tickets_open ON tickets(priority, id)\n"
+	"  WHERE status NOT IN ('resolved', 'closed');\n"
+	"CREATE INDEX tickets_assignee ON tickets(assignee, status);\n"
+	"CREATE INDEX tickets_updated ON tickets(updated_at);\n"
+
+	/* Comments: public, internal notes, worklog with minutes spent. */
+	"CREATE TABLE comments (\n"
+	"  id         INTEGER PRIMARY KEY,\n"
+	"  uuid       TEXT NOT NULL UNIQUE,\n"
+	"  ticket_id  INTEGER NOT NULL REFERENCES tickets(id),\n"
+	"  kind       TEXT NOT NULL CHECK (kind IN ('public', 'internal', 'worklog')),\n"
+	"  author     TEXT NOT NULL,\n"
+	"  body       TEXT NOT NULL,\n"
+	"  minutes    INTEGER NOT NULL DEFAULT 0 CHECK (minutes >= 0),\n"
+	"  created_at INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX comments_ticket ON comments(ticket_id);\n"
+
+	/* The audit trail: who changed which field of which record, when,
+	 * from what to what.  Append-only; each entry's hash covers the
+	 * previous entry's hash, so any edit or removal breaks the chain. */
+	"CREATE TABLE history (\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  at          INTEGER NOT NULL,\n"
+	"  actor       TEXT NOT NULL,\n"
+	"  entity      TEXT NOT NULL,\n"
+	"  entity_uuid TEXT NOT NULL,\n"
+	"  field       TEXT NOT NULL,\n"
+	"  old_value   TEXT,\n"
+	"  new_value   TEXT,\n"
+	"  hash        BLOB NOT NULL\n"
+	");\n"
+	"CREATE INDEX history_entity ON history(entity_uuid);\n"
+	"CREATE TRIGGER history_no_update BEFORE UPDATE ON history\n"
+	"  BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;\n"
+	"CREATE TRIGGER history_no_delete BEFORE DELETE ON history\n"
+	"  BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;\n"
+
+	/* Every change as an event for sync: per field, with a hybrid logical
+	 * clock; `value` is JSON (an object for op 'create'). */
+	"CREATE TABLE oplog (\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  event_uuid  TEXT NOT NULL UNIQUE,\n"
+	"  entity      TEXT NOT NULL,\n"
+	"  entity_uuid TEXT NOT NULL,\n"
+	"  op          TEXT NOT NULL CHECK (op IN ('create', 'set')),\n"
+	"  field       TEXT,\n"
+	"  value       TEXT,\n"
+	"  hlc         INTEGER NOT NULL,\n"
+	"  origin      TEXT NOT NULL,\n"
+	"  actor       TEXT NOT NULL,\n"
+	"  at          INTEGER NOT NULL,\n"
+	"  pushed      INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE INDEX oplog_unpushed ON oplog(id) WHERE pushed = 0;\n"
+	"CREATE TRIGGER oplog_no_delete BEFORE DELETE ON oplog\n"
+	"  BEGIN SELECT RAISE(ABORT, 'oplog is append-only'); END;\n"
+	"CREATE TRIGGER oplog_only_pushed BEFORE UPDATE OF\n"
+	"  id, event_uuid, entity, entity_uuid, op, field, value, hlc, origin, actor, at\n"
+	"  ON oplog BEGIN SELECT RAISE(ABORT, 'oplog is append-only'); END;\n"
+
+	/* Full text over titles, descriptions and comments: one document per
+	 * ticket, rowid = ticket id, so newest-first search walks the index
+	 * backwards.  The engine keeps it in step (pk_fts_touch). */
+	"CREATE VIEW ticket_doc AS\n"
+	"  SELECT t.id AS id, t.title AS title, t.description AS description,\n"
+	"    (SELECT group_concat(body, char(10)) FROM\n"
+	"      (SELECT body FROM comments c WHERE c.ticket_id = t.id ORDER BY c.id))\n"
+	"    AS comments\n"
+	"  FROM tickets t;\n"
+	"CREATE VIRTUAL TABLE ticket_fts USING fts5(\n"
+	"  title, description, comments,\n"
+	"  content = 'ticket_doc', content_rowid = 'id',\n"
+	"  tokenize = 'unicode61 remove_diacritics 2'\n"
+	");\n";
+
+static const char *const migrations[] = {
+	migration_1,
+};
+
+int pk_schema_version(void)
+{
+	return (int)(sizeof(migrations) / sizeof(migrations[0]));
+}
+
+const char *pk_schema_migration(int from)
+{
+	if (from < 0 || from >= pk_schema_version())
+		return NULL;
+	return migrations[from];
+}
