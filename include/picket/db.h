@@ -74,8 +74,9 @@ void pk_db_observe(struct pk_db *db, pk_db_observer fn, void *data);
  * (PRAGMA data_version), for live refresh. */
 int pk_db_changed_elsewhere(struct pk_db *db);
 
-/* Sets the bulk mode used by import: a larger page cache and no
- * per-statement sync beyond the transaction's. */
-void pk_db_bulk(struct pk_db *db, int on);
+/* Bulk mode, for imports inside a transaction: a larger page cache, and
+ * tickets created from now on are indexed for full text in one pass at
+ * pk_fts_flush() (or commit) instead of one by one. */
+int pk_db_bulk(struct pk_db *db, int on);
 
 #endif

@@ -24,6 +24,10 @@ void pk_sanitize(struct pk_buf *out, const char *s, size_t n, int flags);
 /* Convenience: a newly allocated sanitized copy (NULL gives ""). */
 char *pk_sanitize_dup(const char *s, int flags);
 
+/* Appends s as a JSON string literal (quotes included): quotes,
+ * backslashes and control characters escaped, UTF-8 kept. */
+void pk_json_quote(struct pk_buf *out, const char *s);
+
 /* Display width of a UTF-8 string in terminal columns (wcwidth based). */
 int pk_text_width(const char *s);
 /* Appends s to out, truncated or padded to exactly `width` columns. */

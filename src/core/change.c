@@ -1,7 +1,6 @@
 /* The one mutation path: row + history + oplog in one transaction. */
 #include "picket/change.h"
 
-#include <jansson.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "picket/clock.h"
 #include "picket/i18n.h"
 #include "picket/status.h"
+#include "picket/text.h"
 
 struct pk_value {
 	unsigned char set, null, differs;
@@ -220,13 +220,15 @@ static char *value_text(const struct pk_field *f, const struct pk_value *v)
 	return pk_xasprintf("%lld", (long long)v->i);
 }
 
-static json_t *value_json(const struct pk_field *f, const struct pk_value *v)
+/* The value as JSON text, appended to out. */
+static void value_json(struct pk_buf *out, const struct pk_field *f, const struct pk_value *v)
 {
 	if (v->null)
-		return json_null();
-	if (f->type == PK_FT_TEXT)
-		return json_string(v->s);
-	return json_integer(v->i);
+		pk_buf_puts(out, "null");
+	else if (f->type == PK_FT_TEXT)
+		pk_json_quote(out, v->s);
+	else
+		pk_buf_printf(out, "%lld", (long long)v->i);
 }
 
 static void bind_value(sqlite3_stmt *st, int idx, const struct pk_field *f,
@@ -257,25 +259,22 @@ int64_t pk_hlc_next(struct pk_db *db)
 }
 
 static int oplog_append(struct pk_db *db, const struct pk_change *ch, const char *op,
-			const char *field, json_t *value)
+			const char *field, const char *json)
 {
 	char ev[37];
 	uuid_v7(ev);
-	char *json = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
 	sqlite3_stmt *st = pk_db_stmt(db,
 		"INSERT INTO oplog(event_uuid, entity, entity_uuid, op, field, value, hlc, "
 		"origin, actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-	if (!st) {
-		free(json);
+	if (!st)
 		return db->err.code;
-	}
 	sqlite3_bind_text(st, 1, ev, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, ch->ent->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, ch->uuid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, op, -1, SQLITE_STATIC);
 	if (field)
 		sqlite3_bind_text(st, 5, field, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, json, -1, free);
+	sqlite3_bind_text(st, 6, json, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, pk_hlc_next(db));
 	sqlite3_bind_text(st, 8, db->cfg->node, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, db->user, -1, SQLITE_STATIC);
@@ -319,16 +318,23 @@ static int do_create(struct pk_db *db, struct pk_change *ch)
 	ch->rowid = sqlite3_last_insert_rowid(db->h);
 	ch->count = 1;
 
-	json_t *obj = json_object();
+	struct pk_buf obj = {0};
+	pk_buf_putc(&obj, '{');
 	if (ch->parent[0])
-		json_object_set_new(obj, "parent", json_string(ch->parent));
+		pk_buf_printf(&obj, "\"parent\":\"%s\"", ch->parent);
 	for (size_t i = 0; i < ent->nfields; i++) {
 		const struct pk_field *f = &ent->fields[i];
-		if (ch->v[i].set && !(f->flags & (PK_FF_NOLOG | PK_FF_INTERNAL)))
-			json_object_set_new(obj, f->name, value_json(f, &ch->v[i]));
+		if (!ch->v[i].set || (f->flags & (PK_FF_NOLOG | PK_FF_INTERNAL)))
+			continue;
+		if (obj.len > 1)
+			pk_buf_putc(&obj, ',');
+		pk_json_quote(&obj, f->name);
+		pk_buf_putc(&obj, ':');
+		value_json(&obj, f, &ch->v[i]);
 	}
-	rc = oplog_append(db, ch, "create", NULL, obj);
-	json_decref(obj);
+	pk_buf_putc(&obj, '}');
+	rc = oplog_append(db, ch, "create", NULL, obj.data);
+	pk_buf_free(&obj);
 	if (rc != PK_OK)
 		return rc;
 
@@ -450,9 +456,10 @@ static int do_update(struct pk_db *db, struct pk_change *ch)
 		free(nv);
 		if (rc != PK_OK)
 			return rc;
-		json_t *jv = value_json(f, v);
-		rc = oplog_append(db, ch, "set", f->name, jv);
-		json_decref(jv);
+		struct pk_buf jv = {0};
+		value_json(&jv, f, v);
+		rc = oplog_append(db, ch, "set", f->name, jv.data);
+		pk_buf_free(&jv);
 		if (rc != PK_OK)
 			return rc;
 	}
@@ -496,6 +503,21 @@ static int fts_doc(struct pk_db *db, int64_t id, int del)
 
 int pk_fts_flush(struct pk_db *db)
 {
+	if (db->fts_bulk) {
+		db->fts_bulk = 0;
+		sqlite3_stmt *st = pk_db_stmt(db, db->fts_rebuild
+			? "INSERT INTO ticket_fts(ticket_fts) VALUES ('rebuild')"
+			: "INSERT INTO ticket_fts(rowid, title, description, comments) "
+			  "SELECT id, title, description, comments FROM ticket_doc WHERE id >= ?1");
+		if (!st)
+			return db->err.code;
+		if (!db->fts_rebuild)
+			sqlite3_bind_int64(st, 1, db->bulk_first);
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return pk_db_fail(db, rc, _("building the search index"));
+	}
 	for (int i = 0; i < db->nfts; i++) {
 		int rc = fts_doc(db, db->fts_pending[i], 0);
 		if (rc != PK_OK)
@@ -507,6 +529,8 @@ int pk_fts_flush(struct pk_db *db)
 
 int pk_fts_touch(struct pk_db *db, int64_t id, int existing)
 {
+	if (db->fts_bulk && id >= db->bulk_first)
+		return PK_OK;	/* indexed by the bulk pass */
 	for (int i = db->nfts - 1; i >= 0; i--)
 		if (db->fts_pending[i] == id)
 			return PK_OK;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <sodium.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,6 +55,44 @@ int pk_db_fail(struct pk_db *db, int rc, const char *what)
 		code = PK_EDB;
 	}
 	return pk_error_set(&db->err, code, "%s: %s", what, msg);
+}
+
+static int profile_cb(unsigned type, void *ctx, void *p, void *x)
+{
+	struct pk_db *db = ctx;
+	sqlite3_stmt *st = p;
+	const char *sql = sqlite3_sql(st);
+	if (type != SQLITE_TRACE_PROFILE || !sql)
+		return 0;
+	int i;
+	for (i = 0; i < db->nprofile; i++)
+		if (strcmp(db->profile[i].sql, sql) == 0)
+			break;
+	if (i == db->nprofile) {
+		db->profile = pk_xrealloc(db->profile, (size_t)(i + 1) * sizeof(*db->profile));
+		db->profile[i] = (struct profile_entry){.sql = pk_xstrdup(sql)};
+		db->nprofile++;
+	}
+	db->profile[i].ns += *(sqlite3_int64 *)x;
+	db->profile[i].runs++;
+	return 0;
+}
+
+static int profile_cmp(const void *a, const void *b)
+{
+	const struct profile_entry *x = a, *y = b;
+	return x->ns < y->ns ? 1 : x->ns > y->ns ? -1 : 0;
+}
+
+static void profile_report(struct pk_db *db)
+{
+	qsort(db->profile, (size_t)db->nprofile, sizeof(*db->profile), profile_cmp);
+	for (int i = 0; i < db->nprofile; i++) {
+		fprintf(stderr, "%10.3f ms %8lld runs  %.160s\n", (double)db->profile[i].ns / 1e6,
+			(long long)db->profile[i].runs, db->profile[i].sql);
+		free(db->profile[i].sql);
+	}
+	free(db->profile);
 }
 
 static uint32_t hash_str(const char *s)
@@ -119,6 +158,7 @@ static void reset_txn_state(struct pk_db *db)
 	db->doomed = 0;
 	db->wrote = 0;
 	db->nfts = 0;
+	db->fts_bulk = 0;
 	db->have_last_hash = 0;
 	db->have_hlc = 0;
 }
@@ -243,10 +283,24 @@ int pk_db_meta_set(struct pk_db *db, const char *key, const char *value)
 	return rc == SQLITE_DONE ? PK_OK : pk_db_fail(db, rc, "meta");
 }
 
-void pk_db_bulk(struct pk_db *db, int on)
+int pk_db_bulk(struct pk_db *db, int on)
 {
 	sqlite3_exec(db->h, on ? "PRAGMA cache_size = -262144" : "PRAGMA cache_size = -8192",
 		     NULL, NULL, NULL);
+	if (!on || db->depth == 0)
+		return PK_OK;
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT coalesce(max(id), 0) FROM tickets");
+	if (!st)
+		return db->err.code;
+	int rc = sqlite3_step(st);
+	int64_t last = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return pk_db_fail(db, rc, "bulk");
+	db->fts_bulk = 1;
+	db->fts_rebuild = last == 0;
+	db->bulk_first = last + 1;
+	return PK_OK;
 }
 
 /* mkdir -p with mode 0700 for the directories picket creates. */
@@ -323,8 +377,9 @@ int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const c
 	if (sodium_init() < 0)
 		return pk_error_set(err, PK_ERR, _("cannot initialise libsodium"));
 	struct stat sb;
-	int exists = stat(path, &sb) == 0;
-	if (exists && S_ISDIR(sb.st_mode))
+	int memory = strcmp(path, ":memory:") == 0;
+	int exists = memory || stat(path, &sb) == 0;
+	if (!memory && exists && S_ISDIR(sb.st_mode))
 		return pk_error_set(err, PK_EDB, _("%s is a directory, not a database"), path);
 	if (!exists && !(flags & PK_DB_CREATE))
 		return pk_error_set(err, PK_ENOTFOUND,
@@ -356,6 +411,8 @@ int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const c
 		return status;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
+	if (getenv("PICKET_SQL_PROFILE"))
+		sqlite3_trace_v2(db->h, SQLITE_TRACE_PROFILE, profile_cb, db);
 	sqlite3_busy_timeout(db->h, cfg->busy_timeout_ms);
 	if (!db->readonly && sqlite3_db_readonly(db->h, "main") == 1) {
 		pk_error_set(err, PK_EDB, _("the database %s is read-only"), path);
@@ -398,6 +455,8 @@ void pk_db_close(struct pk_db **pdb)
 	}
 	if (db->h)
 		sqlite3_close_v2(db->h);
+	if (db->profile)
+		profile_report(db);
 	free(db->path);
 	free(db->user);
 	free(db);

@@ -34,6 +34,11 @@ struct pk_db {
 	/* full-text upkeep: tickets whose document must be re-inserted */
 	int64_t fts_pending[FTS_BATCH];
 	int nfts;
+	/* bulk mode (import): tickets from bulk_first on are indexed in one
+	 * pass at the flush, by 'rebuild' when the index started empty */
+	int fts_bulk;
+	int fts_rebuild;
+	int64_t bulk_first;
 
 	/* per-transaction caches of the chain head and the clock */
 	unsigned char last_hash[32];
@@ -48,6 +53,14 @@ struct pk_db {
 	} observers[MAX_OBSERVERS];
 	int nobservers;
 	int64_t data_version;
+
+	/* PICKET_SQL_PROFILE: time spent per statement, printed at close */
+	struct profile_entry {
+		char *sql;
+		int64_t ns;
+		int64_t runs;
+	} *profile;
+	int nprofile;
 };
 
 #endif

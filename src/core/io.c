@@ -207,17 +207,16 @@ static int import_json_line(struct pk_db *db, const char *line, size_t len,
 	if (rc == PK_OK)
 		rc = pk_ticket_insert(db, ch, &ref);
 	if (rc == PK_OK && comments && json_array_size(comments)) {
-		struct pk_ticket *t = NULL;
-		if ((rc = pk_ticket_get(db, pk_change_uuid(ch), &t)) == PK_OK) {
-			size_t i;
-			json_t *c;
-			json_array_foreach(comments, i, c) {
-				if ((rc = import_comment(db, t, c)) != PK_OK)
-					break;
-				stats->comments++;
-			}
+		/* the comments need only the new ticket's identity */
+		struct pk_ticket t = {.id = pk_change_rowid(ch), .uuid = (char *)pk_change_uuid(ch),
+				      .ref = ref};
+		size_t i;
+		json_t *c;
+		json_array_foreach(comments, i, c) {
+			if ((rc = import_comment(db, &t, c)) != PK_OK)
+				break;
+			stats->comments++;
 		}
-		pk_ticket_free(&t);
 	}
 	if (rc == PK_OK)
 		stats->tickets++;
@@ -379,7 +378,10 @@ int pk_import(struct pk_db *db, FILE *f, enum pk_format fmt, uint64_t total,
 	}
 	if ((rc = pk_db_begin(db)) != PK_OK)
 		return rc;
-	pk_db_bulk(db, 1);
+	if ((rc = pk_db_bulk(db, 1)) != PK_OK) {
+		pk_db_rollback(db);
+		return rc;
+	}
 	if (fmt == PK_FMT_CSV) {
 		rc = import_csv(db, &r, total, progress, pdata, stats);
 	} else {
@@ -396,8 +398,6 @@ int pk_import(struct pk_db *db, FILE *f, enum pk_format fmt, uint64_t total,
 				rc = line_error(db, r.lineno, rc);
 				break;
 			}
-			if (stats->tickets % 256 == 0 && (rc = pk_fts_flush(db)) != PK_OK)
-				break;
 			if (progress && stats->tickets % 1000 == 0)
 				progress(pdata, r.bytes, total);
 		}
@@ -411,10 +411,14 @@ int pk_import(struct pk_db *db, FILE *f, enum pk_format fmt, uint64_t total,
 		pk_db_bulk(db, 0);
 		return rc;
 	}
-	rc = pk_db_commit(db);
-	pk_db_bulk(db, 0);
-	if (rc == PK_OK && progress)
+	if (progress)
 		progress(pdata, total, total);
+	rc = pk_fts_flush(db);
+	if (rc == PK_OK)
+		rc = pk_db_commit(db);
+	else
+		pk_db_rollback(db);
+	pk_db_bulk(db, 0);
 	return rc;
 }
 

@@ -186,3 +186,30 @@ void pk_text_fit(struct pk_buf *out, const char *s, int width)
 		w++;
 	}
 }
+
+void pk_json_quote(struct pk_buf *out, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *start = s;
+	pk_buf_putc(out, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		pk_buf_add(out, start, (size_t)(s - start));
+		start = s + 1;
+		switch (c) {
+		case '"': pk_buf_puts(out, "\\\""); break;
+		case '\\': pk_buf_puts(out, "\\\\"); break;
+		case '\n': pk_buf_puts(out, "\\n"); break;
+		case '\t': pk_buf_puts(out, "\\t"); break;
+		case '\r': pk_buf_puts(out, "\\r"); break;
+		default: {
+			char u[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
+			pk_buf_puts(out, u);
+		}
+		}
+	}
+	pk_buf_add(out, start, (size_t)(s - start));
+	pk_buf_putc(out, '"');
+}
