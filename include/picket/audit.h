@@ -7,13 +7,12 @@
 struct pk_db;
 
 /* Appends one history entry (called only by the change path). */
-int pk_history_append(struct pk_db *db, const char *entity, const char *uuid,
-		      const char *field, const char *old_value,
-		      const char *new_value);
+int pk_history_append(struct pk_db *db, const char *entity, const char *uuid, const char *field,
+		      const char *old_value, const char *new_value);
 
 struct pk_audit_result {
-	int64_t checked;	/* entries verified */
-	int64_t first_bad;	/* id of the first broken entry, 0 if none */
+	int64_t checked;   /* entries verified */
+	int64_t first_bad; /* id of the first broken entry, 0 if none */
 	char reason[128];
 };
 

@@ -19,15 +19,15 @@ struct pk_change;
 enum pk_field_type { PK_FT_TEXT, PK_FT_INT, PK_FT_TIME };
 
 enum pk_field_flags {
-	PK_FF_NOLOG = 1 << 0,		/* derived: neither history nor oplog */
-	PK_FF_FTS = 1 << 1,		/* feeds the full-text index */
-	PK_FF_IMMUTABLE = 1 << 2,	/* set at creation only */
-	PK_FF_INTERNAL = 1 << 3,	/* local row link, not in events */
+	PK_FF_NOLOG = 1 << 0,	  /* derived: neither history nor oplog */
+	PK_FF_FTS = 1 << 1,	  /* feeds the full-text index */
+	PK_FF_IMMUTABLE = 1 << 2, /* set at creation only */
+	PK_FF_INTERNAL = 1 << 3,  /* local row link, not in events */
 };
 
 struct pk_field {
-	const char *name;	/* JSON, query and history name */
-	const char *column;	/* SQL column (a constant, never user text) */
+	const char *name;   /* JSON, query and history name */
+	const char *column; /* SQL column (a constant, never user text) */
 	enum pk_field_type type;
 	unsigned flags;
 };
@@ -35,7 +35,7 @@ struct pk_field {
 enum pk_hook_phase { PK_HOOK_BEFORE, PK_HOOK_AFTER };
 
 struct pk_entity {
-	const char *name;	/* "ticket", "comment", ... */
+	const char *name; /* "ticket", "comment", ... */
 	const char *table;
 	const struct pk_field *fields;
 	size_t nfields;

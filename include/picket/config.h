@@ -13,13 +13,13 @@
 enum pk_config_type { PK_CT_STRING, PK_CT_INT, PK_CT_BOOL, PK_CT_LIST };
 
 struct pk_config_key {
-	const char *name;	/* "section.key" */
+	const char *name; /* "section.key" */
 	enum pk_config_type type;
-	const char *def;	/* default as text; NULL = computed (see help) */
-	const char *help;	/* untranslated; translate with _() when shown */
+	const char *def;  /* default as text; NULL = computed (see help) */
+	const char *help; /* untranslated; translate with _() when shown */
 };
 
-#define PK_MAX_LEVELS 16
+#define PK_MAX_LEVELS	16
 #define PK_MAX_STATUSES 32
 
 struct pk_workflow {
@@ -27,31 +27,30 @@ struct pk_workflow {
 	char *status[PK_MAX_STATUSES];
 	/* allowed[i][j]: moving from status i to status j is allowed */
 	unsigned char allowed[PK_MAX_STATUSES][PK_MAX_STATUSES];
-	unsigned char closed[PK_MAX_STATUSES];	/* not "open" */
+	unsigned char closed[PK_MAX_STATUSES]; /* not "open" */
 };
 
 struct pk_config {
-	char *path;		/* file read, or NULL when none was found */
-	char *node;		/* NODE of the NODE-N refs */
-	char *db_path;		/* [db] path, or NULL */
+	char *path;    /* file read, or NULL when none was found */
+	char *node;    /* NODE of the NODE-N refs */
+	char *db_path; /* [db] path, or NULL */
 	int busy_timeout_ms;
 	int nlevels;
-	char *levels[PK_MAX_LEVELS];	/* lowest first */
-	int system_high;	/* index into levels */
+	char *levels[PK_MAX_LEVELS]; /* lowest first */
+	int system_high;	     /* index into levels */
 	int default_level;
-	int matrix[4][4];	/* [impact-1][urgency-1] -> priority 1..4 */
+	int matrix[4][4]; /* [impact-1][urgency-1] -> priority 1..4 */
 	char *default_type;
 	int default_impact;
 	int default_urgency;
 	struct pk_workflow wf;
-	void *ini;		/* the iniparser dictionary, for later modules */
+	void *ini; /* the iniparser dictionary, for later modules */
 };
 
 /* Loads configuration.  `explicit_path` (from --config) may be NULL.
  * Returns PK_OK or PK_ECONFIG with err filled; *out is owned by the caller
  * and freed with pk_config_free(). */
-int pk_config_load(const char *explicit_path, struct pk_config **out,
-		   struct pk_error *err);
+int pk_config_load(const char *explicit_path, struct pk_config **out, struct pk_error *err);
 /* Built-in defaults only (tests, and `picket init` before a file exists). */
 struct pk_config *pk_config_defaults(void);
 void pk_config_free(struct pk_config **cfg);

@@ -13,7 +13,7 @@
 struct pk_db;
 
 enum pk_db_flags {
-	PK_DB_CREATE = 1 << 0,		/* create the file (and its directory) */
+	PK_DB_CREATE = 1 << 0, /* create the file (and its directory) */
 	PK_DB_READONLY = 1 << 1,
 };
 
@@ -26,8 +26,8 @@ enum pk_db_flags {
  * Returns PK_OK, PK_ENOTFOUND (no file and no PK_DB_CREATE), PK_EDB
  * (corrupt, not a database, unreadable), PK_ESCHEMA (newer schema) or
  * PK_EBUSY; err says which. */
-int pk_db_open(const char *path, int flags, const struct pk_config *cfg,
-	       const char *user, struct pk_db **out, struct pk_error *err);
+int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const char *user,
+	       struct pk_db **out, struct pk_error *err);
 /* Closes the handle and sets *db to NULL. */
 void pk_db_close(struct pk_db **db);
 

@@ -4,8 +4,8 @@
 
 #include <libintl.h>
 
-#define _(s) dgettext("picket", s)
-#define N_(s) (s)
+#define _(s)	    dgettext("picket", s)
+#define N_(s)	    (s)
 #define P_(s, p, n) dngettext("picket", s, p, n)
 
 /* Binds the message catalogue (the build tree's when run uninstalled) and

@@ -30,8 +30,8 @@ int pk_import(struct pk_db *db, FILE *f, enum pk_format fmt, uint64_t total,
 	      pk_progress_fn progress, void *pdata, struct pk_import_stats *stats);
 
 /* Writes the matching tickets as JSON lines, each with its comments. */
-int pk_export(struct pk_db *db, const struct pk_query *q, FILE *out,
-	      pk_progress_fn progress, void *pdata, long *count);
+int pk_export(struct pk_db *db, const struct pk_query *q, FILE *out, pk_progress_fn progress,
+	      void *pdata, long *count);
 
 /* The JSON form of a ticket (stable field names of the data model). */
 json_t *pk_ticket_to_json(const struct pk_ticket *t);

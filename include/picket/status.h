@@ -5,20 +5,20 @@
 #ifndef PICKET_STATUS_H
 #define PICKET_STATUS_H
 
-#define PK_STATUS_LIST(X)                                                   \
-	X(PK_OK, 0, "success")                                              \
-	X(PK_ERR, 1, "internal error")                                      \
-	X(PK_EUSAGE, 2, "usage error")                                      \
-	X(PK_ENOTFOUND, 3, "not found")                                     \
-	X(PK_EINVAL, 4, "invalid data")                                     \
-	X(PK_ETRANSITION, 5, "transition refused")                          \
-	X(PK_EBUSY, 6, "database busy or locked")                           \
-	X(PK_EDB, 7, "database unusable")                                   \
-	X(PK_ESCHEMA, 8, "database schema is newer than this program")      \
-	X(PK_ECONFIG, 9, "configuration error")                             \
-	X(PK_ECLASS, 10, "above the classification ceiling")                \
-	X(PK_EIO, 11, "input/output error")                                 \
-	X(PK_EAUDIT, 12, "audit chain broken")                              \
+#define PK_STATUS_LIST(X)                                              \
+	X(PK_OK, 0, "success")                                         \
+	X(PK_ERR, 1, "internal error")                                 \
+	X(PK_EUSAGE, 2, "usage error")                                 \
+	X(PK_ENOTFOUND, 3, "not found")                                \
+	X(PK_EINVAL, 4, "invalid data")                                \
+	X(PK_ETRANSITION, 5, "transition refused")                     \
+	X(PK_EBUSY, 6, "database busy or locked")                      \
+	X(PK_EDB, 7, "database unusable")                              \
+	X(PK_ESCHEMA, 8, "database schema is newer than this program") \
+	X(PK_ECONFIG, 9, "configuration error")                        \
+	X(PK_ECLASS, 10, "above the classification ceiling")           \
+	X(PK_EIO, 11, "input/output error")                            \
+	X(PK_EAUDIT, 12, "audit chain broken")                         \
 	X(PK_EQUERY, 13, "invalid query")
 
 enum pk_status {

@@ -12,8 +12,8 @@
 int pk_utf8_valid(const char *s, size_t n, size_t *bad);
 
 enum pk_sanitize_flags {
-	PK_SAN_KEEP_NEWLINES = 1 << 0,	/* keep \n (and \t) for multi-line text */
-	PK_SAN_ASCII = 1 << 1,		/* escape all non-ASCII (non-UTF-8 locale) */
+	PK_SAN_KEEP_NEWLINES = 1 << 0, /* keep \n (and \t) for multi-line text */
+	PK_SAN_ASCII = 1 << 1,	       /* escape all non-ASCII (non-UTF-8 locale) */
 };
 
 /* Appends a terminal-safe rendering of s[0..n) to `out`: C0/C1 controls,

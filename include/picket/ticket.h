@@ -13,8 +13,8 @@ struct pk_query;
 
 /* Size limits, in bytes. */
 #define PK_TITLE_MAX 500
-#define PK_TEXT_MAX (1024 * 1024)	/* descriptions, comments */
-#define PK_FIELD_MAX 200		/* short fields: names, groups, ... */
+#define PK_TEXT_MAX  (1024 * 1024) /* descriptions, comments */
+#define PK_FIELD_MAX 200	   /* short fields: names, groups, ... */
 
 struct pk_ticket {
 	int64_t id;
@@ -65,8 +65,8 @@ int pk_ticket_field_settable(const char *name);
  * (priority "P2", impact "3", times, classification within the ceiling,
  * sizes, UTF-8).  `import` also allows identity and time fields.  Returns
  * PK_OK, PK_EINVAL or PK_ECLASS with the db handle's error set. */
-int pk_ticket_put(struct pk_db *db, struct pk_change *ch, const char *field,
-		  const char *value, int import);
+int pk_ticket_put(struct pk_db *db, struct pk_change *ch, const char *field, const char *value,
+		  int import);
 /* The field's value as text ("P2", times in ISO 8601); NULL when unset.
  * Owned by the caller. */
 char *pk_ticket_field_text(const struct pk_ticket *t, const char *field);
@@ -81,14 +81,13 @@ int pk_ticket_insert(struct pk_db *db, struct pk_change *ch, char **ref_out);
  * recomputes priority when impact or urgency change (unless priority is
  * given), maintains resolved/closed times.  `note`, when not NULL, is added
  * as an internal comment in the same transaction. */
-int pk_ticket_save(struct pk_db *db, const struct pk_ticket *t,
-		   struct pk_change *ch, const char *note);
+int pk_ticket_save(struct pk_db *db, const struct pk_ticket *t, struct pk_change *ch,
+		   const char *note);
 
 /* Adds a comment of `kind` (public, internal, worklog) to a ticket.
  * `author` NULL = the current user, `at` 0 = now, `uuid` NULL = new. */
-int pk_comment_add(struct pk_db *db, const struct pk_ticket *t, const char *kind,
-		   const char *body, int minutes, const char *author, int64_t at,
-		   const char *uuid);
+int pk_comment_add(struct pk_db *db, const struct pk_ticket *t, const char *kind, const char *body,
+		   int minutes, const char *author, int64_t at, const char *uuid);
 
 typedef int (*pk_ticket_cb)(struct pk_ticket *t, void *data);
 typedef int (*pk_comment_cb)(struct pk_comment *c, void *data);
@@ -100,8 +99,8 @@ int pk_comment_list(struct pk_db *db, int64_t ticket_id, pk_comment_cb cb, void 
 int pk_history_list(struct pk_db *db, const char *entity_uuid, pk_history_cb cb, void *data);
 
 /* Tickets matching a compiled query, in its order; limit < 0 = all. */
-int pk_ticket_list(struct pk_db *db, const struct pk_query *q, long limit,
-		   pk_ticket_cb cb, void *data);
+int pk_ticket_list(struct pk_db *db, const struct pk_query *q, long limit, pk_ticket_cb cb,
+		   void *data);
 int pk_ticket_count(struct pk_db *db, const struct pk_query *q, long *count);
 
 #endif

@@ -20,7 +20,7 @@
 void *pk_xmalloc(size_t n);
 void *pk_xcalloc(size_t n, size_t size);
 void *pk_xrealloc(void *p, size_t n);
-char *pk_xstrdup(const char *s);		/* NULL in, NULL out */
+char *pk_xstrdup(const char *s); /* NULL in, NULL out */
 char *pk_xstrndup(const char *s, size_t n);
 char *pk_xasprintf(const char *fmt, ...) PK_PRINTF(1, 2);
 
@@ -54,12 +54,11 @@ struct pk_error {
 };
 
 /* Fills `err` (if not NULL) and returns `code`. */
-int pk_error_set(struct pk_error *err, int code, const char *fmt, ...)
-	PK_PRINTF(3, 4);
+int pk_error_set(struct pk_error *err, int code, const char *fmt, ...) PK_PRINTF(3, 4);
 void pk_error_clear(struct pk_error *err);
 
 /* String helpers. */
-int pk_streq(const char *a, const char *b);	/* NULL-safe equality */
+int pk_streq(const char *a, const char *b); /* NULL-safe equality */
 int pk_strcaseeq(const char *a, const char *b);
 /* Parses a whole decimal integer; returns 0 on success. */
 int pk_parse_int(const char *s, long long min, long long max, long long *out);

@@ -44,12 +44,12 @@ int cli_getopt(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv
 	if (cmd->longopts)
 		for (const struct option *o = cmd->longopts; o->name && n < 24; o++)
 			all[n++] = *o;
-	all[n++] = (struct option){"json", no_argument, NULL, 'J'};
-	all[n++] = (struct option){"csv", no_argument, NULL, 'K'};
-	all[n++] = (struct option){"db", required_argument, NULL, 'D'};
-	all[n++] = (struct option){"config", required_argument, NULL, 'F'};
-	all[n++] = (struct option){"help", no_argument, NULL, 'h'};
-	all[n] = (struct option){0};
+	all[n++] = (struct option){ "json", no_argument, NULL, 'J' };
+	all[n++] = (struct option){ "csv", no_argument, NULL, 'K' };
+	all[n++] = (struct option){ "db", required_argument, NULL, 'D' };
+	all[n++] = (struct option){ "config", required_argument, NULL, 'F' };
+	all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	all[n] = (struct option){ 0 };
 	snprintf(shorts, sizeof(shorts), "%sh", cmd->options ? cmd->options : "");
 
 	for (;;) {
@@ -65,21 +65,12 @@ int cli_getopt(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv
 				goto bad;
 			cli->out = CLI_OUT_CSV;
 			continue;
-		case 'D':
-			cli->db_path = optarg;
-			continue;
-		case 'F':
-			cli->config_path = optarg;
-			continue;
-		case 'h':
-			help(cmd);
-			exit(PK_OK);
+		case 'D': cli->db_path = optarg; continue;
+		case 'F': cli->config_path = optarg; continue;
+		case 'h': help(cmd); exit(PK_OK);
 		case '?':
-		case ':':
-			cli_usage(cmd);
-			return '?';
-		default:
-			return c;
+		case ':': cli_usage(cmd); return '?';
+		default: return c;
 		}
 	bad:
 		fprintf(stderr, _("picket %s: this command has no such output format\n"),
@@ -105,7 +96,7 @@ static char *default_db_path(const struct pk_config *cfg)
 
 int cli_open(struct cli *cli, unsigned flags)
 {
-	struct pk_error err = {0};
+	struct pk_error err = { 0 };
 	int rc;
 	if (!cli->cfg && (rc = pk_config_load(cli->config_path, &cli->cfg, &err)) != PK_OK)
 		return cli_failf(rc, "%s", err.msg);
@@ -155,7 +146,7 @@ void cli_print_query_error(const char *query, const struct pk_error *err)
 
 void cli_print_safe(FILE *f, const char *s, int multiline)
 {
-	struct pk_buf b = {0};
+	struct pk_buf b = { 0 };
 	if (!s)
 		return;
 	int flags = multiline ? PK_SAN_KEEP_NEWLINES : 0;
@@ -226,19 +217,22 @@ int cli_text_arg(const char *arg, char **out)
 	/* Read at most a little over the engine's limit, so a huge input is
 	 * refused with its size instead of filling memory. */
 	const size_t max = PK_TEXT_MAX * 16;
-	struct pk_buf b = {0};
+	struct pk_buf b = { 0 };
 	char chunk[65536];
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
 		if (memchr(chunk, '\0', n)) {
 			pk_buf_free(&b);
-			return cli_failf(PK_EINVAL, _("the text on standard input contains a NUL byte"));
+			return cli_failf(PK_EINVAL,
+					 _("the text on standard input contains a NUL byte"));
 		}
 		pk_buf_add(&b, chunk, n);
 		if (b.len > max) {
 			pk_buf_free(&b);
-			return cli_failf(PK_EINVAL, _("the text on standard input is larger than %zu "
-						      "bytes; the limit is %d"), max, PK_TEXT_MAX);
+			return cli_failf(PK_EINVAL,
+					 _("the text on standard input is larger than %zu "
+					   "bytes; the limit is %d"),
+					 max, PK_TEXT_MAX);
 		}
 	}
 	if (ferror(stdin)) {

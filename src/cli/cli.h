@@ -14,32 +14,32 @@
 enum cli_output { CLI_OUT_TEXT, CLI_OUT_JSON, CLI_OUT_CSV };
 
 struct cli {
-	const char *db_path;		/* --db */
-	const char *config_path;	/* --config */
+	const char *db_path;	 /* --db */
+	const char *config_path; /* --config */
 	struct pk_config *cfg;
 	struct pk_db *db;
 	char *user;
 	enum cli_output out;
-	int tty;			/* stdout is a terminal */
-	int utf8;			/* the locale speaks UTF-8 */
+	int tty;  /* stdout is a terminal */
+	int utf8; /* the locale speaks UTF-8 */
 };
 
 enum cli_cmd_flags {
-	CLI_NEEDS_DB = 1 << 0,		/* open the database before the handler */
-	CLI_JSON = 1 << 1,		/* accepts --json */
-	CLI_CSV = 1 << 2,		/* accepts --csv */
-	CLI_READONLY = 1 << 3,		/* opens the database read-only */
-	CLI_CREATE = 1 << 4,		/* creates the database if missing */
+	CLI_NEEDS_DB = 1 << 0, /* open the database before the handler */
+	CLI_JSON = 1 << 1,     /* accepts --json */
+	CLI_CSV = 1 << 2,      /* accepts --csv */
+	CLI_READONLY = 1 << 3, /* opens the database read-only */
+	CLI_CREATE = 1 << 4,   /* creates the database if missing */
 };
 
 struct cli_cmd {
 	const char *name;
-	const char *args;		/* usage after the name, untranslated */
-	const char *summary;		/* one line, untranslated */
+	const char *args;    /* usage after the name, untranslated */
+	const char *summary; /* one line, untranslated */
 	int (*run)(struct cli *cli, int argc, char **argv);
 	unsigned flags;
-	const char *options;		/* getopt short options */
-	const struct option *longopts;	/* command's own long options */
+	const char *options;	       /* getopt short options */
+	const struct option *longopts; /* command's own long options */
 };
 
 /* The command table (main.c), NULL-name terminated. */
@@ -60,8 +60,8 @@ int cli_usage(const struct cli_cmd *cmd);
 void cli_print_query_error(const char *query, const struct pk_error *err);
 
 /* Output */
-void cli_print_safe(FILE *f, const char *s, int multiline);	/* sanitized */
-void cli_json_print(json_t *v);					/* steals v */
+void cli_print_safe(FILE *f, const char *s, int multiline); /* sanitized */
+void cli_json_print(json_t *v);				    /* steals v */
 void cli_progress(void *data, uint64_t done, uint64_t total);
 void cli_progress_done(void);
 int cli_term_width(void);

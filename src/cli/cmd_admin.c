@@ -27,7 +27,8 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 		char when[32];
 		if ((rc = pk_db_begin(cli->db)) != PK_OK ||
 		    (rc = pk_db_meta_set(cli->db, "created_at",
-					 pk_time_format(pk_clock_now(), when, sizeof(when)))) != PK_OK ||
+					 pk_time_format(pk_clock_now(), when, sizeof(when)))) !=
+			    PK_OK ||
 		    (rc = pk_db_meta_set(cli->db, "node", cli->cfg->node)) != PK_OK ||
 		    (rc = pk_db_commit(cli->db)) != PK_OK) {
 			pk_db_rollback(cli->db);
@@ -45,12 +46,12 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 		if (n > 0)
 			return cli_failf(PK_EINVAL,
 					 _("%s already holds %ld tickets; demo data goes only into "
-					   "an empty database"), pk_db_path(cli->db), n);
+					   "an empty database"),
+					 pk_db_path(cli->db), n);
 		if ((rc = cli_demo_load(cli->db)) != PK_OK)
 			return cli_fail(cli, rc);
 	}
-	printf(_("picket database ready at %s (node %s)\n"), pk_db_path(cli->db),
-	       cli->cfg->node);
+	printf(_("picket database ready at %s (node %s)\n"), pk_db_path(cli->db), cli->cfg->node);
 	return PK_OK;
 }
 
@@ -72,8 +73,8 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 		json_t *o = json_object();
 		json_object_set_new(o, "intact", json_boolean(rc == PK_OK));
 		json_object_set_new(o, "checked", json_integer(res.checked));
-		json_object_set_new(o, "first_bad", res.first_bad ? json_integer(res.first_bad)
-								 : json_null());
+		json_object_set_new(o, "first_bad",
+				    res.first_bad ? json_integer(res.first_bad) : json_null());
 		if (res.first_bad)
 			json_object_set_new(o, "reason", json_string(res.reason));
 		cli_json_print(o);
@@ -100,7 +101,8 @@ int cmd_config(struct cli *cli, int argc, char **argv)
 	const struct pk_config_key *keys = pk_config_keys(&n);
 	json_t *arr = cli->out == CLI_OUT_JSON ? json_array() : NULL;
 	if (!arr)
-		printf(_("# configuration file: %s\n"), cli->cfg->path ? cli->cfg->path : _("(none)"));
+		printf(_("# configuration file: %s\n"),
+		       cli->cfg->path ? cli->cfg->path : _("(none)"));
 	for (size_t i = 0; i < n; i++) {
 		char *v = pk_config_value(cli->cfg, keys[i].name);
 		if (arr) {

@@ -23,7 +23,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0)
 			fmt = PK_FMT_JSONL;
 		else
-			return cli_failf(PK_EUSAGE, _("--format: '%s' is not csv or jsonl"), optarg);
+			return cli_failf(PK_EUSAGE, _("--format: '%s' is not csv or jsonl"),
+					 optarg);
 	}
 	if (argc - optind != 1)
 		return cli_usage(cmd);
@@ -37,7 +38,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 			fmt = PK_FMT_CSV;
 	}
 	struct stat sb;
-	uint64_t total = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+	uint64_t total =
+		fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
 	if ((rc = cli_open(cli, cmd->flags)) != PK_OK) {
 		if (f != stdin)
 			fclose(f);
@@ -77,7 +79,7 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	}
 	if ((rc = cli_open(cli, cmd->flags)) != PK_OK)
 		return rc;
-	struct pk_buf query = {0};
+	struct pk_buf query = { 0 };
 	for (int i = optind; i < argc; i++)
 		pk_buf_printf(&query, "%s%s", i > optind ? " " : "", argv[i]);
 	struct pk_query *q;

@@ -10,9 +10,11 @@
 #include "picket/text.h"
 
 static const char *const csv_fields[] = {
-	"ref", "uuid", "type", "title", "status", "priority", "impact", "urgency",
-	"category", "service", "ci", "requester", "assignee", "group", "classification",
-	"vendor", "vendor_ref", "created_at", "updated_at", "resolved_at", "closed_at", NULL};
+	"ref",	      "uuid",	     "type",	       "title",	  "status",	"priority",
+	"impact",     "urgency",     "category",       "service", "ci",		"requester",
+	"assignee",   "group",	     "classification", "vendor",  "vendor_ref", "created_at",
+	"updated_at", "resolved_at", "closed_at",      NULL
+};
 
 static void csv_cell(struct cli *cli, const char *s)
 {
@@ -66,7 +68,7 @@ static void cell(struct pk_buf *line, const char *s, int width)
 
 void cli_ticket_header(int width)
 {
-	struct pk_buf line = {0};
+	struct pk_buf line = { 0 };
 	cell(&line, _("REF"), W_REF);
 	cell(&line, "P", W_PRIO);
 	cell(&line, _("STATUS"), W_STATUS);
@@ -80,7 +82,7 @@ void cli_ticket_header(int width)
 
 void cli_ticket_line(struct cli *cli, const struct pk_ticket *t, int width)
 {
-	struct pk_buf line = {0};
+	struct pk_buf line = { 0 };
 	char prio[4], age[16];
 	snprintf(prio, sizeof(prio), "P%d", t->priority);
 	pk_age_format(pk_clock_now() - t->created_at, age, sizeof(age));
@@ -113,14 +115,9 @@ static int list_one(struct pk_ticket *t, void *data)
 	struct list_ctx *x = data;
 	x->n++;
 	switch (x->cli->out) {
-	case CLI_OUT_JSON:
-		json_array_append_new(x->array, pk_ticket_to_json(t));
-		break;
-	case CLI_OUT_CSV:
-		csv_ticket(x->cli, t);
-		break;
-	default:
-		cli_ticket_line(x->cli, t, x->width);
+	case CLI_OUT_JSON: json_array_append_new(x->array, pk_ticket_to_json(t)); break;
+	case CLI_OUT_CSV: csv_ticket(x->cli, t); break;
+	default: cli_ticket_line(x->cli, t, x->width);
 	}
 	return 0;
 }
@@ -134,7 +131,7 @@ int cli_list_tickets(struct cli *cli, const char *query, long limit, int qflags)
 		cli_print_query_error(query, &err);
 		return rc;
 	}
-	struct list_ctx x = {.cli = cli, .width = cli->tty ? cli_term_width() : 0};
+	struct list_ctx x = { .cli = cli, .width = cli->tty ? cli_term_width() : 0 };
 	if (cli->out == CLI_OUT_JSON)
 		x.array = json_array();
 	else if (cli->out == CLI_OUT_CSV)
@@ -156,7 +153,7 @@ int cli_list_tickets(struct cli *cli, const char *query, long limit, int qflags)
 
 static char *join_args(int argc, char **argv)
 {
-	struct pk_buf b = {0};
+	struct pk_buf b = { 0 };
 	for (int i = 0; i < argc; i++) {
 		if (i)
 			pk_buf_putc(&b, ' ');
@@ -165,8 +162,8 @@ static char *join_args(int argc, char **argv)
 	return pk_buf_detach(&b);
 }
 
-static int list_or_search(struct cli *cli, const char *name, int argc, char **argv,
-			  long limit, int qflags)
+static int list_or_search(struct cli *cli, const char *name, int argc, char **argv, long limit,
+			  int qflags)
 {
 	const struct cli_cmd *cmd = cli_cmd_find(name);
 	int c;
@@ -209,10 +206,10 @@ int cmd_queue(struct cli *cli, int argc, char **argv)
 	static const struct {
 		const char *label, *query;
 	} counts[] = {
-		{N_("open"), "status:open"},
-		{N_("mine"), "status:open assignee:me"},
-		{N_("unassigned"), "status:open assignee:none"},
-		{N_("P1/P2"), "status:open priority:<=P2"},
+		{ N_("open"), "status:open" },
+		{ N_("mine"), "status:open assignee:me" },
+		{ N_("unassigned"), "status:open assignee:none" },
+		{ N_("P1/P2"), "status:open priority:<=P2" },
 	};
 	printf("picket  %s@%s  ", cli->user, cli->cfg->node);
 	for (size_t i = 0; i < PK_ARRAY_LEN(counts); i++) {

@@ -21,8 +21,7 @@ static int no_options(struct cli *cli, const struct cli_cmd *cmd, int argc, char
 	return PK_OK;
 }
 
-static int load(struct cli *cli, const struct cli_cmd *cmd, const char *ref,
-		struct pk_ticket **t)
+static int load(struct cli *cli, const struct cli_cmd *cmd, const char *ref, struct pk_ticket **t)
 {
 	int rc = cli_open(cli, cmd->flags);
 	if (rc != PK_OK)
@@ -68,11 +67,12 @@ int cmd_new(struct cli *cli, int argc, char **argv)
 	struct {
 		int opt;
 		const char *field;
-	} map[] = {{'t', "title"}, {'T', "type"}, {'i', "impact"}, {'u', "urgency"},
-		   {'p', "priority"}, {'C', "category"}, {'S', "service"}, {'I', "ci"},
-		   {'r', "requester"}, {'a', "assignee"}, {'g', "group"},
-		   {'c', "classification"}, {'b', "description"}};
-	const char *values[PK_ARRAY_LEN(map)] = {0};
+	} map[] = { { 't', "title" },	   { 'T', "type" },	{ 'i', "impact" },
+		    { 'u', "urgency" },	   { 'p', "priority" }, { 'C', "category" },
+		    { 'S', "service" },	   { 'I', "ci" },	{ 'r', "requester" },
+		    { 'a', "assignee" },   { 'g', "group" },	{ 'c', "classification" },
+		    { 'b', "description" } };
+	const char *values[PK_ARRAY_LEN(map)] = { 0 };
 	int c, rc;
 	while ((c = cli_getopt(cli, cmd, argc, argv)) != -1) {
 		size_t i;
@@ -155,8 +155,7 @@ int cmd_set(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
-static int assign_to(struct cli *cli, const struct cli_cmd *cmd, const char *ref,
-		     const char *who)
+static int assign_to(struct cli *cli, const struct cli_cmd *cmd, const char *ref, const char *who)
 {
 	struct pk_ticket *t;
 	int rc = load(cli, cmd, ref, &t);
@@ -336,7 +335,7 @@ static int keep_comment(struct pk_comment *c, void *data)
 	tl->c = pk_xrealloc(tl->c, (tl->nc + 1) * sizeof(*tl->c));
 	tl->c[tl->nc] = pk_xcalloc(1, sizeof(**tl->c));
 	*tl->c[tl->nc] = *c;
-	memset(c, 0, sizeof(*c));	/* ownership moved */
+	memset(c, 0, sizeof(*c)); /* ownership moved */
 	tl->nc++;
 	return 0;
 }
@@ -402,7 +401,7 @@ static void print_comment(const struct pk_comment *c)
 		printf(_("  internal note\n"));
 	else
 		printf(_("  comment\n"));
-	struct pk_buf b = {0};
+	struct pk_buf b = { 0 };
 	pk_sanitize(&b, c->body, strlen(c->body), PK_SAN_KEEP_NEWLINES);
 	for (char *line = b.data, *nl; line; line = nl ? nl + 1 : NULL) {
 		nl = strchr(line, '\n');
@@ -417,7 +416,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_cmd_find("show");
 	struct pk_ticket *t;
-	struct timeline tl = {0};
+	struct timeline tl = { 0 };
 	int rc;
 	if ((rc = no_options(cli, cmd, argc, argv)) != PK_OK)
 		return rc;
@@ -505,7 +504,7 @@ int cmd_history(struct cli *cli, int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_cmd_find("history");
 	struct pk_ticket *t;
-	struct timeline tl = {0};
+	struct timeline tl = { 0 };
 	int rc;
 	if ((rc = no_options(cli, cmd, argc, argv)) != PK_OK)
 		return rc;
@@ -522,11 +521,14 @@ int cmd_history(struct cli *cli, int argc, char **argv)
 			const struct pk_history *h = tl.h[i];
 			json_t *o = json_object();
 			json_object_set_new(o, "id", json_integer(h->id));
-			json_object_set_new(o, "at", json_string(pk_time_format(h->at, when, sizeof(when))));
+			json_object_set_new(o, "at",
+					    json_string(pk_time_format(h->at, when, sizeof(when))));
 			json_object_set_new(o, "actor", json_string(h->actor));
 			json_object_set_new(o, "field", json_string(h->field));
-			json_object_set_new(o, "old", h->old_value ? json_string(h->old_value) : json_null());
-			json_object_set_new(o, "new", h->new_value ? json_string(h->new_value) : json_null());
+			json_object_set_new(o, "old",
+					    h->old_value ? json_string(h->old_value) : json_null());
+			json_object_set_new(o, "new",
+					    h->new_value ? json_string(h->new_value) : json_null());
 			json_array_append_new(a, o);
 		}
 		cli_json_print(a);
@@ -535,8 +537,9 @@ int cmd_history(struct cli *cli, int argc, char **argv)
 		printf("id,at,actor,field,old,new\n");
 		for (size_t i = 0; i < tl.nh; i++) {
 			const struct pk_history *h = tl.h[i];
-			const char *cells[] = {h->actor, h->field, h->old_value, h->new_value};
-			printf("%lld,%s", (long long)h->id, pk_time_format(h->at, when, sizeof(when)));
+			const char *cells[] = { h->actor, h->field, h->old_value, h->new_value };
+			printf("%lld,%s", (long long)h->id,
+			       pk_time_format(h->at, when, sizeof(when)));
 			for (size_t k = 0; k < PK_ARRAY_LEN(cells); k++) {
 				putchar(',');
 				if (!cells[k])

@@ -9,71 +9,73 @@
 #include "picket/i18n.h"
 #include "picket/status.h"
 
-static const struct option list_opts[] = {{"limit", required_argument, NULL, 'n'}, {0}};
+static const struct option list_opts[] = { { "limit", required_argument, NULL, 'n' }, { 0 } };
 static const struct option new_opts[] = {
-	{"title", required_argument, NULL, 't'}, {"type", required_argument, NULL, 'T'},
-	{"impact", required_argument, NULL, 'i'}, {"urgency", required_argument, NULL, 'u'},
-	{"priority", required_argument, NULL, 'p'},
-	{"category", required_argument, NULL, 'C'}, {"service", required_argument, NULL, 'S'},
-	{"ci", required_argument, NULL, 'I'}, {"requester", required_argument, NULL, 'r'},
-	{"assign", required_argument, NULL, 'a'}, {"group", required_argument, NULL, 'g'},
-	{"class", required_argument, NULL, 'c'}, {"body", required_argument, NULL, 'b'},
-	{0}};
-static const struct option note_opts[] = {{"note", required_argument, NULL, 'm'}, {0}};
-static const struct option comment_opts[] = {
-	{"internal", no_argument, NULL, 'i'}, {"worklog", required_argument, NULL, 'w'},
-	{"public", no_argument, NULL, 'p'}, {0}};
-static const struct option resolve_opts[] = {
-	{"resolution", required_argument, NULL, 'r'}, {0}};
-static const struct option init_opts[] = {{"demo", no_argument, NULL, 'd'}, {0}};
-static const struct option import_opts[] = {{"format", required_argument, NULL, 'f'}, {0}};
-static const struct option export_opts[] = {{"output", required_argument, NULL, 'o'}, {0}};
-static const struct option config_opts[] = {{"list", no_argument, NULL, 'l'}, {0}};
+	{ "title", required_argument, NULL, 't' },     { "type", required_argument, NULL, 'T' },
+	{ "impact", required_argument, NULL, 'i' },    { "urgency", required_argument, NULL, 'u' },
+	{ "priority", required_argument, NULL, 'p' },  { "category", required_argument, NULL, 'C' },
+	{ "service", required_argument, NULL, 'S' },   { "ci", required_argument, NULL, 'I' },
+	{ "requester", required_argument, NULL, 'r' }, { "assign", required_argument, NULL, 'a' },
+	{ "group", required_argument, NULL, 'g' },     { "class", required_argument, NULL, 'c' },
+	{ "body", required_argument, NULL, 'b' },      { 0 }
+};
+static const struct option note_opts[] = { { "note", required_argument, NULL, 'm' }, { 0 } };
+static const struct option comment_opts[] = { { "internal", no_argument, NULL, 'i' },
+					      { "worklog", required_argument, NULL, 'w' },
+					      { "public", no_argument, NULL, 'p' },
+					      { 0 } };
+static const struct option resolve_opts[] = { { "resolution", required_argument, NULL, 'r' },
+					      { 0 } };
+static const struct option init_opts[] = { { "demo", no_argument, NULL, 'd' }, { 0 } };
+static const struct option import_opts[] = { { "format", required_argument, NULL, 'f' }, { 0 } };
+static const struct option export_opts[] = { { "output", required_argument, NULL, 'o' }, { 0 } };
+static const struct option config_opts[] = { { "list", no_argument, NULL, 'l' }, { 0 } };
 
 /* One table: dispatch, `picket --help` and the man page's command list. */
 const struct cli_cmd cli_commands[] = {
-	{"init", "[--demo]", N_("create the database (with demo tickets)"), cmd_init, 0, "",
-	 init_opts},
-	{"new", "--title TEXT [--type T] [--impact N --urgency N] [--priority P] "
-		"[--category C] [--service S] [--ci CI] [--requester R] [--assign USER] "
-		"[--group G] [--class LEVEL] [--body TEXT|-]",
-	 N_("create a ticket and print its ref"), cmd_new, CLI_NEEDS_DB | CLI_JSON, "t:",
-	 new_opts},
-	{"list", "[QUERY] [--limit N]", N_("list tickets matching a query"), cmd_list,
-	 CLI_NEEDS_DB | CLI_JSON | CLI_CSV | CLI_READONLY, "n:", list_opts},
-	{"search", "TEXT [--limit N]", N_("full-text search, best matches first"), cmd_search,
-	 CLI_NEEDS_DB | CLI_JSON | CLI_CSV | CLI_READONLY, "n:", list_opts},
-	{"show", "REF", N_("show a ticket with its timeline"), cmd_show,
-	 CLI_NEEDS_DB | CLI_JSON | CLI_READONLY, "", NULL},
-	{"set", "REF FIELD=VALUE...", N_("change fields of a ticket"), cmd_set,
-	 CLI_NEEDS_DB | CLI_JSON, "", NULL},
-	{"assign", "REF USER", N_("assign a ticket (USER may be me or none)"), cmd_assign,
-	 CLI_NEEDS_DB | CLI_JSON, "", NULL},
-	{"take", "REF", N_("assign a ticket to yourself"), cmd_take, CLI_NEEDS_DB | CLI_JSON, "",
-	 NULL},
-	{"move", "REF STATUS [--note TEXT]", N_("move a ticket to another status"), cmd_move,
-	 CLI_NEEDS_DB | CLI_JSON, "m:", note_opts},
-	{"comment", "REF [--internal|--worklog MIN] TEXT|-",
-	 N_("add a public comment, internal note or worklog"), cmd_comment,
-	 CLI_NEEDS_DB | CLI_JSON, "w:", comment_opts},
-	{"resolve", "REF --resolution TEXT", N_("resolve a ticket"), cmd_resolve,
-	 CLI_NEEDS_DB | CLI_JSON, "r:", resolve_opts},
-	{"close", "REF", N_("close a resolved ticket"), cmd_close, CLI_NEEDS_DB | CLI_JSON, "",
-	 NULL},
-	{"reopen", "REF [--note TEXT]", N_("reopen a resolved ticket"), cmd_reopen,
-	 CLI_NEEDS_DB | CLI_JSON, "m:", note_opts},
-	{"history", "REF", N_("show the audit trail of a ticket"), cmd_history,
-	 CLI_NEEDS_DB | CLI_JSON | CLI_CSV | CLI_READONLY, "", NULL},
-	{"import", "FILE|- [--format csv|jsonl]",
-	 N_("import tickets from CSV or JSON lines, all or nothing"), cmd_import,
-	 CLI_NEEDS_DB | CLI_JSON, "f:", import_opts},
-	{"export", "[QUERY] [--output FILE]", N_("export tickets as JSON lines"), cmd_export,
-	 CLI_NEEDS_DB | CLI_READONLY, "o:", export_opts},
-	{"audit", "verify", N_("verify the hash chain of the history"), cmd_audit,
-	 CLI_NEEDS_DB | CLI_JSON | CLI_READONLY, "", NULL},
-	{"config", "[--list]", N_("show every setting, its value and meaning"), cmd_config,
-	 CLI_JSON, "l", config_opts},
-	{NULL, NULL, NULL, NULL, 0, NULL, NULL},
+	{ "init", "[--demo]", N_("create the database (with demo tickets)"), cmd_init, 0, "",
+	  init_opts },
+	{ "new",
+	  "--title TEXT [--type T] [--impact N --urgency N] [--priority P] "
+	  "[--category C] [--service S] [--ci CI] [--requester R] [--assign USER] "
+	  "[--group G] [--class LEVEL] [--body TEXT|-]",
+	  N_("create a ticket and print its ref"), cmd_new, CLI_NEEDS_DB | CLI_JSON,
+	  "t:", new_opts },
+	{ "list", "[QUERY] [--limit N]", N_("list tickets matching a query"), cmd_list,
+	  CLI_NEEDS_DB | CLI_JSON | CLI_CSV | CLI_READONLY, "n:", list_opts },
+	{ "search", "TEXT [--limit N]", N_("full-text search, best matches first"), cmd_search,
+	  CLI_NEEDS_DB | CLI_JSON | CLI_CSV | CLI_READONLY, "n:", list_opts },
+	{ "show", "REF", N_("show a ticket with its timeline"), cmd_show,
+	  CLI_NEEDS_DB | CLI_JSON | CLI_READONLY, "", NULL },
+	{ "set", "REF FIELD=VALUE...", N_("change fields of a ticket"), cmd_set,
+	  CLI_NEEDS_DB | CLI_JSON, "", NULL },
+	{ "assign", "REF USER", N_("assign a ticket (USER may be me or none)"), cmd_assign,
+	  CLI_NEEDS_DB | CLI_JSON, "", NULL },
+	{ "take", "REF", N_("assign a ticket to yourself"), cmd_take, CLI_NEEDS_DB | CLI_JSON, "",
+	  NULL },
+	{ "move", "REF STATUS [--note TEXT]", N_("move a ticket to another status"), cmd_move,
+	  CLI_NEEDS_DB | CLI_JSON, "m:", note_opts },
+	{ "comment", "REF [--internal|--worklog MIN] TEXT|-",
+	  N_("add a public comment, internal note or worklog"), cmd_comment,
+	  CLI_NEEDS_DB | CLI_JSON, "w:", comment_opts },
+	{ "resolve", "REF --resolution TEXT", N_("resolve a ticket"), cmd_resolve,
+	  CLI_NEEDS_DB | CLI_JSON, "r:", resolve_opts },
+	{ "close", "REF", N_("close a resolved ticket"), cmd_close, CLI_NEEDS_DB | CLI_JSON, "",
+	  NULL },
+	{ "reopen", "REF [--note TEXT]", N_("reopen a resolved ticket"), cmd_reopen,
+	  CLI_NEEDS_DB | CLI_JSON, "m:", note_opts },
+	{ "history", "REF", N_("show the audit trail of a ticket"), cmd_history,
+	  CLI_NEEDS_DB | CLI_JSON | CLI_CSV | CLI_READONLY, "", NULL },
+	{ "import", "FILE|- [--format csv|jsonl]",
+	  N_("import tickets from CSV or JSON lines, all or nothing"), cmd_import,
+	  CLI_NEEDS_DB | CLI_JSON, "f:", import_opts },
+	{ "export", "[QUERY] [--output FILE]", N_("export tickets as JSON lines"), cmd_export,
+	  CLI_NEEDS_DB | CLI_READONLY, "o:", export_opts },
+	{ "audit", "verify", N_("verify the hash chain of the history"), cmd_audit,
+	  CLI_NEEDS_DB | CLI_JSON | CLI_READONLY, "", NULL },
+	{ "config", "[--list]", N_("show every setting, its value and meaning"), cmd_config,
+	  CLI_JSON, "l", config_opts },
+	{ NULL, NULL, NULL, NULL, 0, NULL, NULL },
 };
 
 static void usage_all(FILE *f)
@@ -92,10 +94,12 @@ static void usage_all(FILE *f)
 
 int main(int argc, char **argv)
 {
-	struct cli cli = {0};
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'D'}, {"config", required_argument, NULL, 'F'},
-		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {0}};
+	struct cli cli = { 0 };
+	static const struct option opts[] = { { "db", required_argument, NULL, 'D' },
+					      { "config", required_argument, NULL, 'F' },
+					      { "help", no_argument, NULL, 'h' },
+					      { "version", no_argument, NULL, 'V' },
+					      { 0 } };
 	int c, rc;
 
 	pk_i18n_init();

@@ -29,10 +29,9 @@ static void hash_text(crypto_generichash_state *s, const char *t)
 	hash_field(s, t, t ? strlen(t) : 0, t == NULL);
 }
 
-static void hash_entry(unsigned char out[HASH_LEN], const unsigned char prev[HASH_LEN],
-		       int64_t id, int64_t at, const char *actor, const char *entity,
-		       const char *uuid, const char *field, const char *old_value,
-		       const char *new_value)
+static void hash_entry(unsigned char out[HASH_LEN], const unsigned char prev[HASH_LEN], int64_t id,
+		       int64_t at, const char *actor, const char *entity, const char *uuid,
+		       const char *field, const char *old_value, const char *new_value)
 {
 	crypto_generichash_state s;
 	char num[48];
@@ -68,8 +67,8 @@ static int load_head(struct pk_db *db, int64_t *last_id)
 	return PK_OK;
 }
 
-int pk_history_append(struct pk_db *db, const char *entity, const char *uuid,
-		      const char *field, const char *old_value, const char *new_value)
+int pk_history_append(struct pk_db *db, const char *entity, const char *uuid, const char *field,
+		      const char *old_value, const char *new_value)
 {
 	int rc;
 	if (!db->have_last_hash) {
@@ -84,9 +83,9 @@ int pk_history_append(struct pk_db *db, const char *entity, const char *uuid,
 	hash_entry(h, db->last_hash, db->history_next, at, db->user, entity, uuid, field, old_value,
 		   new_value);
 
-	sqlite3_stmt *st = pk_db_stmt(db,
-		"INSERT INTO history(id, at, actor, entity, entity_uuid, field, old_value, "
-		"new_value, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+	sqlite3_stmt *st = pk_db_stmt(
+		db, "INSERT INTO history(id, at, actor, entity, entity_uuid, field, old_value, "
+		    "new_value, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
 	if (!st)
 		return db->err.code;
 	sqlite3_bind_int64(st, 1, db->history_next);
@@ -111,12 +110,14 @@ int pk_audit_verify(struct pk_db *db, struct pk_audit_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	sqlite3_stmt *st;
-	int rc = pk_db_prepare_once(db,
+	int rc = pk_db_prepare_once(
+		db,
 		"SELECT id, at, actor, entity, entity_uuid, field, old_value, new_value, hash "
-		"FROM history ORDER BY id", &st);
+		"FROM history ORDER BY id",
+		&st);
 	if (rc != PK_OK)
 		return rc;
-	unsigned char prev[HASH_LEN] = {0}, h[HASH_LEN];
+	unsigned char prev[HASH_LEN] = { 0 }, h[HASH_LEN];
 	int64_t expect = 1;
 	int sqrc;
 	while ((sqrc = sqlite3_step(st)) == SQLITE_ROW) {

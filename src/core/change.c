@@ -17,7 +17,7 @@ struct pk_value {
 	unsigned char set, null, differs;
 	int64_t i;
 	char *s;
-	char *old;		/* stored value as text, for history */
+	char *old; /* stored value as text, for history */
 };
 
 struct pk_change {
@@ -58,7 +58,7 @@ static void uuid_v7(char out[37])
 		}
 	} else {
 		last_ms = ms;
-		seq = (unsigned)(b[6] & 0x07) << 8 | b[7];	/* random start, room to count */
+		seq = (unsigned)(b[6] & 0x07) << 8 | b[7]; /* random start, room to count */
 	}
 	for (int i = 0; i < 6; i++)
 		b[i] = (unsigned char)(ms >> (40 - 8 * i));
@@ -197,12 +197,30 @@ int64_t pk_change_get_int(const struct pk_change *ch, const char *field)
 	return v && !v->null ? v->i : 0;
 }
 
-const char *pk_change_uuid(const struct pk_change *ch) { return ch->uuid; }
-const char *pk_change_parent(const struct pk_change *ch) { return ch->parent; }
-int pk_change_is_create(const struct pk_change *ch) { return ch->create; }
-const struct pk_entity *pk_change_entity(const struct pk_change *ch) { return ch->ent; }
-int64_t pk_change_rowid(const struct pk_change *ch) { return ch->rowid; }
-int pk_change_count(const struct pk_change *ch) { return ch->count; }
+const char *pk_change_uuid(const struct pk_change *ch)
+{
+	return ch->uuid;
+}
+const char *pk_change_parent(const struct pk_change *ch)
+{
+	return ch->parent;
+}
+int pk_change_is_create(const struct pk_change *ch)
+{
+	return ch->create;
+}
+const struct pk_entity *pk_change_entity(const struct pk_change *ch)
+{
+	return ch->ent;
+}
+int64_t pk_change_rowid(const struct pk_change *ch)
+{
+	return ch->rowid;
+}
+int pk_change_count(const struct pk_change *ch)
+{
+	return ch->count;
+}
 
 int pk_change_differs(const struct pk_change *ch, const char *field)
 {
@@ -263,9 +281,9 @@ static int oplog_append(struct pk_db *db, const struct pk_change *ch, const char
 {
 	char ev[37];
 	uuid_v7(ev);
-	sqlite3_stmt *st = pk_db_stmt(db,
-		"INSERT INTO oplog(event_uuid, entity, entity_uuid, op, field, value, hlc, "
-		"origin, actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+	sqlite3_stmt *st = pk_db_stmt(
+		db, "INSERT INTO oplog(event_uuid, entity, entity_uuid, op, field, value, hlc, "
+		    "origin, actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
 	if (!st)
 		return db->err.code;
 	sqlite3_bind_text(st, 1, ev, -1, SQLITE_STATIC);
@@ -287,7 +305,7 @@ static int oplog_append(struct pk_db *db, const struct pk_change *ch, const char
 static int do_create(struct pk_db *db, struct pk_change *ch)
 {
 	const struct pk_entity *ent = ch->ent;
-	struct pk_buf sql = {0};
+	struct pk_buf sql = { 0 };
 	int rc;
 
 	if (ent->hook && (rc = ent->hook(db, ch, PK_HOOK_BEFORE)) != PK_OK)
@@ -310,15 +328,14 @@ static int do_create(struct pk_db *db, struct pk_change *ch)
 	sqlite3_reset(st);
 	if (sqrc != SQLITE_DONE) {
 		if ((sqrc & 0xff) == SQLITE_CONSTRAINT)
-			return pk_error_set(&db->err, PK_EINVAL,
-					    _("cannot create %s %s: %s"), ent->name, ch->uuid,
-					    sqlite3_errmsg(db->h));
+			return pk_error_set(&db->err, PK_EINVAL, _("cannot create %s %s: %s"),
+					    ent->name, ch->uuid, sqlite3_errmsg(db->h));
 		return pk_db_fail(db, sqrc, ent->name);
 	}
 	ch->rowid = sqlite3_last_insert_rowid(db->h);
 	ch->count = 1;
 
-	struct pk_buf obj = {0};
+	struct pk_buf obj = { 0 };
 	pk_buf_putc(&obj, '{');
 	if (ch->parent[0])
 		pk_buf_printf(&obj, "\"parent\":\"%s\"", ch->parent);
@@ -344,8 +361,10 @@ static int do_create(struct pk_db *db, struct pk_change *ch)
 		rc = pk_history_append(db, ent->parent, ch->parent, ent->name, NULL, ch->uuid);
 	else
 		rc = pk_history_append(db, ent->name, ch->uuid, "created", NULL,
-				       ch->v[0].set && !ch->v[0].null && ent->fields[0].type == PK_FT_TEXT
-					       ? ch->v[0].s : ch->uuid);
+				       ch->v[0].set && !ch->v[0].null &&
+						       ent->fields[0].type == PK_FT_TEXT
+					       ? ch->v[0].s
+					       : ch->uuid);
 	if (rc != PK_OK)
 		return rc;
 	if (ent->hook && (rc = ent->hook(db, ch, PK_HOOK_AFTER)) != PK_OK)
@@ -357,7 +376,7 @@ static int do_create(struct pk_db *db, struct pk_change *ch)
 static int load_old(struct pk_db *db, struct pk_change *ch, int *nlogged, int *ndiff)
 {
 	const struct pk_entity *ent = ch->ent;
-	struct pk_buf sql = {0};
+	struct pk_buf sql = { 0 };
 	pk_buf_puts(&sql, "SELECT id");
 	for (size_t i = 0; i < ent->nfields; i++)
 		pk_buf_printf(&sql, ", %s", ent->fields[i].column);
@@ -399,8 +418,8 @@ static int load_old(struct pk_db *db, struct pk_change *ch, int *nlogged, int *n
 				(*nlogged)++;
 			if (f->flags & PK_FF_IMMUTABLE) {
 				sqlite3_reset(st);
-				return pk_error_set(&db->err, PK_EINVAL,
-						    _("%s cannot be changed"), f->name);
+				return pk_error_set(&db->err, PK_EINVAL, _("%s cannot be changed"),
+						    f->name);
 			}
 		}
 	}
@@ -421,7 +440,7 @@ static int do_update(struct pk_db *db, struct pk_change *ch)
 	if (ent->hook && (rc = ent->hook(db, ch, PK_HOOK_BEFORE)) != PK_OK)
 		return rc;
 
-	struct pk_buf sql = {0};
+	struct pk_buf sql = { 0 };
 	int n = 0;
 	pk_buf_printf(&sql, "UPDATE %s SET ", ent->table);
 	for (size_t i = 0; i < ent->nfields; i++) {
@@ -456,7 +475,7 @@ static int do_update(struct pk_db *db, struct pk_change *ch)
 		free(nv);
 		if (rc != PK_OK)
 			return rc;
-		struct pk_buf jv = {0};
+		struct pk_buf jv = { 0 };
 		value_json(&jv, f, v);
 		rc = oplog_append(db, ch, "set", f->name, jv.data);
 		pk_buf_free(&jv);
@@ -488,11 +507,12 @@ int pk_change_apply(struct pk_db *db, struct pk_change *ch)
  * and the flush inserts the new one. */
 static int fts_doc(struct pk_db *db, int64_t id, int del)
 {
-	sqlite3_stmt *st = pk_db_stmt(db, del
-		? "INSERT INTO ticket_fts(ticket_fts, rowid, title, description, comments) "
-		  "SELECT 'delete', id, title, description, comments FROM ticket_doc WHERE id = ?1"
-		: "INSERT INTO ticket_fts(rowid, title, description, comments) "
-		  "SELECT id, title, description, comments FROM ticket_doc WHERE id = ?1");
+	sqlite3_stmt *st = pk_db_stmt(
+		db, del ? "INSERT INTO ticket_fts(ticket_fts, rowid, title, description, comments) "
+			  "SELECT 'delete', id, title, description, comments FROM ticket_doc WHERE "
+			  "id = ?1"
+			: "INSERT INTO ticket_fts(rowid, title, description, comments) "
+			  "SELECT id, title, description, comments FROM ticket_doc WHERE id = ?1");
 	if (!st)
 		return db->err.code;
 	sqlite3_bind_int64(st, 1, id);
@@ -505,10 +525,12 @@ int pk_fts_flush(struct pk_db *db)
 {
 	if (db->fts_bulk) {
 		db->fts_bulk = 0;
-		sqlite3_stmt *st = pk_db_stmt(db, db->fts_rebuild
-			? "INSERT INTO ticket_fts(ticket_fts) VALUES ('rebuild')"
-			: "INSERT INTO ticket_fts(rowid, title, description, comments) "
-			  "SELECT id, title, description, comments FROM ticket_doc WHERE id >= ?1");
+		sqlite3_stmt *st = pk_db_stmt(
+			db, db->fts_rebuild
+				    ? "INSERT INTO ticket_fts(ticket_fts) VALUES ('rebuild')"
+				    : "INSERT INTO ticket_fts(rowid, title, description, comments) "
+				      "SELECT id, title, description, comments FROM ticket_doc "
+				      "WHERE id >= ?1");
 		if (!st)
 			return db->err.code;
 		if (!db->fts_rebuild)
@@ -530,7 +552,7 @@ int pk_fts_flush(struct pk_db *db)
 int pk_fts_touch(struct pk_db *db, int64_t id, int existing)
 {
 	if (db->fts_bulk && id >= db->bulk_first)
-		return PK_OK;	/* indexed by the bulk pass */
+		return PK_OK; /* indexed by the bulk pass */
 	for (int i = db->nfts - 1; i >= 0; i--)
 		if (db->fts_pending[i] == id)
 			return PK_OK;

@@ -55,7 +55,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 
 static int days_in_month(int y, int m)
 {
-	static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
 	return dm[m - 1];
@@ -87,8 +87,8 @@ int pk_time_parse(const char *s, int64_t *out)
 	}
 	int y, mo, d, h = 0, mi = 0, se = 0;
 	size_t n = strlen(s);
-	if (n < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
-	    s[7] != '-' || digits(s + 8, 2, &d))
+	if (n < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
+	    digits(s + 8, 2, &d))
 		return -1;
 	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || y < 1970)
 		return -1;
@@ -125,8 +125,8 @@ int pk_time_parse(const char *s, int64_t *out)
 	}
 	if (*p)
 		return -1;
-	*out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
-	       mi * 60 + se - off;
+	*out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se -
+	       off;
 	return 0;
 }
 

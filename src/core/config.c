@@ -13,57 +13,59 @@
 #include "picket/policy.h"
 #include "picket/status.h"
 
-#define DEFAULT_STATUSES \
+#define DEFAULT_STATUSES                                                 \
 	"new, assigned, in_progress, pending_customer, pending_vendor, " \
 	"pending_change, resolved, reopened, closed"
 
 /* Every key, once.  Drives parsing, validation, `picket config --list`
  * and picket.conf(5). */
 static const struct pk_config_key keys[] = {
-	{"core.node", PK_CT_STRING, NULL,
-	 N_("Short name of this installation, used in refs NODE-N (letters and "
-	    "digits, at most 8). Default: derived from the host name.")},
-	{"db.path", PK_CT_STRING, NULL,
-	 N_("The database file. Default: $XDG_DATA_HOME/picket/picket.db.")},
-	{"db.busy_timeout", PK_CT_INT, "5000",
-	 N_("Milliseconds to wait for another writer before giving up.")},
-	{"classification.levels", PK_CT_LIST,
-	 "UNCLASSIFIED, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET",
-	 N_("Classification levels, lowest first.")},
-	{"classification.system_high", PK_CT_STRING, NULL,
-	 N_("The highest level this workstation is accredited for; tickets "
-	    "above it are refused. Default: the highest level.")},
-	{"classification.default", PK_CT_STRING, NULL,
-	 N_("Level of new tickets when none is given. Default: the lowest.")},
-	{"priority.matrix", PK_CT_LIST, "1 1 2 3, 1 2 3 3, 2 3 3 4, 3 3 4 4",
-	 N_("Priority by impact (rows 1-4) and urgency (columns 1-4); 1 is the "
-	    "most severe.")},
-	{"defaults.type", PK_CT_STRING, "incident",
-	 N_("Type of new tickets: incident, request, problem or change.")},
-	{"defaults.impact", PK_CT_INT, "3", N_("Impact of new tickets, 1-4.")},
-	{"defaults.urgency", PK_CT_INT, "3", N_("Urgency of new tickets, 1-4.")},
-	{"workflow.statuses", PK_CT_LIST, DEFAULT_STATUSES,
-	 N_("The ticket statuses, in display order.")},
-	{"workflow.closed", PK_CT_LIST, "resolved, closed",
-	 N_("Statuses that are not open (the query word `open` excludes them).")},
-	{"workflow.<status>", PK_CT_LIST, NULL,
-	 N_("Statuses a ticket in <status> may move to. Default: the built-in "
-	    "workflow.")},
+	{ "core.node", PK_CT_STRING, NULL,
+	  N_("Short name of this installation, used in refs NODE-N (letters and "
+	     "digits, at most 8). Default: derived from the host name.") },
+	{ "db.path", PK_CT_STRING, NULL,
+	  N_("The database file. Default: $XDG_DATA_HOME/picket/picket.db.") },
+	{ "db.busy_timeout", PK_CT_INT, "5000",
+	  N_("Milliseconds to wait for another writer before giving up.") },
+	{ "classification.levels", PK_CT_LIST,
+	  "UNCLASSIFIED, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET",
+	  N_("Classification levels, lowest first.") },
+	{ "classification.system_high", PK_CT_STRING, NULL,
+	  N_("The highest level this workstation is accredited for; tickets "
+	     "above it are refused. Default: the highest level.") },
+	{ "classification.default", PK_CT_STRING, NULL,
+	  N_("Level of new tickets when none is given. Default: the lowest.") },
+	{ "priority.matrix", PK_CT_LIST, "1 1 2 3, 1 2 3 3, 2 3 3 4, 3 3 4 4",
+	  N_("Priority by impact (rows 1-4) and urgency (columns 1-4); 1 is the "
+	     "most severe.") },
+	{ "defaults.type", PK_CT_STRING, "incident",
+	  N_("Type of new tickets: incident, request, problem or change.") },
+	{ "defaults.impact", PK_CT_INT, "3", N_("Impact of new tickets, 1-4.") },
+	{ "defaults.urgency", PK_CT_INT, "3", N_("Urgency of new tickets, 1-4.") },
+	{ "workflow.statuses", PK_CT_LIST, DEFAULT_STATUSES,
+	  N_("The ticket statuses, in display order.") },
+	{ "workflow.closed", PK_CT_LIST, "resolved, closed",
+	  N_("Statuses that are not open (the query word `open` excludes them).") },
+	{ "workflow.<status>", PK_CT_LIST, NULL,
+	  N_("Statuses a ticket in <status> may move to. Default: the built-in "
+	     "workflow.") },
 };
 
 /* The built-in workflow: from -> allowed targets. */
 static const struct {
 	const char *from, *to;
 } default_moves[] = {
-	{"new", "assigned, in_progress, pending_customer, resolved, closed"},
-	{"assigned", "new, in_progress, pending_customer, pending_vendor, pending_change, resolved"},
-	{"in_progress", "assigned, pending_customer, pending_vendor, pending_change, resolved"},
-	{"pending_customer", "assigned, in_progress, resolved"},
-	{"pending_vendor", "assigned, in_progress, resolved"},
-	{"pending_change", "assigned, in_progress, resolved"},
-	{"resolved", "closed, reopened"},
-	{"reopened", "assigned, in_progress, pending_customer, pending_vendor, pending_change, resolved"},
-	{"closed", ""},
+	{ "new", "assigned, in_progress, pending_customer, resolved, closed" },
+	{ "assigned",
+	  "new, in_progress, pending_customer, pending_vendor, pending_change, resolved" },
+	{ "in_progress", "assigned, pending_customer, pending_vendor, pending_change, resolved" },
+	{ "pending_customer", "assigned, in_progress, resolved" },
+	{ "pending_vendor", "assigned, in_progress, resolved" },
+	{ "pending_change", "assigned, in_progress, resolved" },
+	{ "resolved", "closed, reopened" },
+	{ "reopened",
+	  "assigned, in_progress, pending_customer, pending_vendor, pending_change, resolved" },
+	{ "closed", "" },
 };
 
 const struct pk_config_key *pk_config_keys(size_t *n)
@@ -153,15 +155,15 @@ static const char *get(const struct pk_config *cfg, const char *name)
 	return k ? k->def : NULL;
 }
 
-static int get_int(const struct pk_config *cfg, const char *name, long long min,
-		   long long max, int *out, struct pk_error *err)
+static int get_int(const struct pk_config *cfg, const char *name, long long min, long long max,
+		   int *out, struct pk_error *err)
 {
 	long long v;
 	const char *s = get(cfg, name);
 	if (pk_parse_int(s, min, max, &v) != 0)
 		return pk_error_set(err, PK_ECONFIG,
-				    _("%s: '%s' is not a whole number from %lld to %lld"),
-				    name, s ? s : "", min, max);
+				    _("%s: '%s' is not a whole number from %lld to %lld"), name,
+				    s ? s : "", min, max);
 	*out = (int)v;
 	return PK_OK;
 }
@@ -177,8 +179,7 @@ char *pk_identity_node(void)
 		if (isalnum((unsigned char)*p))
 			out[n++] = (char)toupper((unsigned char)*p);
 	if (n == 0)
-		out[n++] = 'L', out[n++] = 'O', out[n++] = 'C', out[n++] = 'A',
-		out[n++] = 'L';
+		out[n++] = 'L', out[n++] = 'O', out[n++] = 'C', out[n++] = 'A', out[n++] = 'L';
 	out[n] = '\0';
 	return pk_xstrdup(out);
 }
@@ -216,11 +217,13 @@ static int load_workflow(struct pk_config *cfg, struct pk_error *err)
 				    PK_MAX_STATUSES);
 	for (int i = 0; i < wf->nstatus; i++)
 		for (char *p = wf->status[i]; *p; p++)
-			if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_'))
-				return pk_error_set(err, PK_ECONFIG,
-						    _("workflow.statuses: '%s' is not a valid status "
-						      "name (lower-case letters, digits and _)"),
-						    wf->status[i]);
+			if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
+			      *p == '_'))
+				return pk_error_set(
+					err, PK_ECONFIG,
+					_("workflow.statuses: '%s' is not a valid status "
+					  "name (lower-case letters, digits and _)"),
+					wf->status[i]);
 	int nclosed = split_list(get(cfg, "workflow.closed"), closed, PK_MAX_STATUSES);
 	for (int i = 0; i < nclosed; i++) {
 		int k = pk_wf_index(wf, closed[i]);
@@ -249,8 +252,8 @@ static int load_workflow(struct pk_config *cfg, struct pk_error *err)
 		for (int j = 0; j < nto; j++) {
 			int k = pk_wf_index(wf, to[j]);
 			if (k < 0) {
-				int rc = pk_error_set(err, PK_ECONFIG,
-						      _("%s: unknown status '%s'"), name, to[j]);
+				int rc = pk_error_set(err, PK_ECONFIG, _("%s: unknown status '%s'"),
+						      name, to[j]);
 				free_list(to, nto);
 				return rc;
 			}
@@ -279,8 +282,9 @@ static int load_levels(struct pk_config *cfg, struct pk_error *err)
 		return pk_error_set(err, PK_ECONFIG,
 				    _("classification.default: unknown level '%s'"), def);
 	if (cfg->default_level > cfg->system_high)
-		return pk_error_set(err, PK_ECONFIG,
-				    _("classification.default is above classification.system_high"));
+		return pk_error_set(
+			err, PK_ECONFIG,
+			_("classification.default is above classification.system_high"));
 	return PK_OK;
 }
 
@@ -290,8 +294,9 @@ static int load_matrix(struct pk_config *cfg, struct pk_error *err)
 	int n = split_list(get(cfg, "priority.matrix"), rows, 5);
 	int rc = PK_OK;
 	if (n != 4)
-		rc = pk_error_set(err, PK_ECONFIG,
-				  _("priority.matrix: 4 comma-separated rows of 4 priorities are needed"));
+		rc = pk_error_set(
+			err, PK_ECONFIG,
+			_("priority.matrix: 4 comma-separated rows of 4 priorities are needed"));
 	for (int i = 0; i < n && rc == PK_OK; i++) {
 		char *save = NULL;
 		int j = 0;
@@ -340,8 +345,8 @@ static int check_known(struct pk_config *cfg, struct pk_error *err)
 			if (strcmp(sec, "workflow") == 0 &&
 			    pk_wf_index(&cfg->wf, colon ? colon + 1 : name) >= 0)
 				continue;
-			rc = pk_error_set(err, PK_ECONFIG, _("%s: unknown setting '%s'"),
-					  cfg->path, name);
+			rc = pk_error_set(err, PK_ECONFIG, _("%s: unknown setting '%s'"), cfg->path,
+					  name);
 		}
 		free(ks);
 		if (rc != PK_OK)
@@ -467,7 +472,7 @@ void pk_config_free(struct pk_config **pcfg)
 
 char *pk_config_value(const struct pk_config *cfg, const char *name)
 {
-	struct pk_buf b = {0};
+	struct pk_buf b = { 0 };
 	if (strcmp(name, "core.node") == 0)
 		return pk_xstrdup(cfg->node);
 	if (strcmp(name, "db.path") == 0)
@@ -479,7 +484,7 @@ char *pk_config_value(const struct pk_config *cfg, const char *name)
 	if (strcmp(name, "workflow.<status>") == 0) {
 		for (int i = 0; i < cfg->wf.nstatus; i++) {
 			pk_buf_printf(&b, "%s%s ->", i ? "; " : "", cfg->wf.status[i]);
-			struct pk_buf t = {0};
+			struct pk_buf t = { 0 };
 			pk_wf_targets(&cfg->wf, cfg->wf.status[i], &t);
 			pk_buf_printf(&b, " %s", t.data ? t.data : "");
 			pk_buf_free(&t);

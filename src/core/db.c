@@ -15,12 +15,30 @@
 #include "picket/status.h"
 #include "schema.h"
 
-sqlite3 *pk_db_sqlite(struct pk_db *db) { return db->h; }
-const struct pk_config *pk_db_config(struct pk_db *db) { return db->cfg; }
-const char *pk_db_user(struct pk_db *db) { return db->user; }
-const char *pk_db_path(struct pk_db *db) { return db->path; }
-const struct pk_error *pk_db_error(struct pk_db *db) { return &db->err; }
-struct pk_error *pk_db_err(struct pk_db *db) { return &db->err; }
+sqlite3 *pk_db_sqlite(struct pk_db *db)
+{
+	return db->h;
+}
+const struct pk_config *pk_db_config(struct pk_db *db)
+{
+	return db->cfg;
+}
+const char *pk_db_user(struct pk_db *db)
+{
+	return db->user;
+}
+const char *pk_db_path(struct pk_db *db)
+{
+	return db->path;
+}
+const struct pk_error *pk_db_error(struct pk_db *db)
+{
+	return &db->err;
+}
+struct pk_error *pk_db_err(struct pk_db *db)
+{
+	return &db->err;
+}
 
 int pk_db_fail(struct pk_db *db, int rc, const char *what)
 {
@@ -31,10 +49,11 @@ int pk_db_fail(struct pk_db *db, int rc, const char *what)
 	case SQLITE_LOCKED:
 		return pk_error_set(&db->err, PK_EBUSY,
 				    _("%s: the database is busy (another picket is writing); "
-				      "try again"), what);
+				      "try again"),
+				    what);
 	case SQLITE_READONLY:
-		return pk_error_set(&db->err, PK_EDB,
-				    _("%s: the database %s is read-only"), what, db->path);
+		return pk_error_set(&db->err, PK_EDB, _("%s: the database %s is read-only"), what,
+				    db->path);
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
 		return pk_error_set(&db->err, PK_EDB,
@@ -42,17 +61,12 @@ int pk_db_fail(struct pk_db *db, int rc, const char *what)
 				    db->path, msg);
 	case SQLITE_FULL:
 	case SQLITE_IOERR:
-	case SQLITE_CANTOPEN:
-		code = PK_EIO;
-		break;
+	case SQLITE_CANTOPEN: code = PK_EIO; break;
 	case SQLITE_CONSTRAINT:
 	case SQLITE_TOOBIG:
 	case SQLITE_MISMATCH:
-	case SQLITE_RANGE:
-		code = PK_EINVAL;
-		break;
-	default:
-		code = PK_EDB;
+	case SQLITE_RANGE: code = PK_EINVAL; break;
+	default: code = PK_EDB;
 	}
 	return pk_error_set(&db->err, code, "%s: %s", what, msg);
 }
@@ -70,7 +84,7 @@ static int profile_cb(unsigned type, void *ctx, void *p, void *x)
 			break;
 	if (i == db->nprofile) {
 		db->profile = pk_xrealloc(db->profile, (size_t)(i + 1) * sizeof(*db->profile));
-		db->profile[i] = (struct profile_entry){.sql = pk_xstrdup(sql)};
+		db->profile[i] = (struct profile_entry){ .sql = pk_xstrdup(sql) };
 		db->nprofile++;
 	}
 	db->profile[i].ns += *(sqlite3_int64 *)x;
@@ -169,8 +183,7 @@ int pk_db_begin(struct pk_db *db)
 		return PK_OK;
 	if (db->readonly) {
 		db->depth = 0;
-		return pk_error_set(&db->err, PK_EDB, _("the database %s is read-only"),
-				    db->path);
+		return pk_error_set(&db->err, PK_EDB, _("the database %s is read-only"), db->path);
 	}
 	int rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -285,8 +298,8 @@ int pk_db_meta_set(struct pk_db *db, const char *key, const char *value)
 
 int pk_db_bulk(struct pk_db *db, int on)
 {
-	sqlite3_exec(db->h, on ? "PRAGMA cache_size = -262144" : "PRAGMA cache_size = -8192",
-		     NULL, NULL, NULL);
+	sqlite3_exec(db->h, on ? "PRAGMA cache_size = -262144" : "PRAGMA cache_size = -8192", NULL,
+		     NULL, NULL);
 	if (!on || db->depth == 0)
 		return PK_OK;
 	sqlite3_stmt *st = pk_db_stmt(db, "SELECT coalesce(max(id), 0) FROM tickets");

@@ -13,8 +13,8 @@ struct stmt_slot {
 	sqlite3_stmt *st;
 };
 
-#define STMT_SLOTS 256		/* open addressing; a power of two */
-#define FTS_BATCH 256		/* tickets pending re-indexing before a flush */
+#define STMT_SLOTS    256 /* open addressing; a power of two */
+#define FTS_BATCH     256 /* tickets pending re-indexing before a flush */
 #define MAX_OBSERVERS 8
 
 struct pk_db {
@@ -25,9 +25,9 @@ struct pk_db {
 	struct pk_error err;
 	int readonly;
 
-	int depth;		/* transaction nesting */
-	int doomed;		/* a nested level rolled back */
-	int wrote;		/* the transaction changed data */
+	int depth;  /* transaction nesting */
+	int doomed; /* a nested level rolled back */
+	int wrote;  /* the transaction changed data */
 
 	struct stmt_slot stmts[STMT_SLOTS];
 
@@ -59,7 +59,7 @@ struct pk_db {
 		char *sql;
 		int64_t ns;
 		int64_t runs;
-	} *profile;
+	} * profile;
 	int nprofile;
 };
 

@@ -17,8 +17,8 @@
 static void set_time(json_t *o, const char *key, int64_t t)
 {
 	char buf[32];
-	json_object_set_new(o, key, t ? json_string(pk_time_format(t, buf, sizeof(buf)))
-				      : json_null());
+	json_object_set_new(o, key,
+			    t ? json_string(pk_time_format(t, buf, sizeof(buf))) : json_null());
 }
 
 static void set_str(json_t *o, const char *key, const char *s)
@@ -110,7 +110,8 @@ static int json_text(struct pk_db *db, const char *key, json_t *v, char **out)
 		*out = pk_xstrndup(json_string_value(v), json_string_length(v));
 		if (strlen(*out) != json_string_length(v)) {
 			pk_freep(out);
-			return pk_error_set(pk_db_err(db), PK_EINVAL, _("%s contains a NUL byte"), key);
+			return pk_error_set(pk_db_err(db), PK_EINVAL, _("%s contains a NUL byte"),
+					    key);
 		}
 		return PK_OK;
 	}
@@ -130,12 +131,14 @@ static int import_comment(struct pk_db *db, const struct pk_ticket *t, json_t *c
 	char *kind = NULL, *author = NULL, *body = NULL, *uuid = NULL, *created = NULL;
 	long long minutes = 0;
 	int rc = PK_OK;
-	json_object_foreach(c, key, v) {
-		char **slot = strcmp(key, "kind") == 0 ? &kind
-			      : strcmp(key, "author") == 0 ? &author
-			      : strcmp(key, "body") == 0 ? &body
-			      : strcmp(key, "uuid") == 0 ? &uuid
-			      : strcmp(key, "created_at") == 0 ? &created : NULL;
+	json_object_foreach(c, key, v)
+	{
+		char **slot = strcmp(key, "kind") == 0	       ? &kind
+			      : strcmp(key, "author") == 0     ? &author
+			      : strcmp(key, "body") == 0       ? &body
+			      : strcmp(key, "uuid") == 0       ? &uuid
+			      : strcmp(key, "created_at") == 0 ? &created
+							       : NULL;
 		if (slot) {
 			if ((rc = json_text(db, key, v, slot)) != PK_OK)
 				break;
@@ -147,8 +150,8 @@ static int import_comment(struct pk_db *db, const struct pk_ticket *t, json_t *c
 			}
 			minutes = json_is_integer(v) ? json_integer_value(v) : 0;
 		} else {
-			rc = pk_error_set(pk_db_err(db), PK_EINVAL,
-					  _("unknown comment field '%s'"), key);
+			rc = pk_error_set(pk_db_err(db), PK_EINVAL, _("unknown comment field '%s'"),
+					  key);
 			break;
 		}
 	}
@@ -185,7 +188,8 @@ static int import_json_line(struct pk_db *db, const char *line, size_t len,
 	const char *key;
 	json_t *v, *comments = NULL;
 	int rc = PK_OK;
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		if (strcmp(key, "comments") == 0) {
 			if (!json_is_array(v) && !json_is_null(v)) {
 				rc = pk_error_set(pk_db_err(db), PK_EINVAL,
@@ -208,11 +212,13 @@ static int import_json_line(struct pk_db *db, const char *line, size_t len,
 		rc = pk_ticket_insert(db, ch, &ref);
 	if (rc == PK_OK && comments && json_array_size(comments)) {
 		/* the comments need only the new ticket's identity */
-		struct pk_ticket t = {.id = pk_change_rowid(ch), .uuid = (char *)pk_change_uuid(ch),
-				      .ref = ref};
+		struct pk_ticket t = { .id = pk_change_rowid(ch),
+				       .uuid = (char *)pk_change_uuid(ch),
+				       .ref = ref };
 		size_t i;
 		json_t *c;
-		json_array_foreach(comments, i, c) {
+		json_array_foreach(comments, i, c)
+		{
 			if ((rc = import_comment(db, &t, c)) != PK_OK)
 				break;
 			stats->comments++;
@@ -284,21 +290,23 @@ static int csv_record(struct reader *r, char ***fields, int *cap, struct pk_buf 
 	return n;
 }
 
-static int import_csv(struct pk_db *db, struct reader *r, uint64_t total,
-		      pk_progress_fn progress, void *pdata, struct pk_import_stats *stats)
+static int import_csv(struct pk_db *db, struct reader *r, uint64_t total, pk_progress_fn progress,
+		      void *pdata, struct pk_import_stats *stats)
 {
 	char **fields = NULL, **header = NULL;
 	size_t *offs = NULL;
 	int cap = 0, nh, rc = PK_OK;
-	struct pk_buf store = {0};
+	struct pk_buf store = { 0 };
 
 	nh = csv_record(r, &fields, &cap, &store, &offs);
 	if (nh < 0) {
 		free(fields);
 		free(offs);
 		pk_buf_free(&store);
-		return nh == -1 ? PK_OK : line_error(db, r->lineno,
-			pk_error_set(pk_db_err(db), PK_EINVAL, _("unterminated quote")));
+		return nh == -1 ? PK_OK
+				: line_error(db, r->lineno,
+					     pk_error_set(pk_db_err(db), PK_EINVAL,
+							  _("unterminated quote")));
 	}
 	header = pk_xcalloc((size_t)nh, sizeof(*header));
 	for (int i = 0; i < nh; i++) {
@@ -317,12 +325,13 @@ static int import_csv(struct pk_db *db, struct reader *r, uint64_t total,
 		if (n == -1)
 			break;
 		if (n == -2) {
-			rc = line_error(db, start, pk_error_set(pk_db_err(db), PK_EINVAL,
-								_("unterminated quote")));
+			rc = line_error(
+				db, start,
+				pk_error_set(pk_db_err(db), PK_EINVAL, _("unterminated quote")));
 			break;
 		}
 		if (n == 1 && !fields[0][0])
-			continue;	/* blank line */
+			continue; /* blank line */
 		if (n != nh) {
 			pk_error_set(pk_db_err(db), PK_EINVAL,
 				     _("%d fields where the header has %d"), n, nh);
@@ -365,7 +374,7 @@ static int import_csv(struct pk_db *db, struct reader *r, uint64_t total,
 int pk_import(struct pk_db *db, FILE *f, enum pk_format fmt, uint64_t total,
 	      pk_progress_fn progress, void *pdata, struct pk_import_stats *stats)
 {
-	struct reader r = {.f = f};
+	struct reader r = { .f = f };
 	int rc;
 	memset(stats, 0, sizeof(*stats));
 	if (fmt == PK_FMT_AUTO) {
@@ -403,7 +412,8 @@ int pk_import(struct pk_db *db, FILE *f, enum pk_format fmt, uint64_t total,
 		}
 	}
 	if (rc == PK_OK && ferror(f))
-		rc = pk_error_set(pk_db_err(db), PK_EIO, _("reading the input: %s"), strerror(errno));
+		rc = pk_error_set(pk_db_err(db), PK_EIO, _("reading the input: %s"),
+				  strerror(errno));
 	stats->lines = r.lineno;
 	free(r.line);
 	if (rc != PK_OK) {
@@ -462,7 +472,7 @@ static int export_one(struct pk_ticket *t, void *data)
 int pk_export(struct pk_db *db, const struct pk_query *q, FILE *out, pk_progress_fn progress,
 	      void *pdata, long *count)
 {
-	struct export_ctx x = {.db = db, .out = out, .progress = progress, .pdata = pdata};
+	struct export_ctx x = { .db = db, .out = out, .progress = progress, .pdata = pdata };
 	int rc;
 	/* one read transaction: a consistent snapshot while others write */
 	if ((rc = pk_db_exec(db, "BEGIN")) != PK_OK)
@@ -472,7 +482,8 @@ int pk_export(struct pk_db *db, const struct pk_query *q, FILE *out, pk_progress
 	rc = pk_ticket_list(db, q, -1, export_one, &x);
 	pk_db_exec(db, "COMMIT");
 	if (rc == PK_OK && fflush(out) != 0)
-		rc = pk_error_set(pk_db_err(db), PK_EIO, _("writing the export: %s"), strerror(errno));
+		rc = pk_error_set(pk_db_err(db), PK_EIO, _("writing the export: %s"),
+				  strerror(errno));
 	if (rc == PK_OK && progress)
 		progress(pdata, (uint64_t)x.count, (uint64_t)x.total);
 	*count = x.count;

@@ -3,8 +3,8 @@
 #include <ctype.h>
 #include <string.h>
 
-const char *const pk_ticket_types[] = {"incident", "request", "problem", "change", NULL};
-const char *const pk_comment_kinds[] = {"public", "internal", "worklog", NULL};
+const char *const pk_ticket_types[] = { "incident", "request", "problem", "change", NULL };
+const char *const pk_comment_kinds[] = { "public", "internal", "worklog", NULL };
 
 static int in_list(const char *const *list, const char *s)
 {

@@ -14,12 +14,12 @@
 #include "picket/status.h"
 
 struct token {
-	int pos;		/* 1-based column of the token */
+	int pos; /* 1-based column of the token */
 	int negate;
-	int quoted;		/* a "quoted phrase" */
-	char *field;		/* NULL for full text */
+	int quoted;  /* a "quoted phrase" */
+	char *field; /* NULL for full text */
 	char *value;
-	int vpos;		/* column of the value */
+	int vpos; /* column of the value */
 };
 
 struct compiler {
@@ -43,7 +43,7 @@ static void add_param_text(struct compiler *c, const char *s)
 		c->cap = c->cap ? c->cap * 2 : 8;
 		c->params = pk_xrealloc(c->params, (size_t)c->cap * sizeof(*c->params));
 	}
-	c->params[c->nparams++] = (struct pk_qparam){.s = pk_xstrdup(s)};
+	c->params[c->nparams++] = (struct pk_qparam){ .s = pk_xstrdup(s) };
 }
 
 static void add_param_int(struct compiler *c, int64_t v)
@@ -52,7 +52,7 @@ static void add_param_int(struct compiler *c, int64_t v)
 		c->cap = c->cap ? c->cap * 2 : 8;
 		c->params = pk_xrealloc(c->params, (size_t)c->cap * sizeof(*c->params));
 	}
-	c->params[c->nparams++] = (struct pk_qparam){.is_int = 1, .i = v};
+	c->params[c->nparams++] = (struct pk_qparam){ .is_int = 1, .i = v };
 }
 
 static int fail(struct compiler *c, int pos, const char *fmt, ...) PK_PRINTF(3, 4);
@@ -86,7 +86,7 @@ static void cond_end(struct compiler *c)
 /* Splits a comparison operator off a value: "<=P2" -> "<=", "P2". */
 static const char *split_op(const char *v, const char **rest)
 {
-	static const char *const ops[] = {"<=", ">=", "!=", "<", ">", "="};
+	static const char *const ops[] = { "<=", ">=", "!=", "<", ">", "=" };
 	for (size_t i = 0; i < PK_ARRAY_LEN(ops); i++) {
 		size_t n = strlen(ops[i]);
 		if (strncmp(v, ops[i], n) == 0) {
@@ -174,10 +174,15 @@ static int type_item(struct compiler *c, const struct token *t, const char *v, i
 static const char *column_of(const char *field)
 {
 	static const char *const map[][2] = {
-		{"assignee", "t.assignee"}, {"group", "t.group_name"},
-		{"requester", "t.requester"}, {"category", "t.category"},
-		{"service", "t.service"}, {"ci", "t.ci"}, {"vendor", "t.vendor"},
-		{"vendor_ref", "t.vendor_ref"}, {"ref", "t.ref"},
+		{ "assignee", "t.assignee" },
+		{ "group", "t.group_name" },
+		{ "requester", "t.requester" },
+		{ "category", "t.category" },
+		{ "service", "t.service" },
+		{ "ci", "t.ci" },
+		{ "vendor", "t.vendor" },
+		{ "vendor_ref", "t.vendor_ref" },
+		{ "ref", "t.ref" },
 	};
 	for (size_t i = 0; i < PK_ARRAY_LEN(map); i++)
 		if (strcmp(map[i][0], field) == 0)
@@ -195,7 +200,7 @@ static int text_item(struct compiler *c, const struct token *t, const char *v, i
 		pk_buf_printf(&c->where, "%s = ?", col);
 		add_param_text(c, c->user);
 	} else if (n > 1 && v[n - 1] == '*') {
-		struct pk_buf pat = {0};
+		struct pk_buf pat = { 0 };
 		for (size_t i = 0; i + 1 < n; i++) {
 			if (v[i] == '%' || v[i] == '_' || v[i] == '\\')
 				pk_buf_putc(&pat, '\\');
@@ -222,7 +227,8 @@ static int level_num_item(struct compiler *c, const struct token *t, const char 
 	if (!n || (strcmp(t->field, "priority") != 0 && (*rest == 'P' || *rest == 'p')))
 		return fail(c, pos,
 			    strcmp(t->field, "priority") == 0
-				    ? _("'%s' is not a priority (P1 to P4, optionally with <, <=, >, >=)")
+				    ? _("'%s' is not a priority (P1 to P4, optionally with <, <=, "
+					">, >=)")
 				    : _("'%s' is not a level from 1 to 4"),
 			    v);
 	pk_buf_printf(&c->where, "t.%s %s ?", t->field, op ? op : "=");
@@ -240,11 +246,12 @@ static int class_item(struct compiler *c, const struct token *t, const char *v, 
 	int n = 0;
 	pk_buf_puts(&c->where, "t.classification IN (");
 	for (int i = 0; i < c->cfg->nlevels; i++) {
-		int keep = !op ? i == rank
-			   : strcmp(op, "<") == 0 ? i < rank
+		int keep = !op			   ? i == rank
+			   : strcmp(op, "<") == 0  ? i < rank
 			   : strcmp(op, "<=") == 0 ? i <= rank
-			   : strcmp(op, ">") == 0 ? i > rank
-			   : strcmp(op, ">=") == 0 ? i >= rank : i != rank;
+			   : strcmp(op, ">") == 0  ? i > rank
+			   : strcmp(op, ">=") == 0 ? i >= rank
+						   : i != rank;
 		if (!keep)
 			continue;
 		pk_buf_printf(&c->where, "%s?", n++ ? ", " : "");
@@ -272,14 +279,13 @@ static int date_item(struct compiler *c, const struct token *t, const char *v, i
 	} else if (rest[0] == '-' && pk_duration_parse(rest + 1, &d) == 0) {
 		when = c->now - d;
 		if (!op)
-			op = ">=";	/* created:-7d = in the last 7 days */
+			op = ">="; /* created:-7d = in the last 7 days */
 	} else if (pk_time_parse(rest, &when) == 0) {
 		if (strlen(rest) == 10)
 			span = 86400;
 	} else {
 		return fail(c, pos,
-			    _("'%s' is not a date (2026-03-01, today, -7d, with <, <=, >, >=)"),
-			    v);
+			    _("'%s' is not a date (2026-03-01, today, -7d, with <, <=, >, >=)"), v);
 	}
 	char col[32];
 	snprintf(col, sizeof(col), "t.%s_at", t->field);
@@ -332,7 +338,7 @@ static int text_term(struct compiler *c, const struct token *t, const char *colu
 		return fail(c, t->vpos, _("'%s' has nothing to search for"), t->value);
 	}
 	if (t->negate) {
-		struct pk_buf m = {0};
+		struct pk_buf m = { 0 };
 		struct pk_buf save = c->match;
 		c->match = m;
 		match_phrase(c, column, v, prefix);
@@ -353,12 +359,21 @@ static int text_term(struct compiler *c, const struct token *t, const char *colu
 static int sort_term(struct compiler *c, const struct token *t)
 {
 	static const char *const keys[][2] = {
-		{"priority", "t.priority"}, {"created", "t.created_at"},
-		{"updated", "t.updated_at"}, {"resolved", "t.resolved_at"},
-		{"closed", "t.closed_at"}, {"status", "t.status"}, {"type", "t.type"},
-		{"assignee", "t.assignee"}, {"group", "t.group_name"}, {"title", "t.title"},
-		{"ref", "t.id"}, {"id", "t.id"}, {"impact", "t.impact"},
-		{"urgency", "t.urgency"}, {"requester", "t.requester"},
+		{ "priority", "t.priority" },
+		{ "created", "t.created_at" },
+		{ "updated", "t.updated_at" },
+		{ "resolved", "t.resolved_at" },
+		{ "closed", "t.closed_at" },
+		{ "status", "t.status" },
+		{ "type", "t.type" },
+		{ "assignee", "t.assignee" },
+		{ "group", "t.group_name" },
+		{ "title", "t.title" },
+		{ "ref", "t.id" },
+		{ "id", "t.id" },
+		{ "impact", "t.impact" },
+		{ "urgency", "t.urgency" },
+		{ "requester", "t.requester" },
 	};
 	char *copy = pk_xstrdup(t->value), *save = NULL;
 	int rc = PK_OK;
@@ -379,7 +394,8 @@ static int sort_term(struct compiler *c, const struct token *t)
 			rc = fail(c, t->vpos + (int)(k - copy),
 				  _("cannot sort by '%s' (priority, created, updated, resolved, "
 				    "closed, status, type, assignee, group, title, ref, impact, "
-				    "urgency, requester, rank)"), k);
+				    "urgency, requester, rank)"),
+				  k);
 			break;
 		}
 		/* Priority sorts by importance: P1 is the highest, so "-priority"
@@ -415,11 +431,10 @@ static int compile_term(struct compiler *c, const struct token *t)
 		return each_item(c, t, level_num_item);
 	if (strcmp(f, "classification") == 0 || strcmp(f, "class") == 0)
 		return each_item(c, t, class_item);
-	if (strcmp(f, "created") == 0 || strcmp(f, "updated") == 0 ||
-	    strcmp(f, "resolved") == 0 || strcmp(f, "closed") == 0)
+	if (strcmp(f, "created") == 0 || strcmp(f, "updated") == 0 || strcmp(f, "resolved") == 0 ||
+	    strcmp(f, "closed") == 0)
 		return each_item(c, t, date_item);
-	if (strcmp(f, "title") == 0 || strcmp(f, "description") == 0 ||
-	    strcmp(f, "comments") == 0)
+	if (strcmp(f, "title") == 0 || strcmp(f, "description") == 0 || strcmp(f, "comments") == 0)
 		return text_term(c, t, f);
 	if (strcmp(f, "text") == 0)
 		return text_term(c, t, NULL);
@@ -429,14 +444,15 @@ static int compile_term(struct compiler *c, const struct token *t)
 		    _("unknown field '%s' (status, type, priority, impact, urgency, assignee, "
 		      "group, requester, category, service, ci, vendor, ref, classification, "
 		      "created, updated, resolved, closed, title, description, comments, "
-		      "sort)"), f);
+		      "sort)"),
+		    f);
 }
 
 /* Reads a "quoted string" at *p; returns NULL (error set) if unterminated. */
 static char *read_quoted(struct compiler *c, const char *text, const char **p)
 {
 	const char *start = *p;
-	struct pk_buf b = {0};
+	struct pk_buf b = { 0 };
 	(*p)++;
 	while (**p && **p != '"') {
 		if (**p == '\\' && ((*p)[1] == '"' || (*p)[1] == '\\'))
@@ -453,10 +469,10 @@ static char *read_quoted(struct compiler *c, const char *text, const char **p)
 	return pk_buf_detach(&b);
 }
 
-int pk_query_compile(const struct pk_config *cfg, const char *user, int64_t now,
-		     const char *text, int flags, struct pk_query **out, struct pk_error *err)
+int pk_query_compile(const struct pk_config *cfg, const char *user, int64_t now, const char *text,
+		     int flags, struct pk_query **out, struct pk_error *err)
 {
-	struct compiler c = {.cfg = cfg, .user = user, .now = now, .err = err};
+	struct compiler c = { .cfg = cfg, .user = user, .now = now, .err = err };
 	const char *p = text ? text : "";
 	int rc = PK_OK;
 	*out = NULL;
@@ -467,7 +483,7 @@ int pk_query_compile(const struct pk_config *cfg, const char *user, int64_t now,
 			p++;
 		if (!*p)
 			break;
-		struct token t = {.pos = (int)(p - (text ? text : "")) + 1};
+		struct token t = { .pos = (int)(p - (text ? text : "")) + 1 };
 		if (*p == '-' && p[1] && !isspace((unsigned char)p[1])) {
 			t.negate = 1;
 			p++;
@@ -523,7 +539,7 @@ int pk_query_compile(const struct pk_config *cfg, const char *user, int64_t now,
 		qr->match = pk_buf_detach(&c.match);
 		qr->sql_from = pk_xstrdup("ticket_fts JOIN tickets t ON t.id = ticket_fts.rowid");
 		/* the MATCH parameter goes first */
-		struct pk_buf w = {0};
+		struct pk_buf w = { 0 };
 		pk_buf_puts(&w, "ticket_fts MATCH ?");
 		if (c.where.len)
 			pk_buf_printf(&w, " AND %s", c.where.data);
@@ -581,6 +597,6 @@ int pk_query_bind(const struct pk_query *q, sqlite3_stmt *st, int idx)
 
 char *pk_query_select(const struct pk_query *q, const char *columns)
 {
-	return pk_xasprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT ?", columns,
-			    q->sql_from, q->sql_where, q->sql_order);
+	return pk_xasprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT ?", columns, q->sql_from,
+			    q->sql_where, q->sql_order);
 }

@@ -6,8 +6,7 @@ const char *pk_strerror(int status)
 {
 	switch (status) {
 #define PK_STATUS_CASE(name, value, text) \
-	case value:                       \
-		return _(text);
+	case value: return _(text);
 		PK_STATUS_LIST(PK_STATUS_CASE)
 #undef PK_STATUS_CASE
 	}

@@ -70,8 +70,8 @@ int pk_utf8_valid(const char *s, size_t n, size_t *bad)
 /* Code points that reorder or hide text (bidi controls, "Trojan Source"). */
 static int is_format_control(unsigned cp)
 {
-	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-	       cp == 0x200e || cp == 0x200f || cp == 0x061c;
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e ||
+	       cp == 0x200f || cp == 0x061c;
 }
 
 void pk_sanitize(struct pk_buf *out, const char *s, size_t n, int flags)
@@ -125,7 +125,7 @@ void pk_sanitize(struct pk_buf *out, const char *s, size_t n, int flags)
 
 char *pk_sanitize_dup(const char *s, int flags)
 {
-	struct pk_buf b = {0};
+	struct pk_buf b = { 0 };
 	if (s)
 		pk_sanitize(&b, s, strlen(s), flags);
 	return pk_buf_detach(&b);
@@ -205,7 +205,7 @@ void pk_json_quote(struct pk_buf *out, const char *s)
 		case '\t': pk_buf_puts(out, "\\t"); break;
 		case '\r': pk_buf_puts(out, "\\r"); break;
 		default: {
-			char u[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
+			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
 			pk_buf_puts(out, u);
 		}
 		}

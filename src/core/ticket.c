@@ -20,30 +20,30 @@ static int ticket_hook(struct pk_db *db, struct pk_change *ch, enum pk_hook_phas
 static int comment_hook(struct pk_db *db, struct pk_change *ch, enum pk_hook_phase phase);
 
 static const struct pk_field ticket_fields[] = {
-	{"ref", "ref", PK_FT_TEXT, PK_FF_IMMUTABLE},
-	{"type", "type", PK_FT_TEXT, 0},
-	{"title", "title", PK_FT_TEXT, PK_FF_FTS},
-	{"description", "description", PK_FT_TEXT, PK_FF_FTS},
-	{"status", "status", PK_FT_TEXT, 0},
-	{"priority", "priority", PK_FT_INT, 0},
-	{"impact", "impact", PK_FT_INT, 0},
-	{"urgency", "urgency", PK_FT_INT, 0},
-	{"category", "category", PK_FT_TEXT, 0},
-	{"service", "service", PK_FT_TEXT, 0},
-	{"ci", "ci", PK_FT_TEXT, 0},
-	{"requester", "requester", PK_FT_TEXT, 0},
-	{"assignee", "assignee", PK_FT_TEXT, 0},
-	{"group", "group_name", PK_FT_TEXT, 0},
-	{"classification", "classification", PK_FT_TEXT, 0},
-	{"vendor", "vendor", PK_FT_TEXT, 0},
-	{"vendor_ref", "vendor_ref", PK_FT_TEXT, 0},
-	{"resolution", "resolution", PK_FT_TEXT, 0},
-	{"created_at", "created_at", PK_FT_TIME, PK_FF_IMMUTABLE},
-	{"updated_at", "updated_at", PK_FT_TIME, PK_FF_NOLOG},
-	{"resolved_at", "resolved_at", PK_FT_TIME, 0},
-	{"closed_at", "closed_at", PK_FT_TIME, 0},
-	{"response_due", "response_due", PK_FT_TIME, 0},
-	{"resolve_due", "resolve_due", PK_FT_TIME, 0},
+	{ "ref", "ref", PK_FT_TEXT, PK_FF_IMMUTABLE },
+	{ "type", "type", PK_FT_TEXT, 0 },
+	{ "title", "title", PK_FT_TEXT, PK_FF_FTS },
+	{ "description", "description", PK_FT_TEXT, PK_FF_FTS },
+	{ "status", "status", PK_FT_TEXT, 0 },
+	{ "priority", "priority", PK_FT_INT, 0 },
+	{ "impact", "impact", PK_FT_INT, 0 },
+	{ "urgency", "urgency", PK_FT_INT, 0 },
+	{ "category", "category", PK_FT_TEXT, 0 },
+	{ "service", "service", PK_FT_TEXT, 0 },
+	{ "ci", "ci", PK_FT_TEXT, 0 },
+	{ "requester", "requester", PK_FT_TEXT, 0 },
+	{ "assignee", "assignee", PK_FT_TEXT, 0 },
+	{ "group", "group_name", PK_FT_TEXT, 0 },
+	{ "classification", "classification", PK_FT_TEXT, 0 },
+	{ "vendor", "vendor", PK_FT_TEXT, 0 },
+	{ "vendor_ref", "vendor_ref", PK_FT_TEXT, 0 },
+	{ "resolution", "resolution", PK_FT_TEXT, 0 },
+	{ "created_at", "created_at", PK_FT_TIME, PK_FF_IMMUTABLE },
+	{ "updated_at", "updated_at", PK_FT_TIME, PK_FF_NOLOG },
+	{ "resolved_at", "resolved_at", PK_FT_TIME, 0 },
+	{ "closed_at", "closed_at", PK_FT_TIME, 0 },
+	{ "response_due", "response_due", PK_FT_TIME, 0 },
+	{ "resolve_due", "resolve_due", PK_FT_TIME, 0 },
 };
 
 const struct pk_entity pk_ticket_entity = {
@@ -55,12 +55,12 @@ const struct pk_entity pk_ticket_entity = {
 };
 
 static const struct pk_field comment_fields[] = {
-	{"kind", "kind", PK_FT_TEXT, PK_FF_IMMUTABLE},
-	{"ticket_id", "ticket_id", PK_FT_INT, PK_FF_INTERNAL | PK_FF_IMMUTABLE},
-	{"author", "author", PK_FT_TEXT, PK_FF_IMMUTABLE},
-	{"body", "body", PK_FT_TEXT, PK_FF_FTS | PK_FF_IMMUTABLE},
-	{"minutes", "minutes", PK_FT_INT, PK_FF_IMMUTABLE},
-	{"created_at", "created_at", PK_FT_TIME, PK_FF_IMMUTABLE},
+	{ "kind", "kind", PK_FT_TEXT, PK_FF_IMMUTABLE },
+	{ "ticket_id", "ticket_id", PK_FT_INT, PK_FF_INTERNAL | PK_FF_IMMUTABLE },
+	{ "author", "author", PK_FT_TEXT, PK_FF_IMMUTABLE },
+	{ "body", "body", PK_FT_TEXT, PK_FF_FTS | PK_FF_IMMUTABLE },
+	{ "minutes", "minutes", PK_FT_INT, PK_FF_IMMUTABLE },
+	{ "created_at", "created_at", PK_FT_TIME, PK_FF_IMMUTABLE },
 };
 
 const struct pk_entity pk_comment_entity = {
@@ -139,10 +139,12 @@ void pk_ticket_free(struct pk_ticket **pt)
 	struct pk_ticket *t = *pt;
 	if (!t)
 		return;
-	char **strs[] = {&t->uuid, &t->ref, &t->type, &t->title, &t->description,
-			 &t->status, &t->category, &t->service, &t->ci, &t->requester,
-			 &t->assignee, &t->group, &t->classification, &t->vendor,
-			 &t->vendor_ref, &t->resolution};
+	char **strs[] = { &t->uuid,	      &t->ref,	       &t->type,
+			  &t->title,	      &t->description, &t->status,
+			  &t->category,	      &t->service,     &t->ci,
+			  &t->requester,      &t->assignee,    &t->group,
+			  &t->classification, &t->vendor,      &t->vendor_ref,
+			  &t->resolution };
 	for (size_t i = 0; i < PK_ARRAY_LEN(strs); i++)
 		free(*strs[i]);
 	free(t);
@@ -217,7 +219,8 @@ int pk_ticket_get(struct pk_db *db, const char *key, struct pk_ticket **out)
 	char *local = NULL;
 	long long n;
 	const char *col = is_uuid(key) ? "uuid" : "ref";
-	if (!is_uuid(key) && pk_parse_int(key, 1, INT64_MAX / 2, &n) == 0 && isdigit((unsigned char)key[0]))
+	if (!is_uuid(key) && pk_parse_int(key, 1, INT64_MAX / 2, &n) == 0 &&
+	    isdigit((unsigned char)key[0]))
 		key = local = pk_xasprintf("%s-%lld", db->cfg->node, n);
 	snprintf(sql, sizeof(sql), "SELECT %s FROM tickets t WHERE t.%s = ?1", pk_ticket_columns,
 		 col);
@@ -244,14 +247,15 @@ int pk_ticket_get(struct pk_db *db, const char *key, struct pk_ticket **out)
 /* Fields a person may set with `picket set`; the rest are kept by the
  * engine (identity, times) or have their own command (status: move). */
 static const char *const settable[] = {
-	"type", "title", "description", "priority", "impact", "urgency", "category",
-	"service", "ci", "requester", "assignee", "group", "classification", "vendor",
-	"vendor_ref", "resolution", "status", NULL};
+	"type",		  "title",   "description", "priority",	  "impact",   "urgency",
+	"category",	  "service", "ci",	    "requester",  "assignee", "group",
+	"classification", "vendor",  "vendor_ref",  "resolution", "status",   NULL
+};
 
 /* Extra fields an import may carry. */
-static const char *const import_only[] = {
-	"uuid", "ref", "created_at", "updated_at", "resolved_at", "closed_at",
-	"response_due", "resolve_due", NULL};
+static const char *const import_only[] = { "uuid",	   "ref",	  "created_at",
+					   "updated_at",   "resolved_at", "closed_at",
+					   "response_due", "resolve_due", NULL };
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -271,8 +275,8 @@ static int check_text(struct pk_db *db, const char *field, const char *v, size_t
 {
 	size_t n = strlen(v), bad;
 	if (!pk_utf8_valid(v, n, &bad))
-		return pk_error_set(&db->err, PK_EINVAL,
-				    _("%s: invalid UTF-8 at byte %zu"), field, bad + 1);
+		return pk_error_set(&db->err, PK_EINVAL, _("%s: invalid UTF-8 at byte %zu"), field,
+				    bad + 1);
 	if (n > max)
 		return pk_error_set(&db->err, PK_EINVAL,
 				    _("%s is %zu bytes long; the limit is %zu"), field, n, max);
@@ -298,7 +302,7 @@ static int put_level(struct pk_db *db, struct pk_change *ch, const char *v)
 	const struct pk_config *cfg = db->cfg;
 	int rank = pk_class_rank(cfg, v);
 	if (rank < 0) {
-		struct pk_buf levels = {0};
+		struct pk_buf levels = { 0 };
 		for (int i = 0; i < cfg->nlevels; i++)
 			pk_buf_printf(&levels, "%s%s", i ? ", " : "", cfg->levels[i]);
 		int rc = pk_error_set(&db->err, PK_EINVAL,
@@ -341,7 +345,8 @@ int pk_ticket_put(struct pk_db *db, struct pk_change *ch, const char *field, con
 		return pk_change_text(ch, field, value);
 	}
 	if ((rc = check_text(db, field, value,
-			     strcmp(field, "title") == 0 ? PK_TITLE_MAX : PK_FIELD_MAX, 1)) != PK_OK)
+			     strcmp(field, "title") == 0 ? PK_TITLE_MAX : PK_FIELD_MAX, 1)) !=
+	    PK_OK)
 		return rc;
 
 	if (strcmp(field, "title") == 0) {
@@ -356,7 +361,8 @@ int pk_ticket_put(struct pk_db *db, struct pk_change *ch, const char *field, con
 		if (!pk_type_valid(value))
 			return pk_error_set(&db->err, PK_EINVAL,
 					    _("type: '%s' is not one of incident, request, "
-					      "problem, change"), value);
+					      "problem, change"),
+					    value);
 		return pk_change_text(ch, field, value);
 	}
 	if (strcmp(field, "status") == 0) {
@@ -383,7 +389,8 @@ int pk_ticket_put(struct pk_db *db, struct pk_change *ch, const char *field, con
 		return put_level(db, ch, value);
 	if (strcmp(field, "uuid") == 0) {
 		if (!is_uuid(value))
-			return pk_error_set(&db->err, PK_EINVAL, _("uuid: '%s' is not a UUID"), value);
+			return pk_error_set(&db->err, PK_EINVAL, _("uuid: '%s' is not a UUID"),
+					    value);
 		char lower[37];
 		for (int i = 0; i < 37; i++)
 			lower[i] = (char)tolower((unsigned char)value[i]);
@@ -426,23 +433,33 @@ char *pk_ticket_field_text(const struct pk_ticket *t, const char *f)
 	const struct {
 		const char *name;
 		const int64_t *v;
-	} times[] = {{"created_at", &t->created_at}, {"updated_at", &t->updated_at},
-		     {"resolved_at", &t->resolved_at}, {"closed_at", &t->closed_at},
-		     {"response_due", &t->response_due}, {"resolve_due", &t->resolve_due}};
+	} times[] = { { "created_at", &t->created_at },	    { "updated_at", &t->updated_at },
+		      { "resolved_at", &t->resolved_at },   { "closed_at", &t->closed_at },
+		      { "response_due", &t->response_due }, { "resolve_due", &t->resolve_due } };
 	for (size_t i = 0; i < PK_ARRAY_LEN(times); i++)
 		if (strcmp(f, times[i].name) == 0)
-			return *times[i].v ? pk_xstrdup(pk_time_format(*times[i].v, buf, sizeof(buf)))
-					   : NULL;
+			return *times[i].v
+				       ? pk_xstrdup(pk_time_format(*times[i].v, buf, sizeof(buf)))
+				       : NULL;
 	const struct {
 		const char *name;
 		char *v;
-	} strs[] = {{"uuid", t->uuid}, {"ref", t->ref}, {"type", t->type},
-		    {"title", t->title}, {"description", t->description},
-		    {"status", t->status}, {"category", t->category},
-		    {"service", t->service}, {"ci", t->ci}, {"requester", t->requester},
-		    {"assignee", t->assignee}, {"group", t->group},
-		    {"classification", t->classification}, {"vendor", t->vendor},
-		    {"vendor_ref", t->vendor_ref}, {"resolution", t->resolution}};
+	} strs[] = { { "uuid", t->uuid },
+		     { "ref", t->ref },
+		     { "type", t->type },
+		     { "title", t->title },
+		     { "description", t->description },
+		     { "status", t->status },
+		     { "category", t->category },
+		     { "service", t->service },
+		     { "ci", t->ci },
+		     { "requester", t->requester },
+		     { "assignee", t->assignee },
+		     { "group", t->group },
+		     { "classification", t->classification },
+		     { "vendor", t->vendor },
+		     { "vendor_ref", t->vendor_ref },
+		     { "resolution", t->resolution } };
 	for (size_t i = 0; i < PK_ARRAY_LEN(strs); i++)
 		if (strcmp(f, strs[i].name) == 0)
 			return pk_xstrdup(strs[i].v);
@@ -466,9 +483,9 @@ struct pk_change *pk_ticket_draft(struct pk_db *db)
 static int next_ref(struct pk_db *db, char **ref)
 {
 	for (;;) {
-		sqlite3_stmt *st = pk_db_stmt(db,
-			"INSERT INTO counters(node, next) VALUES (?1, 2) "
-			"ON CONFLICT(node) DO UPDATE SET next = next + 1 RETURNING next - 1");
+		sqlite3_stmt *st = pk_db_stmt(
+			db, "INSERT INTO counters(node, next) VALUES (?1, 2) "
+			    "ON CONFLICT(node) DO UPDATE SET next = next + 1 RETURNING next - 1");
 		if (!st)
 			return db->err.code;
 		sqlite3_bind_text(st, 1, db->cfg->node, -1, SQLITE_STATIC);
@@ -501,9 +518,9 @@ static int reserve_ref(struct pk_db *db, const char *ref)
 	long long n;
 	if (!ref_valid(ref, node, &n) || strcasecmp(node, db->cfg->node) != 0)
 		return PK_OK;
-	sqlite3_stmt *st = pk_db_stmt(db,
-		"INSERT INTO counters(node, next) VALUES (?1, ?2) "
-		"ON CONFLICT(node) DO UPDATE SET next = max(next, excluded.next)");
+	sqlite3_stmt *st =
+		pk_db_stmt(db, "INSERT INTO counters(node, next) VALUES (?1, ?2) "
+			       "ON CONFLICT(node) DO UPDATE SET next = max(next, excluded.next)");
 	if (!st)
 		return db->err.code;
 	sqlite3_bind_text(st, 1, db->cfg->node, -1, SQLITE_STATIC);
@@ -524,7 +541,8 @@ int pk_ticket_insert(struct pk_db *db, struct pk_change *ch, char **ref_out)
 	if (pk_class_rank(cfg, cls) > cfg->system_high)
 		return pk_error_set(&db->err, PK_ECLASS,
 				    _("classification %s is above this workstation's system-high "
-				      "level %s"), cls, cfg->levels[cfg->system_high]);
+				      "level %s"),
+				    cls, cfg->levels[cfg->system_high]);
 	if (!pk_change_is_set(ch, "priority"))
 		pk_change_int(ch, "priority",
 			      pk_priority_of(cfg, (int)pk_change_get_int(ch, "impact"),
@@ -536,8 +554,7 @@ int pk_ticket_insert(struct pk_db *db, struct pk_change *ch, char **ref_out)
 		pk_change_int(ch, "updated_at", pk_change_get_int(ch, "created_at"));
 	const char *status = pk_change_get_text(ch, "status");
 	if (pk_streq(status, "assigned") && !pk_change_get_text(ch, "assignee"))
-		return pk_error_set(&db->err, PK_EINVAL,
-				    _("status assigned needs an assignee"));
+		return pk_error_set(&db->err, PK_EINVAL, _("status assigned needs an assignee"));
 
 	if ((rc = pk_db_begin(db)) != PK_OK)
 		return rc;
@@ -550,7 +567,8 @@ int pk_ticket_insert(struct pk_db *db, struct pk_change *ch, char **ref_out)
 		rc = pk_change_apply(db, ch);
 	if (rc != PK_OK) {
 		if (rc == PK_EINVAL && strstr(db->err.msg, "UNIQUE"))
-			pk_error_set(&db->err, PK_EINVAL, _("a ticket with ref %s or uuid %s exists already"),
+			pk_error_set(&db->err, PK_EINVAL,
+				     _("a ticket with ref %s or uuid %s exists already"),
 				     pk_change_get_text(ch, "ref"), pk_change_uuid(ch));
 		pk_db_rollback(db);
 		free(ref);
@@ -579,12 +597,11 @@ static int check_move(struct pk_db *db, const struct pk_ticket *cur, struct pk_c
 	if (!to || strcmp(to, cur->status) == 0)
 		return PK_OK;
 	if (!pk_wf_allowed(wf, cur->status, to)) {
-		struct pk_buf allowed = {0};
+		struct pk_buf allowed = { 0 };
 		pk_wf_targets(wf, cur->status, &allowed);
 		int rc = pk_error_set(&db->err, PK_ETRANSITION,
 				      _("%s cannot move from %s to %s (allowed: %s)"), cur->ref,
-				      cur->status, to,
-				      allowed.len ? allowed.data : _("none"));
+				      cur->status, to, allowed.len ? allowed.data : _("none"));
 		pk_buf_free(&allowed);
 		return rc;
 	}
@@ -597,11 +614,13 @@ static int check_move(struct pk_db *db, const struct pk_ticket *cur, struct pk_c
 				    cur->ref);
 	if (strcmp(to, "resolved") == 0) {
 		const char *res = pk_change_is_set(ch, "resolution")
-					  ? pk_change_get_text(ch, "resolution") : cur->resolution;
+					  ? pk_change_get_text(ch, "resolution")
+					  : cur->resolution;
 		if (!res || !*res)
 			return pk_error_set(&db->err, PK_EINVAL,
 					    _("resolving %s needs a resolution: picket resolve %s "
-					      "--resolution TEXT"), cur->ref, cur->ref);
+					      "--resolution TEXT"),
+					    cur->ref, cur->ref);
 		pk_change_int(ch, "resolved_at", now);
 	} else if (pk_wf_is_closed(wf, to)) {
 		pk_change_int(ch, "closed_at", now);
@@ -627,16 +646,19 @@ int pk_ticket_save(struct pk_db *db, const struct pk_ticket *t, struct pk_change
 		goto fail;
 	const char *cls = pk_change_get_text(ch, "classification");
 	if (cls && pk_class_rank(db->cfg, cls) > db->cfg->system_high) {
-		rc = pk_error_set(&db->err, PK_ECLASS, _("classification %s is above this "
-							 "workstation's system-high level"), cls);
+		rc = pk_error_set(&db->err, PK_ECLASS,
+				  _("classification %s is above this "
+				    "workstation's system-high level"),
+				  cls);
 		goto fail;
 	}
 	if ((pk_change_is_set(ch, "impact") || pk_change_is_set(ch, "urgency")) &&
 	    !pk_change_is_set(ch, "priority")) {
 		int impact = pk_change_is_set(ch, "impact") ? (int)pk_change_get_int(ch, "impact")
 							    : cur->impact;
-		int urgency = pk_change_is_set(ch, "urgency") ? (int)pk_change_get_int(ch, "urgency")
-							      : cur->urgency;
+		int urgency = pk_change_is_set(ch, "urgency")
+				      ? (int)pk_change_get_int(ch, "urgency")
+				      : cur->urgency;
 		pk_change_int(ch, "priority", pk_priority_of(db->cfg, impact, urgency));
 	}
 	if ((rc = pk_change_apply(db, ch)) != PK_OK)
@@ -656,9 +678,8 @@ fail:
 	return rc;
 }
 
-int pk_comment_add(struct pk_db *db, const struct pk_ticket *t, const char *kind,
-		   const char *body, int minutes, const char *author, int64_t at,
-		   const char *uuid)
+int pk_comment_add(struct pk_db *db, const struct pk_ticket *t, const char *kind, const char *body,
+		   int minutes, const char *author, int64_t at, const char *uuid)
 {
 	int rc;
 	if (!pk_comment_kind_valid(kind))
@@ -715,9 +736,11 @@ int pk_comment_add(struct pk_db *db, const struct pk_ticket *t, const char *kind
 int pk_comment_list(struct pk_db *db, int64_t ticket_id, pk_comment_cb cb, void *data)
 {
 	sqlite3_stmt *st;
-	int rc = pk_db_prepare_once(db,
+	int rc = pk_db_prepare_once(
+		db,
 		"SELECT id, uuid, kind, author, body, minutes, created_at FROM comments "
-		"WHERE ticket_id = ?1 ORDER BY id", &st);
+		"WHERE ticket_id = ?1 ORDER BY id",
+		&st);
 	if (rc != PK_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, ticket_id);
@@ -744,9 +767,11 @@ int pk_comment_list(struct pk_db *db, int64_t ticket_id, pk_comment_cb cb, void 
 int pk_history_list(struct pk_db *db, const char *uuid, pk_history_cb cb, void *data)
 {
 	sqlite3_stmt *st;
-	int rc = pk_db_prepare_once(db,
+	int rc = pk_db_prepare_once(
+		db,
 		"SELECT id, at, actor, entity, entity_uuid, field, old_value, new_value "
-		"FROM history WHERE entity_uuid = ?1 ORDER BY id", &st);
+		"FROM history WHERE entity_uuid = ?1 ORDER BY id",
+		&st);
 	if (rc != PK_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);

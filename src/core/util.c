@@ -51,7 +51,7 @@ char *pk_xstrndup(const char *s, size_t n)
 
 char *pk_xasprintf(const char *fmt, ...)
 {
-	struct pk_buf b = {0};
+	struct pk_buf b = { 0 };
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(NULL, 0, fmt, ap);
