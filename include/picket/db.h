@@ -74,9 +74,12 @@ void pk_db_observe(struct pk_db *db, pk_db_observer fn, void *data);
  * (PRAGMA data_version), for live refresh. */
 int pk_db_changed_elsewhere(struct pk_db *db);
 
-/* Bulk mode, for imports inside a transaction: a larger page cache, and
- * tickets created from now on are indexed for full text in one pass at
- * pk_fts_flush() (or commit) instead of one by one. */
-int pk_db_bulk(struct pk_db *db, int on);
+/* A bulk transaction, for imports: begins a write transaction with a larger
+ * page cache (and, when no other connection is open, a rollback journal
+ * instead of WAL for its duration); tickets created in it are indexed for
+ * full text in one pass at the end.  pk_db_bulk_end() commits (commit = 1)
+ * or rolls back, and restores the journal and cache. */
+int pk_db_bulk_begin(struct pk_db *db);
+int pk_db_bulk_end(struct pk_db *db, int commit);
 
 #endif

@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -296,24 +297,74 @@ int pk_db_meta_set(struct pk_db *db, const char *key, const char *value)
 	return rc == SQLITE_DONE ? PK_OK : pk_db_fail(db, rc, "meta");
 }
 
-int pk_db_bulk(struct pk_db *db, int on)
+static int journal_mode(struct pk_db *db, const char *mode)
 {
-	sqlite3_exec(db->h, on ? "PRAGMA cache_size = -262144" : "PRAGMA cache_size = -8192", NULL,
-		     NULL, NULL);
-	if (!on || db->depth == 0)
-		return PK_OK;
+	char sql[64], *got = NULL;
+	snprintf(sql, sizeof(sql), "PRAGMA journal_mode = %s", mode);
+	sqlite3_stmt *st;
+	if (pk_db_prepare_once(db, sql, &st) != PK_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		got = pk_xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	int ok = got && strcasecmp(got, mode) == 0;
+	free(got);
+	return ok;
+}
+
+int pk_db_bulk_begin(struct pk_db *db)
+{
+	int rc;
+	if (db->depth == 0) {
+		/* One large transaction in WAL mode writes every page twice (to
+		 * the log, then the checkpoint) and the cache spills into the log
+		 * as it goes; a rollback journal appends new pages once.  This
+		 * switch succeeds only when no other connection is open. */
+		db->bulk_journal = journal_mode(db, "DELETE");
+		sqlite3_exec(db->h, "PRAGMA cache_size = -262144", NULL, NULL, NULL);
+	}
+	if ((rc = pk_db_begin(db)) != PK_OK) {
+		pk_db_bulk_end(db, 0);
+		return rc;
+	}
 	sqlite3_stmt *st = pk_db_stmt(db, "SELECT coalesce(max(id), 0) FROM tickets");
-	if (!st)
-		return db->err.code;
-	int rc = sqlite3_step(st);
-	int64_t last = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	if (!st) {
+		rc = db->err.code;
+		pk_db_bulk_end(db, 0);
+		return rc;
+	}
+	int sqrc = sqlite3_step(st);
+	int64_t last = sqrc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return pk_db_fail(db, rc, "bulk");
+	if (sqrc != SQLITE_ROW) {
+		rc = pk_db_fail(db, sqrc, "bulk");
+		pk_db_bulk_end(db, 0);
+		return rc;
+	}
 	db->fts_bulk = 1;
 	db->fts_rebuild = last == 0;
 	db->bulk_first = last + 1;
 	return PK_OK;
+}
+
+int pk_db_bulk_end(struct pk_db *db, int commit)
+{
+	int rc = PK_OK;
+	if (db->depth > 0) {
+		if (commit && (rc = pk_fts_flush(db)) == PK_OK)
+			rc = pk_db_commit(db);
+		else
+			pk_db_rollback(db);
+	}
+	if (db->depth == 0) {
+		sqlite3_exec(db->h, "PRAGMA cache_size = -8192", NULL, NULL, NULL);
+		if (db->bulk_journal && !journal_mode(db, "WAL") && rc == PK_OK)
+			rc = pk_error_set(&db->err, PK_EDB,
+					  _("cannot return %s to WAL mode after the import"),
+					  db->path);
+		db->bulk_journal = 0;
+	}
+	return rc;
 }
 
 /* mkdir -p with mode 0700 for the directories picket creates. */

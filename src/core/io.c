@@ -385,12 +385,8 @@ int pk_import(struct pk_db *db, FILE *f, enum pk_format fmt, uint64_t total,
 			ungetc(c, f);
 		fmt = c == '{' ? PK_FMT_JSONL : PK_FMT_CSV;
 	}
-	if ((rc = pk_db_begin(db)) != PK_OK)
+	if ((rc = pk_db_bulk_begin(db)) != PK_OK)
 		return rc;
-	if ((rc = pk_db_bulk(db, 1)) != PK_OK) {
-		pk_db_rollback(db);
-		return rc;
-	}
 	if (fmt == PK_FMT_CSV) {
 		rc = import_csv(db, &r, total, progress, pdata, stats);
 	} else {
@@ -417,19 +413,12 @@ int pk_import(struct pk_db *db, FILE *f, enum pk_format fmt, uint64_t total,
 	stats->lines = r.lineno;
 	free(r.line);
 	if (rc != PK_OK) {
-		pk_db_rollback(db);
-		pk_db_bulk(db, 0);
+		pk_db_bulk_end(db, 0);
 		return rc;
 	}
 	if (progress)
 		progress(pdata, total, total);
-	rc = pk_fts_flush(db);
-	if (rc == PK_OK)
-		rc = pk_db_commit(db);
-	else
-		pk_db_rollback(db);
-	pk_db_bulk(db, 0);
-	return rc;
+	return pk_db_bulk_end(db, 1);
 }
 
 struct export_ctx {
