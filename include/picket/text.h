@@ -16,10 +16,10 @@ enum pk_sanitize_flags {
 	PK_SAN_ASCII = 1 << 1,	       /* escape all non-ASCII (non-UTF-8 locale) */
 };
 
-/* Appends a terminal-safe rendering of s[0..n) to `out`: C0/C1 controls,
- * DEL, ESC sequences and invalid UTF-8 become visible escapes (\e, \x07,
- * \u009b, \xff), so nothing in the text can move the cursor, change the
- * title or clear the screen. */
+/* Appends a terminal-safe rendering of s[0..n) to `out`: C0 controls and
+ * DEL in caret notation (^[, ^G, ^?), C1 controls and bidi overrides as
+ * <U+009B>, invalid UTF-8 bytes as \xff, so nothing in the text can move
+ * the cursor, change the title or clear the screen. */
 void pk_sanitize(struct pk_buf *out, const char *s, size_t n, int flags);
 /* Convenience: a newly allocated sanitized copy (NULL gives ""). */
 char *pk_sanitize_dup(const char *s, int flags);

@@ -137,10 +137,15 @@ int cli_fail(struct cli *cli, int code)
 void cli_print_query_error(const char *query, const struct pk_error *err)
 {
 	cli_failf(err->code, "%s", err->msg);
-	if (query && err->pos > 0) {
+	if (query && err->pos > 0 && (size_t)err->pos <= strlen(query) + 1) {
+		/* the caret goes under the token's display column, not its byte */
+		char *before = pk_xstrndup(query, (size_t)err->pos - 1);
+		char *safe = pk_sanitize_dup(before, 0);
 		fputs("  ", stderr);
 		cli_print_safe(stderr, query, 0);
-		fprintf(stderr, "\n  %*s^\n", err->pos - 1, "");
+		fprintf(stderr, "\n  %*s^\n", pk_text_width(safe), "");
+		free(safe);
+		free(before);
 	}
 }
 
@@ -249,4 +254,69 @@ int cli_text_arg(const char *arg, char **out)
 const char *cli_user_arg(struct cli *cli, const char *name)
 {
 	return strcmp(name, "me") == 0 ? cli->user : name;
+}
+
+void cli_csv_cell(struct cli *cli, const char *s)
+{
+	if (!s)
+		return;
+	char *safe = cli->tty ? pk_sanitize_dup(s, PK_SAN_KEEP_NEWLINES) : NULL;
+	const char *v = safe ? safe : s;
+	if (strpbrk(v, ",\"\r\n")) {
+		putchar('"');
+		for (; *v; v++) {
+			if (*v == '"')
+				putchar('"');
+			putchar(*v);
+		}
+		putchar('"');
+	} else {
+		fputs(v, stdout);
+	}
+	free(safe);
+}
+
+/* Query words such as -assignee:bob or -printer look like options to
+ * getopt.  Every argument of the form -word (longer than one letter and not
+ * an option with a number, like -n50) is set aside as a query term; the
+ * rest keep their order.  Returns the argc left for getopt. */
+static char **query_terms;
+static int nquery_terms;
+
+int cli_split_query_args(int argc, char **argv)
+{
+	int keep = 0;
+	free(query_terms);
+	query_terms = pk_xcalloc((size_t)argc + 1, sizeof(*query_terms));
+	nquery_terms = 0;
+	int after_dashdash = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		int term = i > 0 && !after_dashdash && a[0] == '-' && a[1] != '-' && a[1] != '\0' &&
+			   a[2] != '\0' && !(a[1] == 'n' && a[2] >= '0' && a[2] <= '9');
+		if (strcmp(a, "--") == 0)
+			after_dashdash = 1;
+		if (term)
+			query_terms[nquery_terms++] = argv[i];
+		else
+			argv[keep++] = argv[i];
+	}
+	argv[keep] = NULL;
+	return keep;
+}
+
+char *cli_query_text(int argc, char **argv)
+{
+	struct pk_buf b = { 0 };
+	/* the set-aside terms go back in their original order relative to
+	 * each other; their place among positional words does not matter to
+	 * the query language (terms are ANDed, sort: is order-free) */
+	for (int i = optind; i < argc; i++)
+		pk_buf_printf(&b, "%s%s", b.len ? " " : "", argv[i]);
+	for (int i = 0; i < nquery_terms; i++)
+		pk_buf_printf(&b, "%s%s", b.len ? " " : "", query_terms[i]);
+	free(query_terms);
+	query_terms = NULL;
+	nquery_terms = 0;
+	return pk_buf_detach(&b);
 }

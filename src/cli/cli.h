@@ -59,7 +59,13 @@ int cli_failf(int code, const char *fmt, ...) PK_PRINTF(2, 3);
 int cli_usage(const struct cli_cmd *cmd);
 void cli_print_query_error(const char *query, const struct pk_error *err);
 
+/* Sets aside query words that start with '-' (see cli.c) before getopt;
+ * cli_query_text() then joins the positional words and those terms. */
+int cli_split_query_args(int argc, char **argv);
+char *cli_query_text(int argc, char **argv);
+
 /* Output */
+void cli_csv_cell(struct cli *cli, const char *s);	    /* CSV-quoted, sanitized on a tty */
 void cli_print_safe(FILE *f, const char *s, int multiline); /* sanitized */
 void cli_json_print(json_t *v);				    /* steals v */
 void cli_progress(void *data, uint64_t done, uint64_t total);

@@ -104,19 +104,34 @@ int cmd_config(struct cli *cli, int argc, char **argv)
 		printf(_("# configuration file: %s\n"),
 		       cli->cfg->path ? cli->cfg->path : _("(none)"));
 	for (size_t i = 0; i < n; i++) {
-		char *v = pk_config_value(cli->cfg, keys[i].name);
-		if (arr) {
-			json_t *o = json_object();
-			json_object_set_new(o, "name", json_string(keys[i].name));
-			json_object_set_new(o, "value", json_string(v ? v : ""));
-			json_object_set_new(o, "help", json_string(_(keys[i].help)));
-			json_array_append_new(arr, o);
-		} else {
-			printf("# %s\n%s = ", _(keys[i].help), keys[i].name);
-			cli_print_safe(stdout, v, 0);
-			printf("\n\n");
+		/* a key per status stands for one line per configured status */
+		int per_status = strstr(keys[i].name, "<status>") != NULL;
+		int count = per_status ? cli->cfg->wf.nstatus : 1;
+		if (!arr && per_status)
+			printf("# %s\n", _(keys[i].help));
+		for (int k = 0; k < count; k++) {
+			char name[96];
+			if (per_status)
+				snprintf(name, sizeof(name), "transitions.%s",
+					 cli->cfg->wf.status[k]);
+			else
+				snprintf(name, sizeof(name), "%s", keys[i].name);
+			char *v = pk_config_value(cli->cfg, name);
+			if (arr) {
+				json_t *o = json_object();
+				json_object_set_new(o, "name", json_string(name));
+				json_object_set_new(o, "value", json_string(v ? v : ""));
+				json_object_set_new(o, "help", json_string(_(keys[i].help)));
+				json_array_append_new(arr, o);
+			} else {
+				if (!per_status)
+					printf("# %s\n", _(keys[i].help));
+				printf("%s = ", name);
+				cli_print_safe(stdout, v, 0);
+				printf(per_status && k + 1 < count ? "\n" : "\n\n");
+			}
+			free(v);
 		}
-		free(v);
 	}
 	if (arr)
 		cli_json_print(arr);

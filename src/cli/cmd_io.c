@@ -62,7 +62,9 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		json_object_set_new(o, "lines", json_integer(stats.lines));
 		cli_json_print(o);
 	} else {
-		printf(_("imported %ld tickets, %ld comments\n"), stats.tickets, stats.comments);
+		printf(P_("imported %ld ticket", "imported %ld tickets", stats.tickets),
+		       stats.tickets);
+		printf(P_(", %ld comment\n", ", %ld comments\n", stats.comments), stats.comments);
 	}
 	return PK_OK;
 }
@@ -72,6 +74,7 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	const struct cli_cmd *cmd = cli_cmd_find("export");
 	const char *output = NULL;
 	int c, rc;
+	argc = cli_split_query_args(argc, argv);
 	while ((c = cli_getopt(cli, cmd, argc, argv)) != -1) {
 		if (c != 'o')
 			return PK_EUSAGE;
@@ -80,8 +83,9 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_open(cli, cmd->flags)) != PK_OK)
 		return rc;
 	struct pk_buf query = { 0 };
-	for (int i = optind; i < argc; i++)
-		pk_buf_printf(&query, "%s%s", i > optind ? " " : "", argv[i]);
+	char *words = cli_query_text(argc, argv);
+	pk_buf_puts(&query, words);
+	free(words);
 	struct pk_query *q;
 	struct pk_error err;
 	/* oldest first, so an import recreates refs in their order */

@@ -16,26 +16,6 @@ static const char *const csv_fields[] = {
 	"updated_at", "resolved_at", "closed_at",      NULL
 };
 
-static void csv_cell(struct cli *cli, const char *s)
-{
-	if (!s)
-		return;
-	char *safe = cli->tty ? pk_sanitize_dup(s, PK_SAN_KEEP_NEWLINES) : NULL;
-	const char *v = safe ? safe : s;
-	if (strpbrk(v, ",\"\r\n")) {
-		putchar('"');
-		for (; *v; v++) {
-			if (*v == '"')
-				putchar('"');
-			putchar(*v);
-		}
-		putchar('"');
-	} else {
-		fputs(v, stdout);
-	}
-	free(safe);
-}
-
 static void csv_header(void)
 {
 	for (int i = 0; csv_fields[i]; i++)
@@ -49,7 +29,7 @@ static void csv_ticket(struct cli *cli, const struct pk_ticket *t)
 		char *v = pk_ticket_field_text(t, csv_fields[i]);
 		if (i)
 			putchar(',');
-		csv_cell(cli, v);
+		cli_csv_cell(cli, v);
 		free(v);
 	}
 	putchar('\n');
@@ -151,23 +131,13 @@ int cli_list_tickets(struct cli *cli, const char *query, long limit, int qflags)
 	return PK_OK;
 }
 
-static char *join_args(int argc, char **argv)
-{
-	struct pk_buf b = { 0 };
-	for (int i = 0; i < argc; i++) {
-		if (i)
-			pk_buf_putc(&b, ' ');
-		pk_buf_puts(&b, argv[i]);
-	}
-	return pk_buf_detach(&b);
-}
-
 static int list_or_search(struct cli *cli, const char *name, int argc, char **argv, long limit,
 			  int qflags)
 {
 	const struct cli_cmd *cmd = cli_cmd_find(name);
 	int c;
 	long long n;
+	argc = cli_split_query_args(argc, argv);
 	while ((c = cli_getopt(cli, cmd, argc, argv)) != -1) {
 		if (c == 'n' && pk_parse_int(optarg, 0, 100000000, &n) == 0)
 			limit = (long)n;
@@ -181,7 +151,7 @@ static int list_or_search(struct cli *cli, const char *name, int argc, char **ar
 	int rc = cli_open(cli, cmd->flags);
 	if (rc != PK_OK)
 		return rc;
-	char *query = join_args(argc - optind, argv + optind);
+	char *query = cli_query_text(argc, argv);
 	rc = cli_list_tickets(cli, query, limit, qflags);
 	free(query);
 	return rc;

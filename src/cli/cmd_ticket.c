@@ -105,7 +105,8 @@ int cmd_new(struct cli *cli, int argc, char **argv)
 		if ((rc = pk_ticket_put(cli->db, ch, map[i].field, v, 0)) != PK_OK)
 			rc = cli_fail(cli, rc);
 	}
-	if (rc == PK_OK && values[9] && pk_change_get_text(ch, "assignee"))
+	if (rc == PK_OK && values[9] && pk_change_get_text(ch, "assignee") &&
+	    pk_wf_index(&cli->cfg->wf, "assigned") >= 0)
 		pk_change_text(ch, "status", "assigned");
 	char *ref = NULL;
 	if (rc == PK_OK && (rc = pk_ticket_insert(cli->db, ch, &ref)) != PK_OK)
@@ -537,21 +538,15 @@ int cmd_history(struct cli *cli, int argc, char **argv)
 		printf("id,at,actor,field,old,new\n");
 		for (size_t i = 0; i < tl.nh; i++) {
 			const struct pk_history *h = tl.h[i];
-			const char *cells[] = { h->actor, h->field, h->old_value, h->new_value };
-			printf("%lld,%s", (long long)h->id,
+			printf("%lld,%s,", (long long)h->id,
 			       pk_time_format(h->at, when, sizeof(when)));
-			for (size_t k = 0; k < PK_ARRAY_LEN(cells); k++) {
-				putchar(',');
-				if (!cells[k])
-					continue;
-				putchar('"');
-				for (const char *p = cells[k]; *p; p++) {
-					if (*p == '"')
-						putchar('"');
-					putchar(*p);
-				}
-				putchar('"');
-			}
+			cli_csv_cell(cli, h->actor);
+			putchar(',');
+			cli_csv_cell(cli, h->field);
+			putchar(',');
+			cli_csv_cell(cli, h->old_value);
+			putchar(',');
+			cli_csv_cell(cli, h->new_value);
 			putchar('\n');
 		}
 	} else {

@@ -55,7 +55,7 @@ const struct cli_cmd cli_commands[] = {
 	  NULL },
 	{ "move", "REF STATUS [--note TEXT]", N_("move a ticket to another status"), cmd_move,
 	  CLI_NEEDS_DB | CLI_JSON, "m:", note_opts },
-	{ "comment", "REF [--internal|--worklog MIN] TEXT|-",
+	{ "comment", "REF [--public|--internal|--worklog MIN] TEXT|-",
 	  N_("add a public comment, internal note or worklog"), cmd_comment,
 	  CLI_NEEDS_DB | CLI_JSON, "w:", comment_opts },
 	{ "resolve", "REF --resolution TEXT", N_("resolve a ticket"), cmd_resolve,
@@ -81,12 +81,14 @@ const struct cli_cmd cli_commands[] = {
 static void usage_all(FILE *f)
 {
 	fprintf(f, _("usage: picket [--db FILE] [--config FILE] COMMAND [ARGS]\n"));
-	fprintf(f, _("       picket [--db FILE]   (the open queue)\n\n"));
+	fprintf(f, _("       picket [--db FILE]   (the open queue)\n"));
+	fprintf(f, _("       picket --help | --version\n\n"));
 	fprintf(f, _("Commands:\n"));
 	for (const struct cli_cmd *c = cli_commands; c->name; c++)
 		fprintf(f, "  %-9s %s\n", c->name, _(c->summary));
 	fprintf(f, _("\nEvery command takes --help; listings take --json (and --csv).\n"
-		     "Exit codes: 0 ok, 2 usage, 3 not found, 4 invalid data, 5 transition "
+		     "Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 invalid data, 5 "
+		     "transition "
 		     "refused,\n6 database busy, 7 database unusable, 8 schema too new, 9 "
 		     "configuration,\n10 classification, 11 I/O, 12 audit chain broken, 13 "
 		     "invalid query.\nSee picket(1).\n"));

@@ -228,14 +228,23 @@ int pk_change_differs(const struct pk_change *ch, const char *field)
 	return v && v->differs;
 }
 
-/* The value as history text: NULL, the string, or the number in decimal. */
+/* Numbers as history text: times in ISO 8601, the rest in decimal. */
+static char *int_text(const struct pk_field *f, int64_t i)
+{
+	char buf[32];
+	if (f->type == PK_FT_TIME)
+		return pk_xstrdup(pk_time_format(i, buf, sizeof(buf)));
+	return pk_xasprintf("%lld", (long long)i);
+}
+
+/* The value as history text: NULL, the string, or the number. */
 static char *value_text(const struct pk_field *f, const struct pk_value *v)
 {
 	if (v->null)
 		return NULL;
 	if (f->type == PK_FT_TEXT)
 		return pk_xstrdup(v->s);
-	return pk_xasprintf("%lld", (long long)v->i);
+	return int_text(f, v->i);
 }
 
 /* The value as JSON text, appended to out. */
@@ -409,7 +418,7 @@ static int load_old(struct pk_db *db, struct pk_change *ch, int *nlogged, int *n
 			v->differs = v->null ? !old_null : (old_null || strcmp(old, v->s) != 0);
 		} else {
 			int64_t old = sqlite3_column_int64(st, col);
-			v->old = old_null ? NULL : pk_xasprintf("%lld", (long long)old);
+			v->old = old_null ? NULL : int_text(f, old);
 			v->differs = v->null ? !old_null : (old_null || old != v->i);
 		}
 		if (v->differs) {

@@ -46,7 +46,7 @@ static const struct pk_config_key keys[] = {
 	  N_("The ticket statuses, in display order.") },
 	{ "workflow.closed", PK_CT_LIST, "resolved, closed",
 	  N_("Statuses that are not open (the query word `open` excludes them).") },
-	{ "workflow.<status>", PK_CT_LIST, NULL,
+	{ "transitions.<status>", PK_CT_LIST, NULL,
 	  N_("Statuses a ticket in <status> may move to. Default: the built-in "
 	     "workflow.") },
 };
@@ -239,9 +239,10 @@ static int load_workflow(struct pk_config *cfg, struct pk_error *err)
 
 	for (int i = 0; i < wf->nstatus; i++) {
 		char name[64];
-		snprintf(name, sizeof(name), "workflow.%s", wf->status[i]);
+		snprintf(name, sizeof(name), "transitions.%s", wf->status[i]);
 		const char *moves = ini_get(cfg, name);
-		if (!moves) {
+		int builtin = !moves;
+		if (builtin) {
 			moves = "";
 			for (size_t k = 0; k < PK_ARRAY_LEN(default_moves); k++)
 				if (strcmp(default_moves[k].from, wf->status[i]) == 0)
@@ -251,6 +252,8 @@ static int load_workflow(struct pk_config *cfg, struct pk_error *err)
 		int nto = split_list(moves, to, PK_MAX_STATUSES);
 		for (int j = 0; j < nto; j++) {
 			int k = pk_wf_index(wf, to[j]);
+			if (k < 0 && builtin)
+				continue; /* a built-in move to a status the site dropped */
 			if (k < 0) {
 				int rc = pk_error_set(err, PK_ECONFIG, _("%s: unknown status '%s'"),
 						      name, to[j]);
@@ -342,7 +345,7 @@ static int check_known(struct pk_config *cfg, struct pk_error *err)
 				*colon = '.';
 			if (find_key(name))
 				continue;
-			if (strcmp(sec, "workflow") == 0 &&
+			if (strcmp(sec, "transitions") == 0 &&
 			    pk_wf_index(&cfg->wf, colon ? colon + 1 : name) >= 0)
 				continue;
 			rc = pk_error_set(err, PK_ECONFIG, _("%s: unknown setting '%s'"), cfg->path,
@@ -481,14 +484,13 @@ char *pk_config_value(const struct pk_config *cfg, const char *name)
 		return pk_xstrdup(cfg->levels[cfg->system_high]);
 	if (strcmp(name, "classification.default") == 0)
 		return pk_xstrdup(cfg->levels[cfg->default_level]);
-	if (strcmp(name, "workflow.<status>") == 0) {
-		for (int i = 0; i < cfg->wf.nstatus; i++) {
-			pk_buf_printf(&b, "%s%s ->", i ? "; " : "", cfg->wf.status[i]);
-			struct pk_buf t = { 0 };
-			pk_wf_targets(&cfg->wf, cfg->wf.status[i], &t);
-			pk_buf_printf(&b, " %s", t.data ? t.data : "");
-			pk_buf_free(&t);
-		}
+	if (strncmp(name, "transitions.", 12) == 0) {
+		if (pk_wf_index(&cfg->wf, name + 12) < 0)
+			return NULL;
+		pk_wf_targets(&cfg->wf, name + 12, &b);
+		for (char *p = b.data; p && *p; p++)
+			if (*p == ' ')
+				*p = ',';
 		return pk_buf_detach(&b);
 	}
 	if (!find_key(name))

@@ -442,6 +442,11 @@ int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const c
 		return pk_error_set(err, PK_ERR, _("cannot initialise libsodium"));
 	struct stat sb;
 	int memory = strcmp(path, ":memory:") == 0;
+	if (!memory && lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
+		return pk_error_set(err, PK_EDB,
+				    _("%s is a symbolic link; picket opens only the database file "
+				      "itself (give the real path)"),
+				    path);
 	int exists = memory || stat(path, &sb) == 0;
 	if (!memory && exists && S_ISDIR(sb.st_mode))
 		return pk_error_set(err, PK_EDB, _("%s is a directory, not a database"), path);

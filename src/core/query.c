@@ -70,17 +70,18 @@ static int fail(struct compiler *c, int pos, const char *fmt, ...)
 	return PK_EQUERY;
 }
 
-/* Starts one ANDed condition, negated if asked. */
+/* Starts one ANDed condition.  A negated one treats NULL as false, so
+ * -assignee:bob keeps the unassigned tickets. */
 static void cond_begin(struct compiler *c, int negate)
 {
 	if (c->nterms++)
 		pk_buf_puts(&c->where, " AND ");
-	pk_buf_puts(&c->where, negate ? "NOT (" : "(");
+	pk_buf_puts(&c->where, negate ? "NOT coalesce((" : "(");
 }
 
-static void cond_end(struct compiler *c)
+static void cond_end(struct compiler *c, int negate)
 {
-	pk_buf_puts(&c->where, ")");
+	pk_buf_puts(&c->where, negate ? "), 0)" : ")");
 }
 
 /* Splits a comparison operator off a value: "<=P2" -> "<=", "P2". */
@@ -124,7 +125,7 @@ static int each_item(struct compiler *c, const struct token *t, item_fn fn)
 		pos += (int)(comma - p) + 1;
 		p = comma + 1;
 	}
-	cond_end(c);
+	cond_end(c, t->negate);
 	free(copy);
 	return rc;
 }
@@ -289,8 +290,9 @@ static int date_item(struct compiler *c, const struct token *t, const char *v, i
 	}
 	char col[32];
 	snprintf(col, sizeof(col), "t.%s_at", t->field);
-	if (!op && span) {
-		pk_buf_printf(&c->where, "%s >= ? AND %s < ?", col, col);
+	if (span && (!op || strcmp(op, "!=") == 0)) {
+		pk_buf_printf(&c->where, op ? "NOT (%s >= ? AND %s < ?)" : "(%s >= ? AND %s < ?)",
+			      col, col);
 		add_param_int(c, when);
 		add_param_int(c, when + span);
 		return PK_OK;
@@ -345,7 +347,7 @@ static int text_term(struct compiler *c, const struct token *t, const char *colu
 		cond_begin(c, 0);
 		pk_buf_puts(&c->where, "t.id NOT IN (SELECT rowid FROM ticket_fts WHERE "
 				       "ticket_fts MATCH ?)");
-		cond_end(c);
+		cond_end(c, 0);
 		add_param_text(c, c->match.data);
 		pk_buf_free(&c->match);
 		c->match = save;
@@ -393,8 +395,8 @@ static int sort_term(struct compiler *c, const struct token *t)
 		if (!col) {
 			rc = fail(c, t->vpos + (int)(k - copy),
 				  _("cannot sort by '%s' (priority, created, updated, resolved, "
-				    "closed, status, type, assignee, group, title, ref, impact, "
-				    "urgency, requester, rank)"),
+				    "closed, status, type, assignee, group, title, ref, id, "
+				    "impact, urgency, requester, rank or relevance)"),
 				  k);
 			break;
 		}
@@ -442,9 +444,9 @@ static int compile_term(struct compiler *c, const struct token *t)
 		return each_item(c, t, text_item);
 	return fail(c, t->pos,
 		    _("unknown field '%s' (status, type, priority, impact, urgency, assignee, "
-		      "group, requester, category, service, ci, vendor, ref, classification, "
-		      "created, updated, resolved, closed, title, description, comments, "
-		      "sort)"),
+		      "group, requester, category, service, ci, vendor, vendor_ref, ref, "
+		      "classification or class, created, updated, resolved, closed, title, "
+		      "description, comments, text, sort)"),
 		    f);
 }
 

@@ -244,8 +244,8 @@ int pk_ticket_get(struct pk_db *db, const char *key, struct pk_ticket **out)
 	return rc;
 }
 
-/* Fields a person may set with `picket set`; the rest are kept by the
- * engine (identity, times) or have their own command (status: move). */
+/* Fields a person may set with `picket set` (status through the workflow
+ * check); the rest are kept by the engine (identity, times). */
 static const char *const settable[] = {
 	"type",		  "title",   "description", "priority",	  "impact",   "urgency",
 	"category",	  "service", "ci",	    "requester",  "assignee", "group",
@@ -326,15 +326,17 @@ int pk_ticket_put(struct pk_db *db, struct pk_change *ch, const char *field, con
 	long long n;
 	if (!value)
 		value = "";
+	if (strcmp(field, "class") == 0)
+		field = "classification";
 	if (!in_list(settable, field) && !(import && in_list(import_only, field))) {
 		if (in_list(import_only, field))
 			return pk_error_set(&db->err, PK_EINVAL,
 					    _("%s is kept by picket and cannot be set"), field);
 		return pk_error_set(&db->err, PK_EINVAL,
 				    _("unknown field '%s' (fields: type title description "
-				      "priority impact urgency category service ci requester "
-				      "assignee group classification vendor vendor_ref "
-				      "resolution)"),
+				      "status priority impact urgency category service ci "
+				      "requester assignee group classification vendor "
+				      "vendor_ref resolution)"),
 				    field);
 	}
 	if (strcmp(field, "description") == 0 || strcmp(field, "resolution") == 0) {
@@ -348,6 +350,11 @@ int pk_ticket_put(struct pk_db *db, struct pk_change *ch, const char *field, con
 			     strcmp(field, "title") == 0 ? PK_TITLE_MAX : PK_FIELD_MAX, 1)) !=
 	    PK_OK)
 		return rc;
+	/* one-line fields: no control characters (tabs, escapes, ...) */
+	for (const char *p = value; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return pk_error_set(&db->err, PK_EINVAL,
+					    _("%s must not contain control characters"), field);
 
 	if (strcmp(field, "title") == 0) {
 		const char *p = value;
@@ -412,10 +419,6 @@ int pk_ticket_put(struct pk_db *db, struct pk_change *ch, const char *field, con
 		return put_time(db, ch, field, value);
 
 	/* short free-text fields: empty clears */
-	for (const char *p = value; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return pk_error_set(&db->err, PK_EINVAL,
-					    _("%s must not contain control characters"), field);
 	if (!*value)
 		return pk_change_null(ch, field);
 	return pk_change_text(ch, field, value);
@@ -625,9 +628,12 @@ static int check_move(struct pk_db *db, const struct pk_ticket *cur, struct pk_c
 	} else if (pk_wf_is_closed(wf, to)) {
 		pk_change_int(ch, "closed_at", now);
 	} else if (pk_wf_is_closed(wf, cur->status)) {
-		/* back to work: the ticket is open again */
+		/* back to work: the ticket is open again and needs a new
+		 * resolution; the old one stays in the history */
 		pk_change_null(ch, "resolved_at");
 		pk_change_null(ch, "closed_at");
+		if (!pk_change_is_set(ch, "resolution"))
+			pk_change_null(ch, "resolution");
 	}
 	return PK_OK;
 }
