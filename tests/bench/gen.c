@@ -959,6 +959,7 @@ static const char *const errors[] = {
 	"0x800CCC0E", "0x80070005", "0x80004005", "0x8024402C", "ORA-12541",
 	"809", "HTTP 503", "0xC004F074", "ERR_CONNECTION_RESET", "E_ACCESSDENIED",
 	"1603", "0x80190001"};
+static const char *const host_patterns[] = {"srv-$S-###", "wks-#####", "srv-lnx-###", "app-$S-0#"};
 static const char *const days_en[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday"};
 static const char *const days_fr[] = {"lundi", "mardi", "mercredi", "jeudi", "vendredi"};
 static const char *const first_names[] = {
@@ -1316,8 +1317,7 @@ static void gen_ticket(const struct params *p, long n, struct ticket *t)
 	t->group = rng_pct(r, 90) ? t->topic->group : PICK(r, groups);
 	fill_pattern(t->ci, sizeof t->ci, t->topic->ci_pattern, r, c.site);
 	{
-		static const char *const host_pat[] = {"srv-$S-###", "wks-#####", "srv-lnx-###", "app-$S-0#"};
-		fill_pattern(c.host, sizeof c.host, PICK(r, host_pat), r, c.site);
+		fill_pattern(c.host, sizeof c.host, PICK(r, host_patterns), r, c.site);
 		for (char *h = c.host; *h; h++)
 			*h = (char)tolower((unsigned char)*h);
 		snprintf(c.queue, sizeof c.queue, "PQ-%s-%02d", sites[c.site], (int)rng_range(r, 1, 40));
@@ -1612,15 +1612,18 @@ static void write_floor_comments(struct out *o, const struct ticket *t, int64_t 
 /* ------------------------------------------------------------------ */
 /* Checks.                                                             */
 
+/* 1 if `s` contains `w` (lower case ASCII), ignoring case. */
 static int has_word(const char *s, const char *w)
 {
 	size_t n = strlen(w);
-	for (; *s; s++) {
-		size_t i = 0;
+	const char first[3] = {w[0], (char)toupper((unsigned char)w[0]), '\0'};
+	while ((s = strpbrk(s, first)) != NULL) {
+		size_t i = 1;
 		while (i < n && s[i] && tolower((unsigned char)s[i]) == w[i])
 			i++;
 		if (i == n)
 			return 1;
+		s++;
 	}
 	return 0;
 }
@@ -1663,6 +1666,7 @@ static void self_check(void)
 	bad |= check_list(public_en, "public") | check_list(public_fr, "public");
 	bad |= check_list(internal_en, "internal") | check_list(internal_fr, "internal");
 	bad |= check_list(worklog_en, "worklog") | check_list(worklog_fr, "worklog");
+	bad |= check_array(host_patterns, ARRAY_LEN(host_patterns), "hosts");
 	bad |= check_array(sites, ARRAY_LEN(sites), "sites");
 	bad |= check_array(towns, ARRAY_LEN(towns), "towns");
 	bad |= check_array(apps, ARRAY_LEN(apps), "apps");
@@ -1789,12 +1793,14 @@ int main(int argc, char **argv)
 	self_check();
 
 	struct out o1, o2;
+	char *path1 = NULL, *path2 = NULL;
 	if (floor_fmt) {
 		const char *dir = args[1];
 		if (mkdir(dir, 0777) != 0 && errno != EEXIST)
 			die("%s: %s", dir, strerror(errno));
 		size_t dl = strlen(dir) + 32;
-		char *path1 = malloc(dl), *path2 = malloc(dl);
+		path1 = malloc(dl);
+		path2 = malloc(dl);
 		if (!path1 || !path2)
 			die("out of memory");
 		snprintf(path1, dl, "%s/tickets.csv", dir);
@@ -1830,6 +1836,8 @@ int main(int argc, char **argv)
 	if (floor_fmt)
 		out_close(&o2);
 	free(t);
+	free(path1);
+	free(path2);
 	if (!quiet)
 		fprintf(stderr,
 			"picket-gen: %ld tickets, %" PRId64 " comments (seed %" PRIu64
