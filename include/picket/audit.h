@@ -10,6 +10,10 @@ struct pk_db;
 int pk_history_append(struct pk_db *db, const char *entity, const char *uuid, const char *field,
 		      const char *old_value, const char *new_value);
 
+/* Records the chain head (last id and hash) in `meta`, so that entries cut
+ * from the end are detected too; called by the outermost commit. */
+int pk_audit_anchor(struct pk_db *db);
+
 struct pk_audit_result {
 	int64_t checked;   /* entries verified */
 	int64_t first_bad; /* id of the first broken entry, 0 if none */

@@ -149,15 +149,18 @@ void cli_print_query_error(const char *query, const struct pk_error *err)
 	}
 }
 
+int cli_san_flags(int multiline)
+{
+	/* a locale without UTF-8 gets ASCII: its terminal could not show more */
+	return (multiline ? PK_SAN_KEEP_NEWLINES : 0) | (MB_CUR_MAX == 1 ? PK_SAN_ASCII : 0);
+}
+
 void cli_print_safe(FILE *f, const char *s, int multiline)
 {
 	struct pk_buf b = { 0 };
 	if (!s)
 		return;
-	int flags = multiline ? PK_SAN_KEEP_NEWLINES : 0;
-	if (MB_CUR_MAX == 1)
-		flags |= PK_SAN_ASCII;
-	pk_sanitize(&b, s, strlen(s), flags);
+	pk_sanitize(&b, s, strlen(s), cli_san_flags(multiline));
 	if (b.data)
 		fputs(b.data, f);
 	pk_buf_free(&b);
@@ -260,7 +263,7 @@ void cli_csv_cell(struct cli *cli, const char *s)
 {
 	if (!s)
 		return;
-	char *safe = cli->tty ? pk_sanitize_dup(s, PK_SAN_KEEP_NEWLINES) : NULL;
+	char *safe = cli->tty ? pk_sanitize_dup(s, cli_san_flags(1)) : NULL;
 	const char *v = safe ? safe : s;
 	if (strpbrk(v, ",\"\r\n")) {
 		putchar('"');

@@ -65,7 +65,8 @@ int cli_split_query_args(int argc, char **argv);
 char *cli_query_text(int argc, char **argv);
 
 /* Output */
-void cli_csv_cell(struct cli *cli, const char *s);	    /* CSV-quoted, sanitized on a tty */
+void cli_csv_cell(struct cli *cli, const char *s); /* CSV-quoted, sanitized on a tty */
+int cli_san_flags(int multiline);		   /* pk_sanitize flags for this terminal */
 void cli_print_safe(FILE *f, const char *s, int multiline); /* sanitized */
 void cli_json_print(json_t *v);				    /* steals v */
 void cli_progress(void *data, uint64_t done, uint64_t total);

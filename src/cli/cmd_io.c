@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "picket/clock.h"
@@ -69,6 +70,34 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	return PK_OK;
 }
 
+/* A new temporary file in the target's directory (mkstemp: never through
+ * an existing name or link), with the mode the target has, or the mode a
+ * new file would get. */
+static FILE *open_beside(const char *target, char **tmp)
+{
+	*tmp = pk_xasprintf("%s.XXXXXX", target);
+	int fd = mkstemp(*tmp);
+	if (fd < 0)
+		return NULL;
+	struct stat sb;
+	mode_t mode;
+	if (stat(target, &sb) == 0) {
+		mode = sb.st_mode & 07777;
+	} else {
+		mode_t mask = umask(0);
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	FILE *f = fchmod(fd, mode) == 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		int e = errno;
+		close(fd);
+		unlink(*tmp);
+		errno = e;
+	}
+	return f;
+}
+
 int cmd_export(struct cli *cli, int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_cmd_find("export");
@@ -101,10 +130,10 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	char *tmp = NULL;
 	if (output) {
 		/* write beside the target and rename: no half-written export */
-		tmp = pk_xasprintf("%s.tmp", output);
-		out = fopen(tmp, "w");
+		out = open_beside(output, &tmp);
 		if (!out) {
-			rc = cli_failf(PK_EIO, _("cannot write %s: %s"), tmp, strerror(errno));
+			rc = cli_failf(PK_EIO, _("cannot write beside %s: %s"), output,
+				       strerror(errno));
 			free(tmp);
 			pk_query_free(&q);
 			return rc;

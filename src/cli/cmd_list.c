@@ -40,7 +40,7 @@ enum { W_REF = 11, W_PRIO = 3, W_STATUS = 17, W_ASSIGNEE = 10, W_AGE = 5 };
 
 static void cell(struct pk_buf *line, const char *s, int width)
 {
-	char *safe = pk_sanitize_dup(s ? s : "-", MB_CUR_MAX == 1 ? PK_SAN_ASCII : 0);
+	char *safe = pk_sanitize_dup(s ? s : "-", cli_san_flags(0));
 	pk_text_fit(line, safe, width);
 	pk_buf_putc(line, ' ');
 	free(safe);
@@ -72,7 +72,7 @@ void cli_ticket_line(struct cli *cli, const struct pk_ticket *t, int width)
 	cell(&line, t->assignee, W_ASSIGNEE);
 	cell(&line, age, W_AGE);
 	int room = width - (W_REF + W_PRIO + W_STATUS + W_ASSIGNEE + W_AGE + 5);
-	char *title = pk_sanitize_dup(t->title, MB_CUR_MAX == 1 ? PK_SAN_ASCII : 0);
+	char *title = pk_sanitize_dup(t->title, cli_san_flags(0));
 	if (width > 0 && room > 8 && pk_text_width(title) > room)
 		pk_text_fit(&line, title, room);
 	else

@@ -403,7 +403,7 @@ static void print_comment(const struct pk_comment *c)
 	else
 		printf(_("  comment\n"));
 	struct pk_buf b = { 0 };
-	pk_sanitize(&b, c->body, strlen(c->body), PK_SAN_KEEP_NEWLINES);
+	pk_sanitize(&b, c->body, strlen(c->body), cli_san_flags(1));
 	for (char *line = b.data, *nl; line; line = nl ? nl + 1 : NULL) {
 		nl = strchr(line, '\n');
 		if (nl)

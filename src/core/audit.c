@@ -4,6 +4,8 @@
 #include "picket/audit.h"
 
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db_private.h"
@@ -67,6 +69,9 @@ static int load_head(struct pk_db *db, int64_t *last_id)
 	return PK_OK;
 }
 
+static void check_head(struct pk_db *db, int64_t last_id, const unsigned char *last_hash,
+		       struct pk_audit_result *res);
+
 int pk_history_append(struct pk_db *db, const char *entity, const char *uuid, const char *field,
 		      const char *old_value, const char *new_value)
 {
@@ -75,6 +80,16 @@ int pk_history_append(struct pk_db *db, const char *entity, const char *uuid, co
 		int64_t last;
 		if ((rc = load_head(db, &last)) != PK_OK)
 			return rc;
+		/* Never extend a chain whose end was cut or rewritten: the new
+		 * entries would re-anchor it and hide the tampering. */
+		struct pk_audit_result res = { 0 };
+		check_head(db, last, db->last_hash, &res);
+		if (res.first_bad)
+			return pk_error_set(&db->err, PK_EAUDIT,
+					    _("the history was altered outside picket (entry %lld: "
+					      "%s); changes are refused until an administrator has "
+					      "investigated with picket audit verify"),
+					    (long long)res.first_bad, res.reason);
 		db->history_next = last + 1;
 		db->have_last_hash = 1;
 	}
@@ -103,7 +118,51 @@ int pk_history_append(struct pk_db *db, const char *entity, const char *uuid, co
 		return pk_db_fail(db, rc, _("writing the history"));
 	memcpy(db->last_hash, h, HASH_LEN);
 	db->history_next++;
+	db->history_dirty = 1;
 	return PK_OK;
+}
+
+int pk_audit_anchor(struct pk_db *db)
+{
+	if (!db->history_dirty)
+		return PK_OK;
+	char head[32 + 2 * HASH_LEN];
+	int n = snprintf(head, sizeof(head), "%lld ", (long long)db->history_next - 1);
+	sodium_bin2hex(head + n, sizeof(head) - (size_t)n, db->last_hash, HASH_LEN);
+	db->history_dirty = 0;
+	return pk_db_meta_set(db, "history_head", head);
+}
+
+/* Compares the end of the verified chain with the recorded head. */
+static void check_head(struct pk_db *db, int64_t last_id, const unsigned char *last_hash,
+		       struct pk_audit_result *res)
+{
+	char *head = NULL;
+	if (pk_db_meta_get(db, "history_head", &head) != PK_OK || !head)
+		return;
+	long long id = 0;
+	char hex[2 * HASH_LEN + 1] = "";
+	unsigned char want[HASH_LEN];
+	if (sscanf(head, "%lld %64s", &id, hex) != 2 ||
+	    sodium_hex2bin(want, sizeof(want), hex, strlen(hex), NULL, NULL, NULL) != 0) {
+		res->first_bad = last_id ? last_id : 1;
+		snprintf(res->reason, sizeof(res->reason),
+			 _("the recorded chain head is unreadable"));
+	} else if (id > last_id) {
+		res->first_bad = last_id + 1;
+		snprintf(res->reason, sizeof(res->reason),
+			 _("entries %lld to %lld were removed from the end"),
+			 (long long)last_id + 1, id);
+	} else if (id < last_id) {
+		res->first_bad = id + 1;
+		snprintf(res->reason, sizeof(res->reason),
+			 _("entries after %lld were not written by picket"), id);
+	} else if (sodium_memcmp(want, last_hash, HASH_LEN) != 0) {
+		res->first_bad = id;
+		snprintf(res->reason, sizeof(res->reason),
+			 _("the last entry does not match the recorded chain head"));
+	}
+	free(head);
 }
 
 int pk_audit_verify(struct pk_db *db, struct pk_audit_result *res)
@@ -150,6 +209,8 @@ int pk_audit_verify(struct pk_db *db, struct pk_audit_result *res)
 		expect++;
 	}
 	sqlite3_finalize(st);
+	if (!res->first_bad && sqrc == SQLITE_DONE)
+		check_head(db, expect - 1, prev, res);
 	if (res->first_bad)
 		return pk_error_set(&db->err, PK_EAUDIT, _("history entry %lld is broken: %s"),
 				    (long long)res->first_bad, res->reason);

@@ -24,6 +24,7 @@ struct pk_change {
 	const struct pk_entity *ent;
 	int create;
 	int count;
+	int wrote; /* the row was written */
 	int64_t rowid;
 	char uuid[40];
 	char parent[40];
@@ -343,6 +344,7 @@ static int do_create(struct pk_db *db, struct pk_change *ch)
 	}
 	ch->rowid = sqlite3_last_insert_rowid(db->h);
 	ch->count = 1;
+	ch->wrote = 1;
 
 	struct pk_buf obj = { 0 };
 	pk_buf_putc(&obj, '{');
@@ -473,6 +475,7 @@ static int do_update(struct pk_db *db, struct pk_change *ch)
 	sqlite3_finalize(st);
 	if (sqrc != SQLITE_DONE)
 		return pk_db_fail(db, sqrc, ent->name);
+	ch->wrote = 1;
 
 	for (size_t i = 0; i < ent->nfields; i++) {
 		const struct pk_field *f = &ent->fields[i];
@@ -506,7 +509,8 @@ int pk_change_apply(struct pk_db *db, struct pk_change *ch)
 		pk_db_rollback(db);
 		return rc;
 	}
-	db->wrote = 1;
+	if (ch->wrote)
+		db->wrote = 1;
 	return pk_db_commit(db);
 }
 

@@ -1,6 +1,7 @@
 #include "picket/clock.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,8 +80,10 @@ int pk_time_parse(const char *s, int64_t *out)
 		return -1;
 	if (s[0] == '@') {
 		char *end;
+		errno = 0;
 		long long v = strtoll(s + 1, &end, 10);
-		if (end == s + 1 || *end)
+		/* up to the end of year 9999, like the dated forms */
+		if (end == s + 1 || *end || errno || v < 0 || v > 253402300799LL)
 			return -1;
 		*out = v;
 		return 0;
@@ -118,7 +121,7 @@ int pk_time_parse(const char *s, int64_t *out)
 		p += 2;
 		if (*p == ':')
 			p++;
-		if (digits(p, 2, &om))
+		if (digits(p, 2, &om) || oh > 23 || om > 59)
 			return -1;
 		p += 2;
 		off = sign * (oh * 3600 + om * 60);

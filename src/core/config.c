@@ -108,6 +108,8 @@ static int split_list(const char *text, char **out, int max)
 		if (!*t)
 			continue;
 		if (n == max) {
+			while (n > 0)
+				pk_freep(&out[--n]);
 			n = -1;
 			break;
 		}

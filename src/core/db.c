@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "db_private.h"
+#include "picket/audit.h"
 #include "picket/change.h"
 #include "picket/i18n.h"
 #include "picket/status.h"
@@ -175,6 +176,7 @@ static void reset_txn_state(struct pk_db *db)
 	db->nfts = 0;
 	db->fts_bulk = 0;
 	db->have_last_hash = 0;
+	db->history_dirty = 0;
 	db->have_hlc = 0;
 }
 
@@ -221,6 +223,8 @@ int pk_db_commit(struct pk_db *db)
 		return pk_error_set(&db->err, PK_ERR, _("the transaction was rolled back"));
 	}
 	int rc = pk_fts_flush(db);
+	if (rc == PK_OK)
+		rc = pk_audit_anchor(db);
 	if (rc != PK_OK) {
 		pk_db_rollback(db);
 		return rc;
@@ -384,41 +388,64 @@ static int make_dirs(const char *path)
 	return rc;
 }
 
-static int migrate(struct pk_db *db)
+static int read_version(struct pk_db *db, int *version)
 {
 	sqlite3_stmt *st;
 	int rc = pk_db_prepare_once(db, "PRAGMA user_version", &st);
 	if (rc != PK_OK)
 		return rc;
 	int sqrc = sqlite3_step(st);
-	int version = sqrc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	*version = sqrc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
 	sqlite3_finalize(st);
-	if (sqrc != SQLITE_ROW)
-		return pk_db_fail(db, sqrc, _("reading the schema version"));
-	if (version > pk_schema_version())
+	return sqrc == SQLITE_ROW ? PK_OK : pk_db_fail(db, sqrc, _("reading the schema version"));
+}
+
+/* Checks, before anything is written, that the file is a picket database
+ * (or an empty one) of a schema this program knows.  A file of another
+ * application is left exactly as it was. */
+static int inspect(struct pk_db *db, int *version)
+{
+	int rc = read_version(db, version);
+	if (rc != PK_OK)
+		return rc;
+	if (*version > pk_schema_version())
 		return pk_error_set(&db->err, PK_ESCHEMA,
 				    _("%s has schema version %d; this picket knows up to %d: "
 				      "upgrade picket"),
-				    db->path, version, pk_schema_version());
-	if (version == pk_schema_version())
-		return PK_OK;
-	if (version == 0) {
-		/* An SQLite file with tables of its own is not ours to take. */
+				    db->path, *version, pk_schema_version());
+	if (*version == 0) {
+		sqlite3_stmt *st;
 		if (pk_db_prepare_once(db, "SELECT count(*) FROM sqlite_master", &st) != PK_OK)
 			return db->err.code;
-		int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+		int sqrc = sqlite3_step(st);
+		int n = sqrc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
 		sqlite3_finalize(st);
+		if (sqrc != SQLITE_ROW)
+			return pk_db_fail(db, sqrc, _("reading the schema"));
 		if (n != 0)
 			return pk_error_set(&db->err, PK_EDB,
 					    _("%s is an SQLite database but not a picket one"),
 					    db->path);
 	}
+	return PK_OK;
+}
+
+static int migrate(struct pk_db *db, int version)
+{
+	int rc;
+	if (version == pk_schema_version())
+		return PK_OK;
 	if (db->readonly)
 		return pk_error_set(&db->err, PK_EDB,
 				    _("%s needs a schema upgrade but is opened read-only"),
 				    db->path);
 	if ((rc = pk_db_begin(db)) != PK_OK)
 		return rc;
+	/* another picket may have migrated while this one waited for the lock */
+	if ((rc = read_version(db, &version)) != PK_OK) {
+		pk_db_rollback(db);
+		return rc;
+	}
 	for (int v = version; v < pk_schema_version(); v++) {
 		if ((rc = pk_db_exec(db, pk_schema_migration(v))) != PK_OK) {
 			pk_db_rollback(db);
@@ -489,7 +516,13 @@ int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const c
 		return PK_EDB;
 	}
 
-	int status = PK_OK;
+	int version = 0;
+	int status = inspect(db, &version);
+	if (status != PK_OK) {
+		*err = db->err;
+		pk_db_close(&db);
+		return status;
+	}
 	if (db->readonly) {
 		status = pk_db_exec(db, "PRAGMA foreign_keys = ON; PRAGMA query_only = ON");
 	} else {
@@ -497,7 +530,7 @@ int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const c
 					"PRAGMA foreign_keys = ON");
 	}
 	if (status == PK_OK)
-		status = migrate(db);
+		status = migrate(db, version);
 	if (status != PK_OK) {
 		*err = db->err;
 		pk_db_close(&db);

@@ -45,6 +45,7 @@ struct pk_db {
 	unsigned char last_hash[32];
 	int have_last_hash;
 	int64_t history_next;
+	int history_dirty; /* appended in this transaction: re-anchor the head */
 	int64_t hlc_last;
 	int have_hlc;
 

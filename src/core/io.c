@@ -379,8 +379,10 @@ int pk_import(struct pk_db *db, FILE *f, enum pk_format fmt, uint64_t total,
 	memset(stats, 0, sizeof(*stats));
 	if (fmt == PK_FMT_AUTO) {
 		int c;
+		/* the blank lines skipped here still count for line numbers */
 		while ((c = getc(f)) == ' ' || c == '\t' || c == '\n' || c == '\r')
-			;
+			if (c == '\n')
+				r.lineno++;
 		if (c != EOF)
 			ungetc(c, f);
 		fmt = c == '{' ? PK_FMT_JSONL : PK_FMT_CSV;

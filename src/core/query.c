@@ -35,6 +35,7 @@ struct compiler {
 	int nparams, cap;
 	int has_sort;
 	int want_rank;
+	int rank_pos; /* column of the sort:rank term */
 };
 
 static void add_param_text(struct compiler *c, const char *s)
@@ -386,6 +387,7 @@ static int sort_term(struct compiler *c, const struct token *t)
 		if (strcmp(k, "rank") == 0 || strcmp(k, "relevance") == 0) {
 			pk_buf_printf(&c->order, "%sticket_fts.rank", c->order.len ? ", " : "");
 			c->want_rank = 1;
+			c->rank_pos = t->pos;
 			continue;
 		}
 		const char *col = NULL;
@@ -535,7 +537,7 @@ int pk_query_compile(const struct pk_config *cfg, const char *user, int64_t now,
 			free(c.params[i].s);
 		free(c.params);
 		free(qr);
-		return fail(&c, 1, _("%s needs words to search for"), "sort:rank");
+		return fail(&c, c.rank_pos, _("%s needs words to search for"), "sort:rank");
 	}
 	if (fts) {
 		qr->match = pk_buf_detach(&c.match);

@@ -609,12 +609,6 @@ static int check_move(struct pk_db *db, const struct pk_ticket *cur, struct pk_c
 		return rc;
 	}
 	int64_t now = pk_clock_now();
-	const char *assignee = pk_change_is_set(ch, "assignee") ? pk_change_get_text(ch, "assignee")
-								: cur->assignee;
-	if (strcmp(to, "assigned") == 0 && !assignee)
-		return pk_error_set(&db->err, PK_EINVAL,
-				    _("%s has no assignee: use picket assign or picket take"),
-				    cur->ref);
 	if (strcmp(to, "resolved") == 0) {
 		const char *res = pk_change_is_set(ch, "resolution")
 					  ? pk_change_get_text(ch, "resolution")
@@ -650,6 +644,18 @@ int pk_ticket_save(struct pk_db *db, const struct pk_ticket *t, struct pk_change
 		goto fail;
 	if ((rc = check_move(db, cur, ch)) != PK_OK)
 		goto fail;
+	/* an assigned ticket has an assignee, whichever of the two changes */
+	const char *status =
+		pk_change_is_set(ch, "status") ? pk_change_get_text(ch, "status") : cur->status;
+	const char *assignee = pk_change_is_set(ch, "assignee") ? pk_change_get_text(ch, "assignee")
+								: cur->assignee;
+	if (pk_streq(status, "assigned") && !assignee) {
+		rc = pk_error_set(&db->err, PK_EINVAL,
+				  _("%s has no assignee, which an assigned ticket needs: use "
+				    "picket assign or picket take"),
+				  cur->ref);
+		goto fail;
+	}
 	const char *cls = pk_change_get_text(ch, "classification");
 	if (cls && pk_class_rank(db->cfg, cls) > db->cfg->system_high) {
 		rc = pk_error_set(&db->err, PK_ECLASS,
