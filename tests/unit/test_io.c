@@ -8,24 +8,9 @@
 #include "picket/audit.h"
 #include "picket/io.h"
 
-static int setup(void **state)
-{
-	*state = fx_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	fx_free(&f);
-	clock_restore();
-	return 0;
-}
-
-static struct pk_db *DB(void **state)
-{
-	return ((struct fx *)*state)->db;
-}
+#define setup fx_setup
+#define teardown fx_teardown
+#define DB fx_db
 
 static int import_text(struct pk_db *db, const char *text, size_t len, enum pk_format fmt,
 		       struct pk_import_stats *stats)

@@ -6,24 +6,9 @@
 
 #include "picket/policy.h"
 
-static int setup(void **state)
-{
-	*state = fx_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	fx_free(&f);
-	clock_restore();
-	return 0;
-}
-
-static struct pk_db *DB(void **state)
-{
-	return ((struct fx *)*state)->db;
-}
+#define setup fx_setup
+#define teardown fx_teardown
+#define DB fx_db
 
 static int64_t history_count(struct pk_db *db)
 {

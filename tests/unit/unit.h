@@ -238,4 +238,24 @@ static inline char *query_refs(struct pk_db *db, const char *text)
 		assert_non_null(strstr(h_, (needle)));                                      \
 	} while (0)
 
+/* The usual cmocka fixture: a fresh database per test. */
+static inline int fx_setup(void **state)
+{
+	*state = fx_new();
+	return 0;
+}
+
+static inline int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	fx_free(&f);
+	clock_restore();
+	return 0;
+}
+
+static inline struct pk_db *fx_db(void **state)
+{
+	return ((struct fx *)*state)->db;
+}
+
 #endif
