@@ -56,7 +56,7 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 pot:
-	xgettext --keyword=_ --keyword=N_ --from-code=UTF-8 --add-comments=TRANSLATORS \
+	xgettext --keyword=_ --keyword=N_ --keyword=P_:1,2 --from-code=UTF-8 --add-comments=TRANSLATORS \
 	    --package-name=picket -o po/picket.pot $$(git ls-files 'src/*.c' 'include/*.h')
 	msgmerge --update --backup=none po/fr.po po/picket.pot
 

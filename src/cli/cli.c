@@ -238,8 +238,8 @@ int cli_text_arg(const char *arg, char **out)
 		if (b.len > max) {
 			pk_buf_free(&b);
 			return cli_failf(PK_EINVAL,
-					 _("the text on standard input is larger than %zu "
-					   "bytes; the limit is %d"),
+					 _("the text on standard input is over %zu bytes; a text "
+					   "may hold at most %d bytes"),
 					 max, PK_TEXT_MAX);
 		}
 	}

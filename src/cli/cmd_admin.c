@@ -45,8 +45,11 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 		pk_query_free(&q);
 		if (n > 0)
 			return cli_failf(PK_EINVAL,
-					 _("%s already holds %ld tickets; demo data goes only into "
-					   "an empty database"),
+					 P_("%s already holds %ld ticket; demo data goes only "
+					    "into an empty database",
+					    "%s already holds %ld tickets; demo data goes only "
+					    "into an empty database",
+					    n),
 					 pk_db_path(cli->db), n);
 		if ((rc = cli_demo_load(cli->db)) != PK_OK)
 			return cli_fail(cli, rc);
@@ -79,7 +82,9 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 			json_object_set_new(o, "reason", json_string(res.reason));
 		cli_json_print(o);
 	} else if (rc == PK_OK) {
-		printf(_("history intact: %lld entries verified\n"), (long long)res.checked);
+		printf(P_("history intact: %lld entry verified\n",
+			  "history intact: %lld entries verified\n", res.checked),
+		       (long long)res.checked);
 	}
 	if (rc != PK_OK)
 		cli_fail(cli, rc);

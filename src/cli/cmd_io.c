@@ -157,6 +157,8 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	if (rc != PK_OK)
 		return cli_fail(cli, rc);
 	if (output)
-		fprintf(stderr, _("exported %ld tickets to %s\n"), count, output);
+		fprintf(stderr,
+			P_("exported %ld ticket to %s\n", "exported %ld tickets to %s\n", count),
+			count, output);
 	return PK_OK;
 }

@@ -231,7 +231,7 @@ static int change_status(struct cli *cli, const struct cli_cmd *cmd, const char 
 		goto out;
 	}
 	if (strcmp(t->status, status) == 0) {
-		rc = cli_failf(PK_ETRANSITION, _("%s is already %s"), t->ref, status);
+		rc = cli_failf(PK_ETRANSITION, _("%s already has status %s"), t->ref, status);
 		goto out;
 	}
 	rc = save(cli, t, ch, note_text);
@@ -364,7 +364,10 @@ static void timeline_free(struct timeline *tl)
 
 static void print_field(const char *label, const char *value)
 {
-	printf("%-15s ", label);
+	struct pk_buf pad = { 0 };
+	pk_text_fit(&pad, label, 15); /* by display width: labels may be accented */
+	printf("%s ", pad.data);
+	pk_buf_free(&pad);
 	cli_print_safe(stdout, value && *value ? value : "-", 0);
 	putchar('\n');
 }
@@ -375,12 +378,11 @@ static void print_history_entry(const struct pk_history *h)
 	printf("%s  ", pk_time_format(h->at, when, sizeof(when)));
 	cli_print_safe(stdout, h->actor, 0);
 	fputs("  ", stdout);
+	char *value = pk_sanitize_dup(h->new_value, cli_san_flags(0));
 	if (strcmp(h->field, "created") == 0) {
-		printf(_("created %s"), "");
-		cli_print_safe(stdout, h->new_value, 0);
+		printf(_("created %s"), value);
 	} else if (strcmp(h->field, "comment") == 0) {
-		printf(_("added comment %s"), "");
-		cli_print_safe(stdout, h->new_value, 0);
+		printf(_("added comment %s"), value);
 	} else {
 		cli_print_safe(stdout, h->field, 0);
 		fputs(": ", stdout);
@@ -388,6 +390,7 @@ static void print_history_entry(const struct pk_history *h)
 		fputs(" -> ", stdout);
 		cli_print_safe(stdout, h->new_value ? h->new_value : "-", 0);
 	}
+	free(value);
 	putchar('\n');
 }
 

@@ -86,12 +86,12 @@ static void usage_all(FILE *f)
 	fprintf(f, _("Commands:\n"));
 	for (const struct cli_cmd *c = cli_commands; c->name; c++)
 		fprintf(f, "  %-9s %s\n", c->name, _(c->summary));
-	fprintf(f, _("\nEvery command takes --help; listings take --json (and --csv).\n"
-		     "Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 invalid data, 5 "
-		     "transition "
-		     "refused,\n6 database busy, 7 database unusable, 8 schema too new, 9 "
-		     "configuration,\n10 classification, 11 I/O, 12 audit chain broken, 13 "
-		     "invalid query.\nSee picket(1).\n"));
+	fprintf(f, _("\nEvery command takes --help; commands that print take --json, and\n"
+		     "tabular ones --csv.\n"
+		     "Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 invalid data,\n"
+		     "5 transition refused, 6 database busy, 7 database unusable, 8 schema too\n"
+		     "new, 9 configuration, 10 classification, 11 I/O, 12 audit chain broken,\n"
+		     "13 invalid query.  See picket(1).\n"));
 }
 
 int main(int argc, char **argv)

@@ -698,7 +698,7 @@ int pk_comment_add(struct pk_db *db, const struct pk_ticket *t, const char *kind
 		return pk_error_set(&db->err, PK_EINVAL,
 				    _("comment kind '%s' is not public, internal or worklog"),
 				    kind ? kind : "");
-	if ((rc = check_text(db, _("comment"), body ? body : "", PK_TEXT_MAX, 0)) != PK_OK)
+	if ((rc = check_text(db, "comment", body ? body : "", PK_TEXT_MAX, 0)) != PK_OK)
 		return rc;
 	const char *p = body;
 	while (p && isspace((unsigned char)*p))
@@ -710,7 +710,7 @@ int pk_comment_add(struct pk_db *db, const struct pk_ticket *t, const char *kind
 				    _("worklog minutes must be from 0 to 100000"));
 	if (strcmp(kind, "worklog") != 0 && minutes)
 		return pk_error_set(&db->err, PK_EINVAL, _("only worklog entries carry minutes"));
-	if (author && (rc = check_text(db, _("author"), author, PK_FIELD_MAX, 1)) != PK_OK)
+	if (author && (rc = check_text(db, "author", author, PK_FIELD_MAX, 1)) != PK_OK)
 		return rc;
 
 	struct pk_change *ch = pk_change_create(&pk_comment_entity);
