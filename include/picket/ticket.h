@@ -61,6 +61,9 @@ int pk_ticket_get(struct pk_db *db, const char *key, struct pk_ticket **out);
 /* Field access by name, for `set`, import and the TUI's forms. */
 /* 1 if `name` is a ticket field a person may set with pk_ticket_put(). */
 int pk_ticket_field_settable(const char *name);
+/* 1 if `name` is a field pk_ticket_put() accepts (with `import`, also the
+ * identity and time fields). */
+int pk_ticket_field_known(const char *name, int import);
 /* Parses and validates a text value for a ticket field into the change
  * (priority "P2", impact "3", times, classification within the ceiling,
  * sizes, UTF-8).  `import` also allows identity and time fields.  Returns

@@ -71,8 +71,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 }
 
 /* A new temporary file in the target's directory (mkstemp: never through
- * an existing name or link), with the mode the target has, or the mode a
- * new file would get. */
+ * an existing name or link), with the mode the target has, or 0600. */
 static FILE *open_beside(const char *target, char **tmp)
 {
 	*tmp = pk_xasprintf("%s.XXXXXX", target);
@@ -84,9 +83,7 @@ static FILE *open_beside(const char *target, char **tmp)
 	if (stat(target, &sb) == 0) {
 		mode = sb.st_mode & 07777;
 	} else {
-		mode_t mask = umask(0);
-		umask(mask);
-		mode = 0666 & ~mask;
+		mode = 0600; /* the desk's data, private like the database itself */
 	}
 	FILE *f = fchmod(fd, mode) == 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {

@@ -299,7 +299,7 @@ int cmd_comment(struct cli *cli, int argc, char **argv)
 			kind = "public";
 		} else if (c == 'w') {
 			kind = "worklog";
-			if (pk_parse_int(optarg, 1, 100000, &minutes) != 0)
+			if (pk_parse_int(optarg, 0, 100000, &minutes) != 0)
 				return cli_failf(PK_EUSAGE,
 						 _("--worklog: '%s' is not a number of minutes"),
 						 optarg);

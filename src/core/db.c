@@ -1,5 +1,6 @@
 #include "picket/db.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <sodium.h>
 #include <fcntl.h>
@@ -461,6 +462,45 @@ static int migrate(struct pk_db *db, int version)
 	return pk_db_commit(db);
 }
 
+static int cannot_init_wal(sqlite3 *h)
+{
+	int code = sqlite3_extended_errcode(h) & 0xff;
+	return code == SQLITE_READONLY || code == SQLITE_CANTOPEN;
+}
+
+/* Opens the SQLite handle; `immutable` opens a read-only file through a URI
+ * that tells SQLite nothing will change it (no locks, no WAL index). */
+static int open_handle(struct pk_db *db, int immutable)
+{
+	int oflags = db->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	char *name = NULL;
+	if (immutable) {
+		struct pk_buf uri = { 0 };
+		pk_buf_puts(&uri, "file:");
+		for (const unsigned char *p = (const unsigned char *)db->path; *p; p++) {
+			if (isalnum(*p) || strchr("/-._~", *p))
+				pk_buf_putc(&uri, (char)*p);
+			else
+				pk_buf_printf(&uri, "%%%02X", *p);
+		}
+		pk_buf_puts(&uri, "?immutable=1");
+		name = pk_buf_detach(&uri);
+		oflags |= SQLITE_OPEN_URI;
+	}
+	int rc = sqlite3_open_v2(name ? name : db->path, &db->h, oflags | SQLITE_OPEN_NOFOLLOW,
+				 NULL);
+	free(name);
+	if (rc != SQLITE_OK)
+		return pk_db_fail(db, rc, _("opening the database"));
+	sqlite3_extended_result_codes(db->h, 1);
+	if (getenv("PICKET_SQL_PROFILE"))
+		sqlite3_trace_v2(db->h, SQLITE_TRACE_PROFILE, profile_cb, db);
+	sqlite3_busy_timeout(db->h, db->cfg->busy_timeout_ms);
+	if (!db->readonly && sqlite3_db_readonly(db->h, "main") == 1)
+		return pk_error_set(&db->err, PK_EDB, _("the database %s is read-only"), db->path);
+	return PK_OK;
+}
+
 int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const char *user,
 	       struct pk_db **out, struct pk_error *err)
 {
@@ -498,26 +538,20 @@ int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const c
 	db->cfg = cfg;
 	db->readonly = (flags & PK_DB_READONLY) != 0;
 
-	int oflags = db->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-	int rc = sqlite3_open_v2(path, &db->h, oflags | SQLITE_OPEN_NOFOLLOW, NULL);
-	if (rc != SQLITE_OK) {
-		int status = pk_db_fail(db, rc, _("opening the database"));
-		*err = db->err;
-		pk_db_close(&db);
-		return status;
-	}
-	sqlite3_extended_result_codes(db->h, 1);
-	if (getenv("PICKET_SQL_PROFILE"))
-		sqlite3_trace_v2(db->h, SQLITE_TRACE_PROFILE, profile_cb, db);
-	sqlite3_busy_timeout(db->h, cfg->busy_timeout_ms);
-	if (!db->readonly && sqlite3_db_readonly(db->h, "main") == 1) {
-		pk_error_set(err, PK_EDB, _("the database %s is read-only"), path);
-		pk_db_close(&db);
-		return PK_EDB;
-	}
-
 	int version = 0;
-	int status = inspect(db, &version);
+	int status = open_handle(db, 0);
+	if (status == PK_OK)
+		status = inspect(db, &version);
+	if (status != PK_OK && db->readonly && db->h && cannot_init_wal(db->h)) {
+		/* Read-only media: WAL needs its index file beside the database
+		 * and cannot make one.  Nothing else writes there, so read the
+		 * file as immutable. */
+		sqlite3_close_v2(db->h);
+		db->h = NULL;
+		status = open_handle(db, 1);
+		if (status == PK_OK)
+			status = inspect(db, &version);
+	}
 	if (status != PK_OK) {
 		*err = db->err;
 		pk_db_close(&db);

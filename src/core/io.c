@@ -311,6 +311,9 @@ static int import_csv(struct pk_db *db, struct reader *r, uint64_t total, pk_pro
 	header = pk_xcalloc((size_t)nh, sizeof(*header));
 	for (int i = 0; i < nh; i++) {
 		header[i] = pk_xstrdup(fields[i]);
+		if (rc == PK_OK && !pk_ticket_field_known(header[i], 1))
+			rc = pk_error_set(pk_db_err(db), PK_EINVAL,
+					  _("unknown column '%s' in the header"), header[i]);
 		for (int j = 0; j < i; j++)
 			if (strcmp(header[i], header[j]) == 0)
 				rc = pk_error_set(pk_db_err(db), PK_EINVAL,

@@ -493,10 +493,13 @@ int pk_query_compile(const struct pk_config *cfg, const char *user, int64_t now,
 			p++;
 		}
 		const char *q = p;
-		while (islower((unsigned char)*q) || *q == '_')
+		while (isalpha((unsigned char)*q) || *q == '_')
 			q++;
 		if (q > p && *q == ':') {
+			/* field names ignore case: Status:open is status:open */
 			t.field = pk_xstrndup(p, (size_t)(q - p));
+			for (char *f = t.field; *f; f++)
+				*f = (char)tolower((unsigned char)*f);
 			p = q + 1;
 		}
 		t.vpos = (int)(p - text) + 1;

@@ -270,6 +270,12 @@ int pk_ticket_field_settable(const char *name)
 	return in_list(settable, name);
 }
 
+int pk_ticket_field_known(const char *name, int import)
+{
+	return in_list(settable, name) || (import && in_list(import_only, name)) ||
+	       strcmp(name, "class") == 0;
+}
+
 static int check_text(struct pk_db *db, const char *field, const char *v, size_t max,
 		      int single_line)
 {
@@ -584,6 +590,20 @@ int pk_ticket_insert(struct pk_db *db, struct pk_change *ch, char **ref_out)
 	return rc;
 }
 
+/* A workstation handles nothing above its system-high level: a ticket
+ * classified higher (held from before the level was lowered) is read-only. */
+static int check_ceiling(struct pk_db *db, const struct pk_ticket *t)
+{
+	const struct pk_config *cfg = db->cfg;
+	if (!t->classification || pk_class_rank(cfg, t->classification) <= cfg->system_high)
+		return PK_OK;
+	return pk_error_set(&db->err, PK_ECLASS,
+			    _("%s is %s, above this workstation's system-high level %s: it cannot "
+			      "be changed here"),
+			    t->ref ? t->ref : t->uuid, t->classification,
+			    cfg->levels[cfg->system_high]);
+}
+
 static int touch_updated(struct pk_db *db, const char *uuid)
 {
 	struct pk_change *ch = pk_change_update(&pk_ticket_entity, uuid);
@@ -642,6 +662,8 @@ int pk_ticket_save(struct pk_db *db, const struct pk_ticket *t, struct pk_change
 	/* Check against the stored ticket, not the caller's possibly stale copy. */
 	if ((rc = pk_ticket_get(db, t->uuid, &cur)) != PK_OK)
 		goto fail;
+	if ((rc = check_ceiling(db, cur)) != PK_OK)
+		goto fail;
 	if ((rc = check_move(db, cur, ch)) != PK_OK)
 		goto fail;
 	/* an assigned ticket has an assignee, whichever of the two changes */
@@ -694,6 +716,8 @@ int pk_comment_add(struct pk_db *db, const struct pk_ticket *t, const char *kind
 		   int minutes, const char *author, int64_t at, const char *uuid)
 {
 	int rc;
+	if ((rc = check_ceiling(db, t)) != PK_OK)
+		return rc;
 	if (!pk_comment_kind_valid(kind))
 		return pk_error_set(&db->err, PK_EINVAL,
 				    _("comment kind '%s' is not public, internal or worklog"),

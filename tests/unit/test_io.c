@@ -364,7 +364,7 @@ static void test_error_csv_bad_value(void **state)
 	const char *text = "title,priority\nok,P1\n\"also, ok\",P2\nbad,P9\n";
 	assert_import_error(DB(state), text, strlen(text), PK_FMT_CSV, 4, "P9");
 	text = "title,colour\nred thing,red\n";
-	assert_import_error(DB(state), text, strlen(text), PK_FMT_CSV, 2, "colour");
+	assert_import_error(DB(state), text, strlen(text), PK_FMT_CSV, 1, "unknown column 'colour'");
 }
 
 static void test_error_csv_unterminated_quote(void **state)
