@@ -36,7 +36,7 @@ run: build
 	fi
 	$(BUILD)/picket --db "$(DEMO_DB)"
 
-test: build build-asan
+test: build build-asan format-check
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

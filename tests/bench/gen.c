@@ -266,11 +266,26 @@ static void out_json_str(struct out *o, const char *s)
 	p[k++] = '"';
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
 		switch (*c) {
-		case '"': p[k++] = '\\'; p[k++] = '"'; break;
-		case '\\': p[k++] = '\\'; p[k++] = '\\'; break;
-		case '\n': p[k++] = '\\'; p[k++] = 'n'; break;
-		case '\r': p[k++] = '\\'; p[k++] = 'r'; break;
-		case '\t': p[k++] = '\\'; p[k++] = 't'; break;
+		case '"':
+			p[k++] = '\\';
+			p[k++] = '"';
+			break;
+		case '\\':
+			p[k++] = '\\';
+			p[k++] = '\\';
+			break;
+		case '\n':
+			p[k++] = '\\';
+			p[k++] = 'n';
+			break;
+		case '\r':
+			p[k++] = '\\';
+			p[k++] = 'r';
+			break;
+		case '\t':
+			p[k++] = '\\';
+			p[k++] = 't';
+			break;
 		default:
 			if (*c < 0x20) {
 				memcpy(p + k, "\\u00", 4);
@@ -394,495 +409,400 @@ struct topic {
 };
 
 /* NULL-terminated lists keep the tables readable. */
-#define L(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define L(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 static const struct topic topics[] = {
-	{"vpn", "Network", "Remote access", "network", "VPN-GW-0#",
-	 L("VPN disconnects every $N minutes",
-	   "Cannot connect to VPN from home",
-	   "VPN client stuck on \"Connecting...\"",
-	   "GlobalProtect portal unreachable from $T",
-	   "VPN very slow since this morning",
-	   "Split tunnel not working for $A",
-	   "VPN token rejected after phone change"),
-	 L("VPN coupe toutes les $N minutes",
-	   "Impossible de se connecter au VPN en télétravail",
-	   "Le client VPN reste bloqué sur « Connexion en cours »",
-	   "Lenteurs VPN depuis ce matin",
-	   "VPN : jeton refusé après changement de téléphone",
-	   "Accès à $A impossible via le VPN"),
-	 L("The VPN client shows error $E right after authentication.",
-	   "It started after the last client update to version $V.",
-	   "I am working from home today and cannot reach any internal site.",
-	   "The tunnel comes up, then drops after a few minutes; my home connection works fine.",
-	   "Gateway $C answers ping but the login page times out.",
-	   "Colleagues in $T report the same behaviour since $W.",
-	   "I tried both Wi-Fi and cable, same result.",
-	   "Log excerpt:\n\tIKE SA negotiation failed, peer $C, code $E"),
-	 L("Le client VPN affiche l'erreur $E juste après l'authentification.",
-	   "Le problème est apparu après la mise à jour du client en version $V.",
-	   "Je suis en télétravail et je n'accède à aucun site interne.",
-	   "Le tunnel monte puis tombe au bout de quelques minutes, ma box fonctionne bien.",
-	   "La passerelle $C répond au ping mais la page de login expire.",
-	   "Des collègues de $T ont le même souci depuis $W.",
-	   "J'ai essayé en Wi-Fi et en filaire, même résultat."),
-	 L("Reset the VPN profile and pushed the config again.",
-	   "Gateway $C shows $P% session usage, added capacity.",
-	   "MTU lowered to 1380 on the client, tunnel stable since.",
-	   "User's certificate was expired, renewed it."),
-	 L("Profil VPN réinitialisé et configuration repoussée.",
-	   "La passerelle $C est à $P% de sessions, capacité ajoutée.",
-	   "MTU abaissé à 1380 sur le poste, tunnel stable depuis.",
-	   "Certificat utilisateur expiré, renouvelé.")},
+	{ "vpn", "Network", "Remote access", "network", "VPN-GW-0#",
+	  L("VPN disconnects every $N minutes", "Cannot connect to VPN from home",
+	    "VPN client stuck on \"Connecting...\"", "GlobalProtect portal unreachable from $T",
+	    "VPN very slow since this morning", "Split tunnel not working for $A",
+	    "VPN token rejected after phone change"),
+	  L("VPN coupe toutes les $N minutes", "Impossible de se connecter au VPN en télétravail",
+	    "Le client VPN reste bloqué sur « Connexion en cours »", "Lenteurs VPN depuis ce matin",
+	    "VPN : jeton refusé après changement de téléphone", "Accès à $A impossible via le VPN"),
+	  L("The VPN client shows error $E right after authentication.",
+	    "It started after the last client update to version $V.",
+	    "I am working from home today and cannot reach any internal site.",
+	    "The tunnel comes up, then drops after a few minutes; my home connection works fine.",
+	    "Gateway $C answers ping but the login page times out.",
+	    "Colleagues in $T report the same behaviour since $W.",
+	    "I tried both Wi-Fi and cable, same result.",
+	    "Log excerpt:\n\tIKE SA negotiation failed, peer $C, code $E"),
+	  L("Le client VPN affiche l'erreur $E juste après l'authentification.",
+	    "Le problème est apparu après la mise à jour du client en version $V.",
+	    "Je suis en télétravail et je n'accède à aucun site interne.",
+	    "Le tunnel monte puis tombe au bout de quelques minutes, ma box fonctionne bien.",
+	    "La passerelle $C répond au ping mais la page de login expire.",
+	    "Des collègues de $T ont le même souci depuis $W.",
+	    "J'ai essayé en Wi-Fi et en filaire, même résultat."),
+	  L("Reset the VPN profile and pushed the config again.",
+	    "Gateway $C shows $P% session usage, added capacity.",
+	    "MTU lowered to 1380 on the client, tunnel stable since.",
+	    "User's certificate was expired, renewed it."),
+	  L("Profil VPN réinitialisé et configuration repoussée.",
+	    "La passerelle $C est à $P% de sessions, capacité ajoutée.",
+	    "MTU abaissé à 1380 sur le poste, tunnel stable depuis.",
+	    "Certificat utilisateur expiré, renouvelé.") },
 
-	{"lan", "Network", "LAN / Wi-Fi", "network", "SW-$S-0##",
-	 L("No network on desk $N, floor $F",
-	   "Wi-Fi drops in meeting room $F.$N",
-	   "Port down on switch $C",
-	   "DHCP: no IP address on $H",
-	   "DNS resolution fails for internal names",
-	   "Proxy blocks $A"),
-	 L("Plus de réseau au bureau $N, étage $F",
-	   "Wi-Fi instable en salle de réunion $F.$N",
-	   "Port désactivé sur le switch $C",
-	   "Pas d'adresse IP (DHCP) sur $H",
-	   "Le proxy bloque $A",
-	   "Résolution DNS en échec pour les noms internes"),
-	 L("The network icon shows \"No Internet access\" since I plugged the dock in.",
-	   "Several people on floor $F are affected.",
-	   "The wall socket is labelled $S-$F-$N.",
-	   "ipconfig shows a 169.254 address.",
-	   "The access point in the corridor blinks orange.",
-	   "We moved desks on $W and nothing works since."),
-	 L("L'icône réseau indique « Pas d'accès Internet » depuis le branchement du dock.",
-	   "Plusieurs personnes de l'étage $F sont touchées.",
-	   "La prise murale porte l'étiquette $S-$F-$N.",
-	   "ipconfig donne une adresse en 169.254.",
-	   "La borne du couloir clignote en orange.",
-	   "Nous avons déménagé $W et plus rien ne marche."),
-	 L("Port $N on $C was err-disabled (BPDU guard), re-enabled.",
-	   "VLAN corrected on the port, PC gets an address now.",
-	   "Replaced the patch cable between socket and switch."),
-	 L("Port $N de $C en err-disabled (BPDU guard), réactivé.",
-	   "VLAN corrigé sur le port, le poste obtient une adresse.",
-	   "Cordon de brassage remplacé entre la prise et le switch.")},
+	{ "lan", "Network", "LAN / Wi-Fi", "network", "SW-$S-0##",
+	  L("No network on desk $N, floor $F", "Wi-Fi drops in meeting room $F.$N",
+	    "Port down on switch $C", "DHCP: no IP address on $H",
+	    "DNS resolution fails for internal names", "Proxy blocks $A"),
+	  L("Plus de réseau au bureau $N, étage $F", "Wi-Fi instable en salle de réunion $F.$N",
+	    "Port désactivé sur le switch $C", "Pas d'adresse IP (DHCP) sur $H",
+	    "Le proxy bloque $A", "Résolution DNS en échec pour les noms internes"),
+	  L("The network icon shows \"No Internet access\" since I plugged the dock in.",
+	    "Several people on floor $F are affected.", "The wall socket is labelled $S-$F-$N.",
+	    "ipconfig shows a 169.254 address.", "The access point in the corridor blinks orange.",
+	    "We moved desks on $W and nothing works since."),
+	  L("L'icône réseau indique « Pas d'accès Internet » depuis le branchement du dock.",
+	    "Plusieurs personnes de l'étage $F sont touchées.",
+	    "La prise murale porte l'étiquette $S-$F-$N.", "ipconfig donne une adresse en 169.254.",
+	    "La borne du couloir clignote en orange.",
+	    "Nous avons déménagé $W et plus rien ne marche."),
+	  L("Port $N on $C was err-disabled (BPDU guard), re-enabled.",
+	    "VLAN corrected on the port, PC gets an address now.",
+	    "Replaced the patch cable between socket and switch."),
+	  L("Port $N de $C en err-disabled (BPDU guard), réactivé.",
+	    "VLAN corrigé sur le port, le poste obtient une adresse.",
+	    "Cordon de brassage remplacé entre la prise et le switch.") },
 
-	{"print", "Hardware", "Printing", "servicedesk", "PRN-$S-###",
-	 L("Cannot print to $Q",
-	   "MFP on floor $F jams on every job",
-	   "Toner empty on $C",
-	   "Print jobs stuck in the queue $Q",
-	   "Scan to email does not arrive from $C",
-	   "Badge release not working at the copier, floor $F"),
-	 L("Impossible d'imprimer sur $Q",
-	   "Le copieur de l'étage $F bourre à chaque impression",
-	   "Plus de toner sur $C",
-	   "Impressions bloquées dans la file $Q",
-	   "Le scan vers mail n'arrive pas depuis $C",
-	   "L'imprimante multifonction du $Fe étage n'imprime qu'en noir"),
-	 L("Jobs sent to $Q stay in \"Spooling\" forever.",
-	   "The MFP display says \"Paper jam in tray 2\" but there is no paper stuck.",
-	   "Colour prints come out with stripes.",
-	   "I need to print the contract for a signature at $M.",
-	   "The device $C shows offline in the print server.",
-	   "Scans arrive as empty PDF files."),
-	 L("Les travaux envoyés sur $Q restent en « Spouling ».",
-	   "L'écran du copieur indique « Bourrage bac 2 » mais rien n'est coincé.",
-	   "Les impressions couleur sortent avec des traits.",
-	   "Je dois imprimer le contrat pour une signature à $M.",
-	   "L'imprimante $C apparaît hors ligne sur le serveur d'impression.",
-	   "Les scans arrivent en PDF vides."),
-	 L("Restarted the spooler on the print server, queue $Q flowing again.",
-	   "Vendor technician booked for the MFP, part ordered.",
-	   "Replaced the toner and the drum, test page OK.",
-	   "Driver reinstalled on the user's PC."),
-	 L("Spouleur redémarré sur le serveur d'impression, la file $Q repart.",
-	   "Technicien du fournisseur planifié pour le copieur, pièce commandée.",
-	   "Toner et tambour remplacés, page de test OK.",
-	   "Pilote réinstallé sur le poste de l'utilisateur.")},
+	{ "print", "Hardware", "Printing", "servicedesk", "PRN-$S-###",
+	  L("Cannot print to $Q", "MFP on floor $F jams on every job", "Toner empty on $C",
+	    "Print jobs stuck in the queue $Q", "Scan to email does not arrive from $C",
+	    "Badge release not working at the copier, floor $F"),
+	  L("Impossible d'imprimer sur $Q", "Le copieur de l'étage $F bourre à chaque impression",
+	    "Plus de toner sur $C", "Impressions bloquées dans la file $Q",
+	    "Le scan vers mail n'arrive pas depuis $C",
+	    "L'imprimante multifonction du $Fe étage n'imprime qu'en noir"),
+	  L("Jobs sent to $Q stay in \"Spooling\" forever.",
+	    "The MFP display says \"Paper jam in tray 2\" but there is no paper stuck.",
+	    "Colour prints come out with stripes.",
+	    "I need to print the contract for a signature at $M.",
+	    "The device $C shows offline in the print server.", "Scans arrive as empty PDF files."),
+	  L("Les travaux envoyés sur $Q restent en « Spouling ».",
+	    "L'écran du copieur indique « Bourrage bac 2 » mais rien n'est coincé.",
+	    "Les impressions couleur sortent avec des traits.",
+	    "Je dois imprimer le contrat pour une signature à $M.",
+	    "L'imprimante $C apparaît hors ligne sur le serveur d'impression.",
+	    "Les scans arrivent en PDF vides."),
+	  L("Restarted the spooler on the print server, queue $Q flowing again.",
+	    "Vendor technician booked for the MFP, part ordered.",
+	    "Replaced the toner and the drum, test page OK.",
+	    "Driver reinstalled on the user's PC."),
+	  L("Spouleur redémarré sur le serveur d'impression, la file $Q repart.",
+	    "Technicien du fournisseur planifié pour le copieur, pièce commandée.",
+	    "Toner et tambour remplacés, page de test OK.",
+	    "Pilote réinstallé sur le poste de l'utilisateur.") },
 
-	{"mail", "Messaging", "Email", "windows", "EXCH-MBX-0#",
-	 L("Outlook keeps asking for my password",
-	   "Mailbox full ($P%), cannot send",
-	   "Shared mailbox not visible in Outlook",
-	   "Outlook crashes at startup",
-	   "Calendar invitations not received",
-	   "Cannot open attachments in Outlook",
-	   "Out-of-office message does not work"),
-	 L("Outlook redemande sans arrêt le mot de passe",
-	   "Boîte aux lettres pleine ($P%), envoi impossible",
-	   "Boîte partagée invisible dans Outlook",
-	   "Outlook plante au démarrage",
-	   "Je ne reçois plus les invitations du calendrier",
-	   "Impossible d'ouvrir les pièces jointes dans Outlook"),
-	 L("Outlook shows \"Disconnected\" in the status bar.",
-	   "The mailbox quota warning says I am at $P% of 50 GB.",
-	   "The error message is \"Cannot start Microsoft Outlook. The set of folders cannot be opened.\"",
-	   "My PST file is on C:\\Users\\$U\\Documents\\Outlook Files\\archive.pst.",
-	   "Webmail works, only the desktop client fails.",
-	   "I need access to the shared mailbox of the $T office."),
-	 L("Outlook affiche « Déconnecté » dans la barre d'état.",
-	   "L'alerte de quota indique $P% sur 50 Go.",
-	   "Le message est « Impossible de démarrer Microsoft Outlook ».",
-	   "Mon fichier PST est dans C:\\Users\\$U\\Documents\\Fichiers Outlook.",
-	   "Le webmail fonctionne, seul le client lourd pose problème.",
-	   "J'ai besoin d'accéder à la boîte partagée du site de $T."),
-	 L("Recreated the Outlook profile, OST resynchronised.",
-	   "Archive policy applied, mailbox now at 61%.",
-	   "Full access granted on the shared mailbox, wait for automapping.",
-	   "Disabled the faulty add-in, Outlook starts."),
-	 L("Profil Outlook recréé, OST resynchronisé.",
-	   "Stratégie d'archivage appliquée, boîte à 61%.",
-	   "Accès complet donné sur la boîte partagée, attendre l'automapping.",
-	   "Complément défectueux désactivé, Outlook démarre.")},
+	{ "mail", "Messaging", "Email", "windows", "EXCH-MBX-0#",
+	  L("Outlook keeps asking for my password", "Mailbox full ($P%), cannot send",
+	    "Shared mailbox not visible in Outlook", "Outlook crashes at startup",
+	    "Calendar invitations not received", "Cannot open attachments in Outlook",
+	    "Out-of-office message does not work"),
+	  L("Outlook redemande sans arrêt le mot de passe",
+	    "Boîte aux lettres pleine ($P%), envoi impossible",
+	    "Boîte partagée invisible dans Outlook", "Outlook plante au démarrage",
+	    "Je ne reçois plus les invitations du calendrier",
+	    "Impossible d'ouvrir les pièces jointes dans Outlook"),
+	  L("Outlook shows \"Disconnected\" in the status bar.",
+	    "The mailbox quota warning says I am at $P% of 50 GB.",
+	    "The error message is \"Cannot start Microsoft Outlook. The set of folders cannot be "
+	    "opened.\"",
+	    "My PST file is on C:\\Users\\$U\\Documents\\Outlook Files\\archive.pst.",
+	    "Webmail works, only the desktop client fails.",
+	    "I need access to the shared mailbox of the $T office."),
+	  L("Outlook affiche « Déconnecté » dans la barre d'état.",
+	    "L'alerte de quota indique $P% sur 50 Go.",
+	    "Le message est « Impossible de démarrer Microsoft Outlook ».",
+	    "Mon fichier PST est dans C:\\Users\\$U\\Documents\\Fichiers Outlook.",
+	    "Le webmail fonctionne, seul le client lourd pose problème.",
+	    "J'ai besoin d'accéder à la boîte partagée du site de $T."),
+	  L("Recreated the Outlook profile, OST resynchronised.",
+	    "Archive policy applied, mailbox now at 61%.",
+	    "Full access granted on the shared mailbox, wait for automapping.",
+	    "Disabled the faulty add-in, Outlook starts."),
+	  L("Profil Outlook recréé, OST resynchronisé.",
+	    "Stratégie d'archivage appliquée, boîte à 61%.",
+	    "Accès complet donné sur la boîte partagée, attendre l'automapping.",
+	    "Complément défectueux désactivé, Outlook démarre.") },
 
-	{"identity", "Identity", "Directory", "security", "DC-$S-0#",
-	 L("Account locked out",
-	   "Password reset for $U",
-	   "MFA token lost",
-	   "Cannot log on to $H: trust relationship failed",
-	   "New starter needs an account",
-	   "Add $U to group GG-$S-$A",
-	   "SSO fails for $A"),
-	 L("Compte verrouillé",
-	   "Réinitialisation du mot de passe de $U",
-	   "Jeton MFA perdu",
-	   "Ouverture de session impossible sur $H : relation d'approbation",
-	   "Création de compte pour un nouvel arrivant",
-	   "Ajouter $U au groupe GG-$S-$A"),
-	 L("My account gets locked every morning around $M.",
-	   "I changed my password on $W and since then the account is locked.",
-	   "Event ID 4740 on $C for user $U.",
-	   "The new colleague starts on $W in $T.",
-	   "LDAP bind from $A fails with invalid credentials.",
-	   "The smart card is not recognised anymore."),
-	 L("Mon compte se verrouille tous les matins vers $M.",
-	   "J'ai changé mon mot de passe $W et depuis le compte se bloque.",
-	   "Événement 4740 sur $C pour l'utilisateur $U.",
-	   "Le nouveau collègue arrive $W à $T.",
-	   "Le bind LDAP depuis $A échoue (identifiants invalides).",
-	   "La carte à puce n'est plus reconnue."),
-	 L("Account unlocked, old password cached on the phone, removed.",
-	   "Password reset, user must change it at next logon.",
-	   "Computer account reset on $C, rejoined the domain.",
-	   "Group membership added, effective after next logon."),
-	 L("Compte déverrouillé, ancien mot de passe mémorisé sur le téléphone, supprimé.",
-	   "Mot de passe réinitialisé, changement forcé à la prochaine connexion.",
-	   "Compte ordinateur réinitialisé sur $C, poste remis dans le domaine.",
-	   "Appartenance au groupe ajoutée, effective à la prochaine connexion.")},
+	{ "identity", "Identity", "Directory", "security", "DC-$S-0#",
+	  L("Account locked out", "Password reset for $U", "MFA token lost",
+	    "Cannot log on to $H: trust relationship failed", "New starter needs an account",
+	    "Add $U to group GG-$S-$A", "SSO fails for $A"),
+	  L("Compte verrouillé", "Réinitialisation du mot de passe de $U", "Jeton MFA perdu",
+	    "Ouverture de session impossible sur $H : relation d'approbation",
+	    "Création de compte pour un nouvel arrivant", "Ajouter $U au groupe GG-$S-$A"),
+	  L("My account gets locked every morning around $M.",
+	    "I changed my password on $W and since then the account is locked.",
+	    "Event ID 4740 on $C for user $U.", "The new colleague starts on $W in $T.",
+	    "LDAP bind from $A fails with invalid credentials.",
+	    "The smart card is not recognised anymore."),
+	  L("Mon compte se verrouille tous les matins vers $M.",
+	    "J'ai changé mon mot de passe $W et depuis le compte se bloque.",
+	    "Événement 4740 sur $C pour l'utilisateur $U.", "Le nouveau collègue arrive $W à $T.",
+	    "Le bind LDAP depuis $A échoue (identifiants invalides).",
+	    "La carte à puce n'est plus reconnue."),
+	  L("Account unlocked, old password cached on the phone, removed.",
+	    "Password reset, user must change it at next logon.",
+	    "Computer account reset on $C, rejoined the domain.",
+	    "Group membership added, effective after next logon."),
+	  L("Compte déverrouillé, ancien mot de passe mémorisé sur le téléphone, supprimé.",
+	    "Mot de passe réinitialisé, changement forcé à la prochaine connexion.",
+	    "Compte ordinateur réinitialisé sur $C, poste remis dans le domaine.",
+	    "Appartenance au groupe ajoutée, effective à la prochaine connexion.") },
 
-	{"storage", "Storage", "SAN / NAS", "storage", "SAN-ARRAY-0#",
-	 L("Disk full on $H",
-	   "Volume /data at $P% on $H",
-	   "LUN latency high on $C",
-	   "NFS share not mounted on $H",
-	   "Restore a deleted folder from backup",
-	   "Quota exceeded on the team share",
-	   "Snapshot failed on $C"),
-	 L("Disque plein sur $H",
-	   "Volume /data à $P% sur $H",
-	   "Latence élevée sur les LUN de $C",
-	   "Partage NFS non monté sur $H",
-	   "Restauration d'un dossier supprimé",
-	   "Quota dépassé sur le partage d'équipe"),
-	 L("Monitoring alert: filesystem usage $P% on $H.",
-	   "The application stopped writing logs because the disk is full.",
-	   "Latency on the SAN went above 40 ms during the night batch.",
-	   "I deleted \\\\fs-$S-01\\projects\\2025 by mistake on $W.",
-	   "The backup job for $H has been failing since $W.",
-	   "The team share is at 100% of its quota."),
-	 L("Alerte supervision : remplissage $P% sur $H.",
-	   "L'application n'écrit plus ses logs car le disque est plein.",
-	   "La latence SAN a dépassé 40 ms pendant le batch de nuit.",
-	   "J'ai supprimé \\\\fs-$S-01\\projets\\2025 par erreur $W.",
-	   "La sauvegarde de $H échoue depuis $W.",
-	   "Le partage d'équipe est à 100% du quota."),
-	 L("Extended the volume by 200 GB, usage back to 70%.",
-	   "Old logs compressed and purged, see the cron fix.",
-	   "Restore started from the last snapshot, $N GB to copy.",
-	   "Path failover on the array, vendor case opened."),
-	 L("Volume étendu de 200 Go, remplissage revenu à 70%.",
-	   "Anciens logs compressés et purgés, voir correctif cron.",
-	   "Restauration lancée depuis le dernier snapshot, $N Go à copier.",
-	   "Bascule de chemin sur la baie, dossier ouvert chez le fournisseur.")},
+	{ "storage", "Storage", "SAN / NAS", "storage", "SAN-ARRAY-0#",
+	  L("Disk full on $H", "Volume /data at $P% on $H", "LUN latency high on $C",
+	    "NFS share not mounted on $H", "Restore a deleted folder from backup",
+	    "Quota exceeded on the team share", "Snapshot failed on $C"),
+	  L("Disque plein sur $H", "Volume /data à $P% sur $H", "Latence élevée sur les LUN de $C",
+	    "Partage NFS non monté sur $H", "Restauration d'un dossier supprimé",
+	    "Quota dépassé sur le partage d'équipe"),
+	  L("Monitoring alert: filesystem usage $P% on $H.",
+	    "The application stopped writing logs because the disk is full.",
+	    "Latency on the SAN went above 40 ms during the night batch.",
+	    "I deleted \\\\fs-$S-01\\projects\\2025 by mistake on $W.",
+	    "The backup job for $H has been failing since $W.",
+	    "The team share is at 100% of its quota."),
+	  L("Alerte supervision : remplissage $P% sur $H.",
+	    "L'application n'écrit plus ses logs car le disque est plein.",
+	    "La latence SAN a dépassé 40 ms pendant le batch de nuit.",
+	    "J'ai supprimé \\\\fs-$S-01\\projets\\2025 par erreur $W.",
+	    "La sauvegarde de $H échoue depuis $W.", "Le partage d'équipe est à 100% du quota."),
+	  L("Extended the volume by 200 GB, usage back to 70%.",
+	    "Old logs compressed and purged, see the cron fix.",
+	    "Restore started from the last snapshot, $N GB to copy.",
+	    "Path failover on the array, vendor case opened."),
+	  L("Volume étendu de 200 Go, remplissage revenu à 70%.",
+	    "Anciens logs compressés et purgés, voir correctif cron.",
+	    "Restauration lancée depuis le dernier snapshot, $N Go à copier.",
+	    "Bascule de chemin sur la baie, dossier ouvert chez le fournisseur.") },
 
-	{"patch", "Workstation", "Patching", "windows", "WKS-#####",
-	 L("PC stuck in reboot loop after updates",
-	   "Monthly patching: $K failed on $H",
-	   "Blue screen after the last Windows update",
-	   "Patch window for the $T servers",
-	   "WSUS: $N machines not reporting",
-	   "Update $K breaks $A"),
-	 L("Le PC redémarre en boucle après les mises à jour",
-	   "Patch mensuel : échec de $K sur $H",
-	   "Écran bleu après la dernière mise à jour Windows",
-	   "Fenêtre de patch pour les serveurs de $T",
-	   "WSUS : $N postes ne remontent plus"),
-	 L("After the updates last night the PC shows \"Undoing changes\" in a loop.",
-	   "Installation of $K fails with $E.",
-	   "BSOD: STOP 0x0000007E after the reboot.",
-	   "We need a window on $W evening to patch the cluster.",
-	   "The GPO for updates does not apply on the $T OU.",
-	   "$A does not start since $K was installed."),
-	 L("Depuis les mises à jour de cette nuit le PC affiche « Annulation des modifications » en boucle.",
-	   "L'installation de $K échoue avec $E.",
-	   "Écran bleu STOP 0x0000007E après le redémarrage.",
-	   "Il faut une fenêtre $W soir pour patcher le cluster.",
-	   "La GPO de mises à jour ne s'applique pas sur l'OU de $T.",
-	   "$A ne démarre plus depuis l'installation de $K."),
-	 L("Booted in safe mode, uninstalled $K, machine stable.",
-	   "Patched and rebooted $H, all services up.",
-	   "WSUS client reset (SoftwareDistribution renamed), reporting again.",
-	   "Change approved by the CAB for $W."),
-	 L("Démarrage en mode sans échec, $K désinstallé, poste stable.",
-	   "$H patché et redémarré, tous les services sont up.",
-	   "Client WSUS réinitialisé (SoftwareDistribution renommé), remonte à nouveau.",
-	   "Changement validé en CAB pour $W.")},
+	{ "patch", "Workstation", "Patching", "windows", "WKS-#####",
+	  L("PC stuck in reboot loop after updates", "Monthly patching: $K failed on $H",
+	    "Blue screen after the last Windows update", "Patch window for the $T servers",
+	    "WSUS: $N machines not reporting", "Update $K breaks $A"),
+	  L("Le PC redémarre en boucle après les mises à jour",
+	    "Patch mensuel : échec de $K sur $H",
+	    "Écran bleu après la dernière mise à jour Windows",
+	    "Fenêtre de patch pour les serveurs de $T", "WSUS : $N postes ne remontent plus"),
+	  L("After the updates last night the PC shows \"Undoing changes\" in a loop.",
+	    "Installation of $K fails with $E.", "BSOD: STOP 0x0000007E after the reboot.",
+	    "We need a window on $W evening to patch the cluster.",
+	    "The GPO for updates does not apply on the $T OU.",
+	    "$A does not start since $K was installed."),
+	  L("Depuis les mises à jour de cette nuit le PC affiche « Annulation des modifications » "
+	    "en boucle.",
+	    "L'installation de $K échoue avec $E.",
+	    "Écran bleu STOP 0x0000007E après le redémarrage.",
+	    "Il faut une fenêtre $W soir pour patcher le cluster.",
+	    "La GPO de mises à jour ne s'applique pas sur l'OU de $T.",
+	    "$A ne démarre plus depuis l'installation de $K."),
+	  L("Booted in safe mode, uninstalled $K, machine stable.",
+	    "Patched and rebooted $H, all services up.",
+	    "WSUS client reset (SoftwareDistribution renamed), reporting again.",
+	    "Change approved by the CAB for $W."),
+	  L("Démarrage en mode sans échec, $K désinstallé, poste stable.",
+	    "$H patché et redémarré, tous les services sont up.",
+	    "Client WSUS réinitialisé (SoftwareDistribution renommé), remonte à nouveau.",
+	    "Changement validé en CAB pour $W.") },
 
-	{"unix", "Servers", "Linux", "unix", "srv-lnx-###",
-	 L("Cron job not running on $H",
-	   "SSH key access for $U on $H",
-	   "High load average on $H",
-	   "/var full on $H",
-	   "Service failed to start after reboot on $H",
-	   "Kernel update on the $T cluster"),
-	 L("Tâche cron non exécutée sur $H",
-	   "Accès SSH par clé pour $U sur $H",
-	   "Charge très élevée sur $H",
-	   "/var plein sur $H",
-	   "Service en échec après redémarrage de $H"),
-	 L("systemctl status shows the unit in failed state with exit code 203.",
-	   "Load average is above 40 on a 16-core box.",
-	   "/var/log/journal takes $N GB.",
-	   "Please add my public key for the deploy account.",
-	   "The nightly export did not run, nothing in /var/log/cron.",
-	   "Output:\n\tsshd[1234]: Connection closed by authenticating user $U port 51514"),
-	 L("systemctl status indique l'unité en échec, code de sortie 203.",
-	   "La charge dépasse 40 sur une machine à 16 cœurs.",
-	   "/var/log/journal occupe $N Go.",
-	   "Merci d'ajouter ma clé publique sur le compte de déploiement.",
-	   "L'export de nuit n'a pas tourné, rien dans /var/log/cron."),
-	 L("Journal vacuumed to 2 GB, logrotate fixed.",
-	   "Crontab had a stray % character, escaped it.",
-	   "Key added to authorized_keys, access tested with the user.",
-	   "Runaway java process killed, app team informed."),
-	 L("Journal purgé à 2 Go, logrotate corrigé.",
-	   "La crontab contenait un % non échappé, corrigé.",
-	   "Clé ajoutée dans authorized_keys, accès testé avec l'utilisateur.",
-	   "Processus java emballé tué, équipe applicative prévenue.")},
+	{ "unix", "Servers", "Linux", "unix", "srv-lnx-###",
+	  L("Cron job not running on $H", "SSH key access for $U on $H", "High load average on $H",
+	    "/var full on $H", "Service failed to start after reboot on $H",
+	    "Kernel update on the $T cluster"),
+	  L("Tâche cron non exécutée sur $H", "Accès SSH par clé pour $U sur $H",
+	    "Charge très élevée sur $H", "/var plein sur $H",
+	    "Service en échec après redémarrage de $H"),
+	  L("systemctl status shows the unit in failed state with exit code 203.",
+	    "Load average is above 40 on a 16-core box.", "/var/log/journal takes $N GB.",
+	    "Please add my public key for the deploy account.",
+	    "The nightly export did not run, nothing in /var/log/cron.",
+	    "Output:\n\tsshd[1234]: Connection closed by authenticating user $U port 51514"),
+	  L("systemctl status indique l'unité en échec, code de sortie 203.",
+	    "La charge dépasse 40 sur une machine à 16 cœurs.", "/var/log/journal occupe $N Go.",
+	    "Merci d'ajouter ma clé publique sur le compte de déploiement.",
+	    "L'export de nuit n'a pas tourné, rien dans /var/log/cron."),
+	  L("Journal vacuumed to 2 GB, logrotate fixed.",
+	    "Crontab had a stray % character, escaped it.",
+	    "Key added to authorized_keys, access tested with the user.",
+	    "Runaway java process killed, app team informed."),
+	  L("Journal purgé à 2 Go, logrotate corrigé.",
+	    "La crontab contenait un % non échappé, corrigé.",
+	    "Clé ajoutée dans authorized_keys, accès testé avec l'utilisateur.",
+	    "Processus java emballé tué, équipe applicative prévenue.") },
 
-	{"citrix", "Applications", "Citrix", "windows", "CTX-VDA-##",
-	 L("Citrix session frozen",
-	   "Published app $A does not launch in Citrix",
-	   "StoreFront shows no resources",
-	   "Citrix Workspace asks to update",
-	   "Very slow Citrix desktop in $T"),
-	 L("Session Citrix figée",
-	   "L'application publiée $A ne se lance pas",
-	   "StoreFront n'affiche aucune ressource",
-	   "Bureau Citrix très lent à $T"),
-	 L("The session freezes every time I open $A.",
-	   "Clicking the icon does nothing, then \"Cannot start app\".",
-	   "The store is empty after login, yesterday it was fine.",
-	   "Receiver version $V, Windows 11.",
-	   "Session host $C seems overloaded."),
-	 L("La session se fige dès que j'ouvre $A.",
-	   "Un clic sur l'icône ne fait rien puis « Impossible de démarrer l'application ».",
-	   "Le magasin est vide après connexion, hier tout allait bien.",
-	   "Version de Workspace $V, Windows 11.",
-	   "Le serveur $C semble saturé."),
-	 L("Session reset from Director, user reconnected.",
-	   "VDA $C put in maintenance mode and rebooted.",
-	   "Profile cleaned, app launches."),
-	 L("Session réinitialisée depuis Director, utilisateur reconnecté.",
-	   "VDA $C mis en maintenance et redémarré.",
-	   "Profil nettoyé, l'application se lance.")},
+	{ "citrix", "Applications", "Citrix", "windows", "CTX-VDA-##",
+	  L("Citrix session frozen", "Published app $A does not launch in Citrix",
+	    "StoreFront shows no resources", "Citrix Workspace asks to update",
+	    "Very slow Citrix desktop in $T"),
+	  L("Session Citrix figée", "L'application publiée $A ne se lance pas",
+	    "StoreFront n'affiche aucune ressource", "Bureau Citrix très lent à $T"),
+	  L("The session freezes every time I open $A.",
+	    "Clicking the icon does nothing, then \"Cannot start app\".",
+	    "The store is empty after login, yesterday it was fine.",
+	    "Receiver version $V, Windows 11.", "Session host $C seems overloaded."),
+	  L("La session se fige dès que j'ouvre $A.",
+	    "Un clic sur l'icône ne fait rien puis « Impossible de démarrer l'application ».",
+	    "Le magasin est vide après connexion, hier tout allait bien.",
+	    "Version de Workspace $V, Windows 11.", "Le serveur $C semble saturé."),
+	  L("Session reset from Director, user reconnected.",
+	    "VDA $C put in maintenance mode and rebooted.", "Profile cleaned, app launches."),
+	  L("Session réinitialisée depuis Director, utilisateur reconnecté.",
+	    "VDA $C mis en maintenance et redémarré.", "Profil nettoyé, l'application se lance.") },
 
-	{"badge", "Facilities", "Access control", "security", "BDG-$S-##",
-	 L("Badge reader at the entrance of building $S does not respond",
-	   "My badge does not open door $F.$N",
-	   "Turnstile blocked at $T reception",
-	   "New badge needed for $U",
-	   "Badge reader of the server room beeps red"),
-	 L("Le lecteur de badge de l'entrée du bâtiment $S ne répond plus",
-	   "Mon badge n'ouvre plus la porte $F.$N",
-	   "Tourniquet bloqué à l'accueil de $T",
-	   "Nouveau badge pour $U",
-	   "Le lecteur de la salle serveurs bipe rouge"),
-	 L("The reader LED stays red and nothing happens.",
-	   "Security had to open the door manually at $M.",
-	   "My badge works on the other floors.",
-	   "The controller $C appears offline in the access system."),
-	 L("Le voyant du lecteur reste rouge et rien ne se passe.",
-	   "La sécurité a dû ouvrir la porte à la main à $M.",
-	   "Mon badge fonctionne aux autres étages.",
-	   "Le contrôleur $C apparaît hors ligne dans le système d'accès."),
-	 L("Reader rebooted from the controller, works.",
-	   "Access rights re-synchronised for the badge.",
-	   "Locksmith and vendor on site on $W."),
-	 L("Lecteur redémarré depuis le contrôleur, fonctionne.",
-	   "Droits d'accès resynchronisés pour le badge.",
-	   "Serrurier et fournisseur sur site $W.")},
+	{ "badge", "Facilities", "Access control", "security", "BDG-$S-##",
+	  L("Badge reader at the entrance of building $S does not respond",
+	    "My badge does not open door $F.$N", "Turnstile blocked at $T reception",
+	    "New badge needed for $U", "Badge reader of the server room beeps red"),
+	  L("Le lecteur de badge de l'entrée du bâtiment $S ne répond plus",
+	    "Mon badge n'ouvre plus la porte $F.$N", "Tourniquet bloqué à l'accueil de $T",
+	    "Nouveau badge pour $U", "Le lecteur de la salle serveurs bipe rouge"),
+	  L("The reader LED stays red and nothing happens.",
+	    "Security had to open the door manually at $M.", "My badge works on the other floors.",
+	    "The controller $C appears offline in the access system."),
+	  L("Le voyant du lecteur reste rouge et rien ne se passe.",
+	    "La sécurité a dû ouvrir la porte à la main à $M.",
+	    "Mon badge fonctionne aux autres étages.",
+	    "Le contrôleur $C apparaît hors ligne dans le système d'accès."),
+	  L("Reader rebooted from the controller, works.",
+	    "Access rights re-synchronised for the badge.", "Locksmith and vendor on site on $W."),
+	  L("Lecteur redémarré depuis le contrôleur, fonctionne.",
+	    "Droits d'accès resynchronisés pour le badge.",
+	    "Serrurier et fournisseur sur site $W.") },
 
-	{"laptop", "Hardware", "Workstation", "servicedesk", "LAP-#####",
-	 L("Laptop does not boot",
-	   "Docking station: external screens stay black",
-	   "Keyboard keys not working",
-	   "Battery drains in one hour",
-	   "New laptop for $U",
-	   "Webcam not detected in Teams"),
-	 L("Le portable ne démarre plus",
-	   "Station d'accueil : écrans externes noirs",
-	   "Touches du clavier inopérantes",
-	   "La batterie se vide en une heure",
-	   "Nouveau portable pour $U"),
-	 L("Power LED blinks but the screen stays black.",
-	   "The screens flicker when connected to the dock.",
-	   "I spilled coffee on the keyboard this morning.",
-	   "Asset tag $C.",
-	   "BitLocker asks for the recovery key at every start."),
-	 L("Le voyant clignote mais l'écran reste noir.",
-	   "Les écrans scintillent quand le portable est sur la station.",
-	   "J'ai renversé du café sur le clavier ce matin.",
-	   "Numéro d'inventaire $C.",
-	   "BitLocker demande la clé de récupération à chaque démarrage."),
-	 L("Dock firmware updated to $V, screens OK.",
-	   "Loan laptop given, repair request sent to the vendor.",
-	   "Recovery key provided, TPM cleared and re-sealed."),
-	 L("Firmware du dock mis à jour en $V, écrans OK.",
-	   "Portable de prêt remis, demande de réparation envoyée au fournisseur.",
-	   "Clé de récupération fournie, TPM réinitialisé.")},
+	{ "laptop", "Hardware", "Workstation", "servicedesk", "LAP-#####",
+	  L("Laptop does not boot", "Docking station: external screens stay black",
+	    "Keyboard keys not working", "Battery drains in one hour", "New laptop for $U",
+	    "Webcam not detected in Teams"),
+	  L("Le portable ne démarre plus", "Station d'accueil : écrans externes noirs",
+	    "Touches du clavier inopérantes", "La batterie se vide en une heure",
+	    "Nouveau portable pour $U"),
+	  L("Power LED blinks but the screen stays black.",
+	    "The screens flicker when connected to the dock.",
+	    "I spilled coffee on the keyboard this morning.", "Asset tag $C.",
+	    "BitLocker asks for the recovery key at every start."),
+	  L("Le voyant clignote mais l'écran reste noir.",
+	    "Les écrans scintillent quand le portable est sur la station.",
+	    "J'ai renversé du café sur le clavier ce matin.", "Numéro d'inventaire $C.",
+	    "BitLocker demande la clé de récupération à chaque démarrage."),
+	  L("Dock firmware updated to $V, screens OK.",
+	    "Loan laptop given, repair request sent to the vendor.",
+	    "Recovery key provided, TPM cleared and re-sealed."),
+	  L("Firmware du dock mis à jour en $V, écrans OK.",
+	    "Portable de prêt remis, demande de réparation envoyée au fournisseur.",
+	    "Clé de récupération fournie, TPM réinitialisé.") },
 
-	{"app", "Applications", "Business apps", "servicedesk", "APP-$S-0#",
-	 L("$A: error $E when saving",
-	   "Install $A on $H",
-	   "$A licence expired",
-	   "Access request for $A",
-	   "SharePoint site of the $T team is read-only",
-	   "Teams meetings drop after $N minutes"),
-	 L("$A : erreur $E à l'enregistrement",
-	   "Installer $A sur $H",
-	   "Licence $A expirée",
-	   "Demande d'accès à $A",
-	   "Le site SharePoint de l'équipe de $T est en lecture seule"),
-	 L("The error appears as soon as I click Save.",
-	   "I need $A version $V for the project starting $W.",
-	   "The licence server says \"no seats available\".",
-	   "My manager approved the request by email.",
-	   "It worked last week."),
-	 L("L'erreur apparaît dès que je clique sur Enregistrer.",
-	   "J'ai besoin de $A en version $V pour le projet qui démarre $W.",
-	   "Le serveur de licences répond « aucune licence disponible ».",
-	   "Mon responsable a validé la demande par mail.",
-	   "Ça fonctionnait la semaine dernière."),
-	 L("Package deployed through the software centre.",
-	   "Licence pool extended by 10 seats.",
-	   "Permissions restored on the site collection."),
-	 L("Paquet déployé via le centre logiciel.",
-	   "Pool de licences étendu de 10 postes.",
-	   "Permissions restaurées sur la collection de sites.")},
+	{ "app", "Applications", "Business apps", "servicedesk", "APP-$S-0#",
+	  L("$A: error $E when saving", "Install $A on $H", "$A licence expired",
+	    "Access request for $A", "SharePoint site of the $T team is read-only",
+	    "Teams meetings drop after $N minutes"),
+	  L("$A : erreur $E à l'enregistrement", "Installer $A sur $H", "Licence $A expirée",
+	    "Demande d'accès à $A", "Le site SharePoint de l'équipe de $T est en lecture seule"),
+	  L("The error appears as soon as I click Save.",
+	    "I need $A version $V for the project starting $W.",
+	    "The licence server says \"no seats available\".",
+	    "My manager approved the request by email.", "It worked last week."),
+	  L("L'erreur apparaît dès que je clique sur Enregistrer.",
+	    "J'ai besoin de $A en version $V pour le projet qui démarre $W.",
+	    "Le serveur de licences répond « aucune licence disponible ».",
+	    "Mon responsable a validé la demande par mail.",
+	    "Ça fonctionnait la semaine dernière."),
+	  L("Package deployed through the software centre.", "Licence pool extended by 10 seats.",
+	    "Permissions restored on the site collection."),
+	  L("Paquet déployé via le centre logiciel.", "Pool de licences étendu de 10 postes.",
+	    "Permissions restaurées sur la collection de sites.") },
 
-	{"security", "Security", "SOC", "security", "FW-$S-0#",
-	 L("Phishing email received",
-	   "Antivirus alert on $H",
-	   "Certificate expires in $N days on $H",
-	   "Suspicious login on account $U",
-	   "USB storage blocked, need exception",
-	   "Firewall rule request: $H to $C"),
-	 L("Mail d'hameçonnage reçu",
-	   "Alerte antivirus sur $H",
-	   "Le certificat de $H expire dans $N jours",
-	   "Connexion suspecte sur le compte $U",
-	   "Demande d'ouverture de flux : $H vers $C"),
-	 L("I received an email asking me to \"verify my mailbox\" with a link.",
-	   "The antivirus quarantined a file in C:\\Users\\$U\\Downloads.",
-	   "The TLS certificate of the portal expires soon.",
-	   "I did not log in from that country.",
-	   "Please open TCP 443 and 8443 from $H to $C."),
-	 L("J'ai reçu un mail me demandant de « vérifier ma boîte » avec un lien.",
-	   "L'antivirus a mis en quarantaine un fichier dans C:\\Users\\$U\\Downloads.",
-	   "Le certificat TLS du portail expire bientôt.",
-	   "Je ne me suis pas connecté depuis ce pays.",
-	   "Merci d'ouvrir TCP 443 et 8443 de $H vers $C."),
-	 L("Mail purged from all mailboxes, sender blocked.",
-	   "Full scan clean, false positive reported to the vendor.",
-	   "Certificate renewed and deployed, expiry in 1 year.",
-	   "Rule added on $C after security review."),
-	 L("Mail purgé de toutes les boîtes, expéditeur bloqué.",
-	   "Analyse complète propre, faux positif signalé à l'éditeur.",
-	   "Certificat renouvelé et déployé, expiration dans 1 an.",
-	   "Règle ajoutée sur $C après revue sécurité.")},
+	{ "security", "Security", "SOC", "security", "FW-$S-0#",
+	  L("Phishing email received", "Antivirus alert on $H",
+	    "Certificate expires in $N days on $H", "Suspicious login on account $U",
+	    "USB storage blocked, need exception", "Firewall rule request: $H to $C"),
+	  L("Mail d'hameçonnage reçu", "Alerte antivirus sur $H",
+	    "Le certificat de $H expire dans $N jours", "Connexion suspecte sur le compte $U",
+	    "Demande d'ouverture de flux : $H vers $C"),
+	  L("I received an email asking me to \"verify my mailbox\" with a link.",
+	    "The antivirus quarantined a file in C:\\Users\\$U\\Downloads.",
+	    "The TLS certificate of the portal expires soon.",
+	    "I did not log in from that country.", "Please open TCP 443 and 8443 from $H to $C."),
+	  L("J'ai reçu un mail me demandant de « vérifier ma boîte » avec un lien.",
+	    "L'antivirus a mis en quarantaine un fichier dans C:\\Users\\$U\\Downloads.",
+	    "Le certificat TLS du portail expire bientôt.",
+	    "Je ne me suis pas connecté depuis ce pays.",
+	    "Merci d'ouvrir TCP 443 et 8443 de $H vers $C."),
+	  L("Mail purged from all mailboxes, sender blocked.",
+	    "Full scan clean, false positive reported to the vendor.",
+	    "Certificate renewed and deployed, expiry in 1 year.",
+	    "Rule added on $C after security review."),
+	  L("Mail purgé de toutes les boîtes, expéditeur bloqué.",
+	    "Analyse complète propre, faux positif signalé à l'éditeur.",
+	    "Certificat renouvelé et déployé, expiration dans 1 an.",
+	    "Règle ajoutée sur $C après revue sécurité.") },
 };
 
 /* Topic weights, in topics[] order. */
-static const unsigned topic_weight[] = {12, 9, 10, 12, 11, 7, 9, 7, 6, 4, 6, 5, 5};
+static const unsigned topic_weight[] = { 12, 9, 10, 12, 11, 7, 9, 7, 6, 4, 6, 5, 5 };
 _Static_assert(ARRAY_LEN(topic_weight) == ARRAY_LEN(topics), "one weight a topic");
 
 /* The controlled words.  Only these tables may contain them. */
-static const char *const printer_title_en[] = {
-	"Printer $C offline on floor $F",
-	"Printer on floor $F prints blank pages",
-	"Cannot add the printer $Q",
-	"Printer driver missing after migration",
-	"Printer in room $F.$N jams constantly",
-	NULL};
-static const char *const printer_title_fr[] = {
-	"Le printer du $Fe étage ne répond plus",
-	"Printer $C hors ligne",
-	"Impossible d'ajouter le printer $Q",
-	"Pilote du printer absent après migration",
-	NULL};
+static const char *const printer_title_en[] = { "Printer $C offline on floor $F",
+						"Printer on floor $F prints blank pages",
+						"Cannot add the printer $Q",
+						"Printer driver missing after migration",
+						"Printer in room $F.$N jams constantly",
+						NULL };
+static const char *const printer_title_fr[] = { "Le printer du $Fe étage ne répond plus",
+						"Printer $C hors ligne",
+						"Impossible d'ajouter le printer $Q",
+						"Pilote du printer absent après migration", NULL };
 static const char *const printer_sent_en[] = {
 	"The printer $C shows an error on its panel.",
 	"Everything else works, only the printer is a problem.",
 	"The printer next to the coffee machine is the one.",
-	"Since the printer driver update, printing hangs.",
-	NULL};
+	"Since the printer driver update, printing hangs.", NULL
+};
 static const char *const printer_sent_fr[] = {
 	"Le printer $C affiche une erreur sur son panneau.",
 	"Tout le reste fonctionne, seul le printer pose souci.",
 	"C'est le printer à côté de la machine à café.",
-	"Depuis la mise à jour du pilote du printer, l'impression se bloque.",
-	NULL};
+	"Depuis la mise à jour du pilote du printer, l'impression se bloque.", NULL
+};
 static const char *const kerberos_title_en[] = {
-	"Kerberos authentication fails on $H",
-	"Kerberos ticket not renewed after logon",
-	"Clock skew breaks Kerberos on $H",
-	"SPN missing: Kerberos falls back to NTLM for $A",
-	NULL};
-static const char *const kerberos_title_fr[] = {
-	"Échec d'authentification Kerberos sur $H",
-	"Ticket Kerberos non renouvelé",
-	"Décalage d'horloge : Kerberos en échec sur $H",
-	NULL};
+	"Kerberos authentication fails on $H", "Kerberos ticket not renewed after logon",
+	"Clock skew breaks Kerberos on $H", "SPN missing: Kerberos falls back to NTLM for $A", NULL
+};
+static const char *const kerberos_title_fr[] = { "Échec d'authentification Kerberos sur $H",
+						 "Ticket Kerberos non renouvelé",
+						 "Décalage d'horloge : Kerberos en échec sur $H",
+						 NULL };
 static const char *const kerberos_sent_en[] = {
 	"klist shows no Kerberos ticket for the user.",
 	"Event 4771 (Kerberos pre-authentication failed) on $C.",
 	"The keytab for the Kerberos service principal was regenerated on $H.",
-	"Time on $H was off by 7 minutes, more than Kerberos tolerates.",
-	NULL};
+	"Time on $H was off by 7 minutes, more than Kerberos tolerates.", NULL
+};
 static const char *const kerberos_sent_fr[] = {
 	"klist n'affiche aucun ticket Kerberos pour l'utilisateur.",
 	"Événement 4771 (pré-authentification Kerberos en échec) sur $C.",
 	"Le keytab du principal Kerberos a été régénéré sur $H.",
-	"L'horloge de $H avait 7 minutes d'écart, trop pour Kerberos.",
-	NULL};
+	"L'horloge de $H avait 7 minutes d'écart, trop pour Kerberos.", NULL
+};
 
-static const char *const greet_en[] = {"Hello,", "Hi,", "Hi team,", "Good morning,", NULL};
-static const char *const greet_fr[] = {"Bonjour,", "Bonjour à tous,", "Salut,", NULL};
-static const char *const filler_en[] = {
-	"This is blocking my work.",
-	"It is quite urgent, I have a deadline on $W.",
-	"I already restarted the PC twice.",
-	"My extension is $N$N.",
-	"Could someone call me back before $M?",
-	"A colleague on floor $F has the same issue.",
-	"It happens randomly, maybe once an hour.",
-	"No change on my side as far as I know.",
-	"Screenshot attached.",
-	"I am in $T this week.",
-	"Thanks in advance.",
-	NULL};
+static const char *const greet_en[] = { "Hello,", "Hi,", "Hi team,", "Good morning,", NULL };
+static const char *const greet_fr[] = { "Bonjour,", "Bonjour à tous,", "Salut,", NULL };
+static const char *const filler_en[] = { "This is blocking my work.",
+					 "It is quite urgent, I have a deadline on $W.",
+					 "I already restarted the PC twice.",
+					 "My extension is $N$N.",
+					 "Could someone call me back before $M?",
+					 "A colleague on floor $F has the same issue.",
+					 "It happens randomly, maybe once an hour.",
+					 "No change on my side as far as I know.",
+					 "Screenshot attached.",
+					 "I am in $T this week.",
+					 "Thanks in advance.",
+					 NULL };
 static const char *const filler_fr[] = {
 	"Ça bloque mon travail.",
 	"C'est assez urgent, j'ai une échéance $W.",
@@ -895,7 +815,8 @@ static const char *const filler_fr[] = {
 	"Capture d'écran jointe.",
 	"Je suis à $T cette semaine.",
 	"Merci d'avance.",
-	NULL};
+	NULL
+};
 static const char *const public_en[] = {
 	"Could you please restart your computer and tell us if the problem persists?",
 	"We are looking into it.",
@@ -905,7 +826,8 @@ static const char *const public_en[] = {
 	"Still happening this morning.",
 	"Thanks, it works again.",
 	"When are you available for a remote session?",
-	NULL};
+	NULL
+};
 static const char *const public_fr[] = {
 	"Pouvez-vous redémarrer votre poste et nous dire si le problème persiste ?",
 	"Nous regardons.",
@@ -915,107 +837,124 @@ static const char *const public_fr[] = {
 	"Toujours le cas ce matin.",
 	"Merci, ça remarche.",
 	"Quand êtes-vous disponible pour une prise en main à distance ?",
-	NULL};
-static const char *const internal_en[] = {
-	"Escalated to level 2 ($G).",
-	"Same root cause as last week, see the problem record.",
-	"User is VIP, keep the manager informed.",
-	"Waiting for the vendor's answer.",
-	"Do not close before the user confirms.",
-	"Known error, workaround documented in the KB.",
-	NULL};
-static const char *const internal_fr[] = {
-	"Escaladé au niveau 2 ($G).",
-	"Même cause que la semaine dernière, voir le problème.",
-	"Utilisateur VIP, tenir son responsable informé.",
-	"En attente de la réponse du fournisseur.",
-	"Ne pas clôturer avant confirmation de l'utilisateur.",
-	"Erreur connue, contournement documenté dans la base.",
-	NULL};
-static const char *const worklog_en[] = {
-	"Remote session with the user.",
-	"Checked the logs on $H, nothing relevant.",
-	"Tested from another PC, same behaviour.",
-	"Called the user, no answer, left a voicemail.",
-	"Went on site, floor $F.",
-	"Documentation updated.",
-	NULL};
-static const char *const worklog_fr[] = {
-	"Prise en main à distance avec l'utilisateur.",
-	"Logs vérifiés sur $H, rien de pertinent.",
-	"Test depuis un autre poste, même comportement.",
-	"Appel de l'utilisateur, pas de réponse, message laissé.",
-	"Déplacement sur site, étage $F.",
-	"Documentation mise à jour.",
-	NULL};
+	NULL
+};
+static const char *const internal_en[] = { "Escalated to level 2 ($G).",
+					   "Same root cause as last week, see the problem record.",
+					   "User is VIP, keep the manager informed.",
+					   "Waiting for the vendor's answer.",
+					   "Do not close before the user confirms.",
+					   "Known error, workaround documented in the KB.",
+					   NULL };
+static const char *const internal_fr[] = { "Escaladé au niveau 2 ($G).",
+					   "Même cause que la semaine dernière, voir le problème.",
+					   "Utilisateur VIP, tenir son responsable informé.",
+					   "En attente de la réponse du fournisseur.",
+					   "Ne pas clôturer avant confirmation de l'utilisateur.",
+					   "Erreur connue, contournement documenté dans la base.",
+					   NULL };
+static const char *const worklog_en[] = { "Remote session with the user.",
+					  "Checked the logs on $H, nothing relevant.",
+					  "Tested from another PC, same behaviour.",
+					  "Called the user, no answer, left a voicemail.",
+					  "Went on site, floor $F.",
+					  "Documentation updated.",
+					  NULL };
+static const char *const worklog_fr[] = { "Prise en main à distance avec l'utilisateur.",
+					  "Logs vérifiés sur $H, rien de pertinent.",
+					  "Test depuis un autre poste, même comportement.",
+					  "Appel de l'utilisateur, pas de réponse, message laissé.",
+					  "Déplacement sur site, étage $F.",
+					  "Documentation mise à jour.",
+					  NULL };
 
-static const char *const sites[] = {"LUX", "BRU", "PAR", "STR", "MET", "NCY"};
-static const char *const towns[] = {"Luxembourg", "Bruxelles", "Paris", "Strasbourg", "Metz", "Nancy"};
-static const char *const apps[] = {
-	"SAP GUI", "Teams", "SharePoint", "Excel", "Word", "Firefox", "Chrome",
-	"Oracle client", "Jira", "Confluence", "AutoCAD", "Acrobat", "ServiceNow",
-	"Power BI", "KeePass", "Zoom"};
-static const char *const errors[] = {
-	"0x800CCC0E", "0x80070005", "0x80004005", "0x8024402C", "ORA-12541",
-	"809", "HTTP 503", "0xC004F074", "ERR_CONNECTION_RESET", "E_ACCESSDENIED",
-	"1603", "0x80190001"};
-static const char *const host_patterns[] = {"srv-$S-###", "wks-#####", "srv-lnx-###", "app-$S-0#"};
-static const char *const days_en[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday"};
-static const char *const days_fr[] = {"lundi", "mardi", "mercredi", "jeudi", "vendredi"};
+static const char *const sites[] = { "LUX", "BRU", "PAR", "STR", "MET", "NCY" };
+static const char *const towns[] = { "Luxembourg", "Bruxelles", "Paris",
+				     "Strasbourg", "Metz",	"Nancy" };
+static const char *const apps[] = { "SAP GUI",	  "Teams",	"SharePoint", "Excel",
+				    "Word",	  "Firefox",	"Chrome",     "Oracle client",
+				    "Jira",	  "Confluence", "AutoCAD",    "Acrobat",
+				    "ServiceNow", "Power BI",	"KeePass",    "Zoom" };
+static const char *const errors[] = { "0x800CCC0E",	"0x80070005", "0x80004005",
+				      "0x8024402C",	"ORA-12541",  "809",
+				      "HTTP 503",	"0xC004F074", "ERR_CONNECTION_RESET",
+				      "E_ACCESSDENIED", "1603",	      "0x80190001" };
+static const char *const host_patterns[] = { "srv-$S-###", "wks-#####", "srv-lnx-###",
+					     "app-$S-0#" };
+static const char *const days_en[] = { "Monday", "Tuesday", "Wednesday", "Thursday", "Friday" };
+static const char *const days_fr[] = { "lundi", "mardi", "mercredi", "jeudi", "vendredi" };
 static const char *const first_names[] = {
-	"jean", "marie", "pierre", "sophie", "luc", "anne", "paul", "claire",
-	"marc", "julie", "david", "laura", "thomas", "emma", "nicolas", "sarah",
-	"michel", "nathalie", "eric", "isabelle", "olivier", "camille", "john",
-	"mary", "peter", "susan", "mark", "linda", "james", "karen", "alain",
-	"chantal", "yves", "lea", "hugo", "ines", "louis", "chloe", "victor", "zoe"};
+	"jean",	  "marie",    "pierre", "sophie",   "luc",     "anne",	  "paul",    "claire",
+	"marc",	  "julie",    "david",	"laura",    "thomas",  "emma",	  "nicolas", "sarah",
+	"michel", "nathalie", "eric",	"isabelle", "olivier", "camille", "john",    "mary",
+	"peter",  "susan",    "mark",	"linda",    "james",   "karen",	  "alain",   "chantal",
+	"yves",	  "lea",      "hugo",	"ines",	    "louis",   "chloe",	  "victor",  "zoe"
+};
 static const char *const last_names[] = {
-	"dupont", "martin", "bernard", "thomas", "petit", "robert", "richard",
-	"durand", "dubois", "moreau", "laurent", "simon", "michel", "lefebvre",
-	"leroy", "roux", "david", "bertrand", "morel", "fournier", "girard",
-	"bonnet", "dupuis", "lambert", "fontaine", "rousseau", "vincent", "muller",
-	"schmit", "weber", "wagner", "hoffmann", "klein", "meyer", "schneider",
-	"smith", "jones", "taylor", "brown", "wilson", "evans", "walker", "wright",
-	"peeters", "janssens", "maes", "jacobs", "mertens", "willems", "claes",
-	"goossens", "wouters", "reuter", "kieffer", "thill", "hansen", "becker",
-	"faber", "kremer", "weis"};
-
-static const char *const groups[] = {"network", "servicedesk", "unix", "windows", "storage", "security"};
-#define TECHS_PER_GROUP 8
-
-static const char *const types[] = {"incident", "request", "change", "problem"};
-static const unsigned type_weight[] = {60, 25, 10, 5};
-
-enum { ST_NEW, ST_ASSIGNED, ST_IN_PROGRESS, ST_PEND_CUST, ST_PEND_VENDOR,
-       ST_PEND_CHANGE, ST_REOPENED, ST_RESOLVED, ST_CLOSED };
-static const char *const statuses[] = {
-	"new", "assigned", "in_progress", "pending_customer", "pending_vendor",
-	"pending_change", "reopened", "resolved", "closed"};
-static const unsigned status_weight[] = {5, 6, 8, 4, 3, 2, 2, 15, 55};
-
-static const unsigned impact_weight[] = {4, 16, 45, 35};
-static const unsigned urgency_weight[] = {6, 24, 45, 25};
-static const int prio_matrix[4][4] = {
-	/* urgency 1  2  3  4 */
-	{1, 1, 2, 3},	/* impact 1 */
-	{1, 2, 3, 3},	/* impact 2 */
-	{2, 3, 3, 4},	/* impact 3 */
-	{3, 3, 4, 4},	/* impact 4 */
+	"dupont", "martin",   "bernard",  "thomas",   "petit",	  "robert",   "richard",
+	"durand", "dubois",   "moreau",	  "laurent",  "simon",	  "michel",   "lefebvre",
+	"leroy",  "roux",     "david",	  "bertrand", "morel",	  "fournier", "girard",
+	"bonnet", "dupuis",   "lambert",  "fontaine", "rousseau", "vincent",  "muller",
+	"schmit", "weber",    "wagner",	  "hoffmann", "klein",	  "meyer",    "schneider",
+	"smith",  "jones",    "taylor",	  "brown",    "wilson",	  "evans",    "walker",
+	"wright", "peeters",  "janssens", "maes",     "jacobs",	  "mertens",  "willems",
+	"claes",  "goossens", "wouters",  "reuter",   "kieffer",  "thill",    "hansen",
+	"becker", "faber",    "kremer",	  "weis"
 };
 
-static const char *const classifications[] = {"UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL"};
-static const unsigned class_weight[] = {85, 12, 3};
+static const char *const groups[] = { "network", "servicedesk", "unix",
+				      "windows", "storage",	"security" };
+#define TECHS_PER_GROUP 8
 
-static const char *const kinds[] = {"public", "internal", "worklog"};
-static const unsigned kind_weight[] = {50, 25, 25};
+static const char *const types[] = { "incident", "request", "change", "problem" };
+static const unsigned type_weight[] = { 60, 25, 10, 5 };
+
+enum {
+	ST_NEW,
+	ST_ASSIGNED,
+	ST_IN_PROGRESS,
+	ST_PEND_CUST,
+	ST_PEND_VENDOR,
+	ST_PEND_CHANGE,
+	ST_REOPENED,
+	ST_RESOLVED,
+	ST_CLOSED
+};
+static const char *const statuses[] = { "new",
+					"assigned",
+					"in_progress",
+					"pending_customer",
+					"pending_vendor",
+					"pending_change",
+					"reopened",
+					"resolved",
+					"closed" };
+static const unsigned status_weight[] = { 5, 6, 8, 4, 3, 2, 2, 15, 55 };
+
+static const unsigned impact_weight[] = { 4, 16, 45, 35 };
+static const unsigned urgency_weight[] = { 6, 24, 45, 25 };
+static const int prio_matrix[4][4] = {
+	/* urgency 1  2  3  4 */
+	{ 1, 1, 2, 3 }, /* impact 1 */
+	{ 1, 2, 3, 3 }, /* impact 2 */
+	{ 2, 3, 3, 4 }, /* impact 3 */
+	{ 3, 3, 4, 4 }, /* impact 4 */
+};
+
+static const char *const classifications[] = { "UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL" };
+static const unsigned class_weight[] = { 85, 12, 3 };
+
+static const char *const kinds[] = { "public", "internal", "worklog" };
+static const unsigned kind_weight[] = { 50, 25, 25 };
 
 /* Resolution time range in seconds by priority. */
-static const int64_t resolve_lo[4] = {15 * 60, 3600, 2 * 3600, 4 * 3600};
-static const int64_t resolve_hi[4] = {8 * 3600, 3 * 86400, 10 * 86400, 30 * 86400};
+static const int64_t resolve_lo[4] = { 15 * 60, 3600, 2 * 3600, 4 * 3600 };
+static const int64_t resolve_hi[4] = { 8 * 3600, 3 * 86400, 10 * 86400, 30 * 86400 };
 
 /* ------------------------------------------------------------------ */
 /* One ticket.                                                         */
 
-#define TEXT_MAX 1024	/* more than any generated text */
+#define TEXT_MAX     1024 /* more than any generated text */
 #define MAX_COMMENTS 64
 
 struct comment {
@@ -1103,7 +1042,7 @@ static const char *pick(struct rng *r, const char *const *l)
 /* Fills a CI/host pattern: '#' is a digit, $S the site code. */
 static void fill_pattern(char *dst, size_t cap, const char *pat, struct rng *r, int site)
 {
-	struct text x = {dst, 0, cap};
+	struct text x = { dst, 0, cap };
 	dst[0] = '\0';
 	for (const char *p = pat; *p; p++) {
 		if (*p == '#') {
@@ -1146,7 +1085,10 @@ static void expand(struct text *x, const char *tpl, struct ctx *c)
 			text_puts(x, v);
 			break;
 		}
-		case 'K': text_puts(x, "KB50"); text_putn(x, (long)rng_range(r, 10000, 99999)); break;
+		case 'K':
+			text_puts(x, "KB50");
+			text_putn(x, (long)rng_range(r, 10000, 99999));
+			break;
 		case 'P': text_putn(x, (long)rng_range(r, 85, 100)); break;
 		case 'A': text_puts(x, PICK(r, apps)); break;
 		case 'G': text_puts(x, c->t->group); break;
@@ -1169,14 +1111,14 @@ static void expand(struct text *x, const char *tpl, struct ctx *c)
 
 /* Appends sentences to x until its length reaches a target drawn in
  * [lo, hi], never going over hi.  `forced` sentences come first. */
-static void compose(struct text *x, struct ctx *c, size_t lo, size_t hi,
-		    const char *const *forced, size_t nforced,
-		    const char *const *pools[], const unsigned *pool_weight, size_t npools)
+static void compose(struct text *x, struct ctx *c, size_t lo, size_t hi, const char *const *forced,
+		    size_t nforced, const char *const *pools[], const unsigned *pool_weight,
+		    size_t npools)
 {
 	struct rng *r = c->r;
 	size_t target = (size_t)rng_range(r, (int64_t)lo, (int64_t)hi);
 	char sbuf[TEXT_MAX];
-	uint64_t used[8] = {0};
+	uint64_t used[8] = { 0 };
 
 	for (size_t i = 0; i < nforced; i++) {
 		if (x->len)
@@ -1189,7 +1131,7 @@ static void compose(struct text *x, struct ctx *c, size_t lo, size_t hi,
 		size_t si = rng_below(r, n);
 		if (pi < 8 && si < 64 && (used[pi] >> si & 1))
 			continue;
-		struct text s = {sbuf, 0, sizeof sbuf};
+		struct text s = { sbuf, 0, sizeof sbuf };
 		sbuf[0] = '\0';
 		expand(&s, pools[pi][si], c);
 		/* Now and then a paragraph break. */
@@ -1257,8 +1199,8 @@ struct params {
 	uint64_t seed;
 	long n;
 	int comments_per_ticket;
-	int64_t start, end;	/* the period, Unix seconds */
-	int64_t span_ms;	/* creation times spread over [start, start + span) */
+	int64_t start, end; /* the period, Unix seconds */
+	int64_t span_ms;    /* creation times spread over [start, start + span) */
 };
 
 /* 1 if ticket n (1-based) is the chosen one of its block of `block`. */
@@ -1313,17 +1255,20 @@ static void gen_ticket(const struct params *p, long n, struct ticket *t)
 	t->impact = (int)rng_weighted(r, impact_weight, 4) + 1;
 	t->urgency = (int)rng_weighted(r, urgency_weight, 4) + 1;
 	t->priority = prio_matrix[t->impact - 1][t->urgency - 1];
-	t->classification = classifications[rng_weighted(r, class_weight, ARRAY_LEN(classifications))];
+	t->classification =
+		classifications[rng_weighted(r, class_weight, ARRAY_LEN(classifications))];
 	t->group = rng_pct(r, 90) ? t->topic->group : PICK(r, groups);
 	fill_pattern(t->ci, sizeof t->ci, t->topic->ci_pattern, r, c.site);
 	{
 		fill_pattern(c.host, sizeof c.host, PICK(r, host_patterns), r, c.site);
 		for (char *h = c.host; *h; h++)
 			*h = (char)tolower((unsigned char)*h);
-		snprintf(c.queue, sizeof c.queue, "PQ-%s-%02d", sites[c.site], (int)rng_range(r, 1, 40));
+		snprintf(c.queue, sizeof c.queue, "PQ-%s-%02d", sites[c.site],
+			 (int)rng_range(r, 1, 40));
 	}
 	make_login(t->requester, sizeof t->requester, rng_below(r, ARRAY_LEN(first_names)),
-		   rng_below(r, ARRAY_LEN(last_names)), rng_pct(r, 10) ? (int)rng_range(r, 2, 9) : 0);
+		   rng_below(r, ARRAY_LEN(last_names)),
+		   rng_pct(r, 10) ? (int)rng_range(r, 2, 9) : 0);
 	size_t gi = group_index(t->group);
 	if (t->status == ST_NEW)
 		t->assignee[0] = '\0';
@@ -1342,10 +1287,12 @@ static void gen_ticket(const struct params *p, long n, struct ticket *t)
 	int pi = t->priority - 1;
 	t->resolved_at = t->closed_at = 0;
 	if (t->status == ST_RESOLVED || t->status == ST_CLOSED) {
-		t->resolved_at = min64(t->created_at + skewed(r, resolve_lo[pi], resolve_hi[pi]), p->end);
+		t->resolved_at =
+			min64(t->created_at + skewed(r, resolve_lo[pi], resolve_hi[pi]), p->end);
 		last = t->resolved_at;
 		if (t->status == ST_CLOSED)
-			t->closed_at = min64(t->resolved_at + rng_range(r, 3600, 7 * 86400), p->end);
+			t->closed_at =
+				min64(t->resolved_at + rng_range(r, 3600, 7 * 86400), p->end);
 	} else {
 		last = min64(t->created_at + skewed(r, 600, 2 * resolve_hi[pi]), p->end);
 	}
@@ -1357,7 +1304,8 @@ static void gen_ticket(const struct params *p, long n, struct ticket *t)
 		t->ncomments = MAX_COMMENTS;
 	int64_t times[MAX_COMMENTS];
 	for (int i = 0; i < t->ncomments; i++)
-		times[i] = last > t->created_at ? rng_range(r, t->created_at + 1, last) : t->created_at;
+		times[i] = last > t->created_at ? rng_range(r, t->created_at + 1, last)
+						: t->created_at;
 	for (int i = 1; i < t->ncomments; i++) /* insertion sort, small n */
 		for (int j = i; j > 0 && times[j - 1] > times[j]; j--) {
 			int64_t tmp = times[j];
@@ -1388,7 +1336,7 @@ static void gen_ticket(const struct params *p, long n, struct ticket *t)
 
 	/* Title. */
 	{
-		struct text x = {t->title, 0, sizeof t->title};
+		struct text x = { t->title, 0, sizeof t->title };
 		t->title[0] = '\0';
 		const char *tpl;
 		if (kw == IN_TITLE)
@@ -1402,7 +1350,7 @@ static void gen_ticket(const struct params *p, long n, struct ticket *t)
 
 	/* Description. */
 	{
-		struct text x = {t->description, 0, sizeof t->description};
+		struct text x = { t->description, 0, sizeof t->description };
 		const char *forced[3];
 		size_t nf = 0;
 		t->description[0] = '\0';
@@ -1412,17 +1360,17 @@ static void gen_ticket(const struct params *p, long n, struct ticket *t)
 			forced[nf++] = pick(r, c.fr ? kerberos_sent_fr : kerberos_sent_en);
 		if (pw == IN_DESC)
 			forced[nf++] = pick(r, c.fr ? printer_sent_fr : printer_sent_en);
-		const char *const *pools[2] = {
-			c.fr ? t->topic->desc_fr : t->topic->desc_en,
-			c.fr ? filler_fr : filler_en};
-		static const unsigned w[2] = {70, 30};
+		const char *const *pools[2] = { c.fr ? t->topic->desc_fr : t->topic->desc_en,
+						c.fr ? filler_fr : filler_en };
+		static const unsigned w[2] = { 70, 30 };
 		compose(&x, &c, 100, 600, forced, nf, pools, w, 2);
 	}
 
 	/* Comments. */
 	char techs[2][32];
 	tech_login(techs[0], sizeof techs[0], gi, rng_below(r, TECHS_PER_GROUP));
-	tech_login(techs[1], sizeof techs[1], rng_below(r, ARRAY_LEN(groups)), rng_below(r, TECHS_PER_GROUP));
+	tech_login(techs[1], sizeof techs[1], rng_below(r, ARRAY_LEN(groups)),
+		   rng_below(r, TECHS_PER_GROUP));
 	int lang = c.fr;
 	for (int i = 0; i < t->ncomments; i++) {
 		struct comment *cm = &t->comments[i];
@@ -1444,13 +1392,13 @@ static void gen_ticket(const struct params *p, long n, struct ticket *t)
 			forced[nf++] = pick(r, c.fr ? kerberos_sent_fr : kerberos_sent_en);
 		if (pc == i)
 			forced[nf++] = pick(r, c.fr ? printer_sent_fr : printer_sent_en);
-		const char *const *kind_pool =
-			cm->kind == 0 ? (c.fr ? public_fr : public_en)
-			: cm->kind == 1 ? (c.fr ? internal_fr : internal_en)
-			: (c.fr ? worklog_fr : worklog_en);
-		const char *const *pools[2] = {kind_pool, c.fr ? t->topic->com_fr : t->topic->com_en};
-		static const unsigned w[2] = {60, 40};
-		struct text x = {cm->body, 0, sizeof cm->body};
+		const char *const *kind_pool = cm->kind == 0   ? (c.fr ? public_fr : public_en)
+					       : cm->kind == 1 ? (c.fr ? internal_fr : internal_en)
+							       : (c.fr ? worklog_fr : worklog_en);
+		const char *const *pools[2] = { kind_pool,
+						c.fr ? t->topic->com_fr : t->topic->com_en };
+		static const unsigned w[2] = { 60, 40 };
+		struct text x = { cm->body, 0, sizeof cm->body };
 		cm->body[0] = '\0';
 		compose(&x, &c, 40, 300, forced, nf, pools, w, 2);
 	}
@@ -1616,7 +1564,7 @@ static void write_floor_comments(struct out *o, const struct ticket *t, int64_t 
 static int has_word(const char *s, const char *w)
 {
 	size_t n = strlen(w);
-	const char first[3] = {w[0], (char)toupper((unsigned char)w[0]), '\0'};
+	const char first[3] = { w[0], (char)toupper((unsigned char)w[0]), '\0' };
 	while ((s = strpbrk(s, first)) != NULL) {
 		size_t i = 1;
 		while (i < n && s[i] && tolower((unsigned char)s[i]) == w[i])
@@ -1643,7 +1591,7 @@ static int check_array(const char *const *a, size_t n, const char *what)
 {
 	int bad = 0;
 	for (size_t i = 0; i < n; i++) {
-		const char *one[2] = {a[i], NULL};
+		const char *one[2] = { a[i], NULL };
 		bad |= check_list(one, what);
 	}
 	return bad;
@@ -1655,7 +1603,8 @@ static void self_check(void)
 	int bad = 0;
 	for (size_t i = 0; i < ARRAY_LEN(topics); i++) {
 		const struct topic *t = &topics[i];
-		const char *const fields[] = {t->name, t->category, t->service, t->group, t->ci_pattern, NULL};
+		const char *const fields[] = { t->name,	 t->category,	t->service,
+					       t->group, t->ci_pattern, NULL };
 		bad |= check_list(fields, t->name);
 		bad |= check_list(t->title_en, t->name) | check_list(t->title_fr, t->name);
 		bad |= check_list(t->desc_en, t->name) | check_list(t->desc_fr, t->name);
@@ -1732,7 +1681,7 @@ static long parse_long(const char *s, const char *what, long lo, long hi)
 int main(int argc, char **argv)
 {
 	struct params p;
-	const char *format = NULL, *args[2] = {NULL, NULL};
+	const char *format = NULL, *args[2] = { NULL, NULL };
 	int nargs = 0, quiet = 0;
 
 	memset(&p, 0, sizeof p);
@@ -1755,11 +1704,13 @@ int main(int argc, char **argv)
 			p.seed = strtoull(val, &end, 0);
 			if (errno || end == val || *end)
 				die("bad seed: %s", val);
-		} else if (strncmp(a, "--comments-per-ticket", 21) == 0 && (a[21] == '=' || !a[21])) {
+		} else if (strncmp(a, "--comments-per-ticket", 21) == 0 &&
+			   (a[21] == '=' || !a[21])) {
 			val = a[21] ? a + 22 : (i + 1 < argc ? argv[++i] : NULL);
 			if (!val)
 				die("--comments-per-ticket needs a value");
-			p.comments_per_ticket = (int)parse_long(val, "comments per ticket", 0, MAX_COMMENTS / 2);
+			p.comments_per_ticket =
+				(int)parse_long(val, "comments per ticket", 0, MAX_COMMENTS / 2);
 		} else if (strncmp(a, "--format", 8) == 0 && (a[8] == '=' || !a[8])) {
 			format = a[8] ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
 			if (!format)

@@ -8,9 +8,9 @@
 
 #include "picket/audit.h"
 
-#define setup fx_setup
+#define setup	 fx_setup
 #define teardown fx_teardown
-#define DB fx_db
+#define DB	 fx_db
 
 /* A complete ticket create, straight through the change path. */
 static struct pk_change *raw_ticket(const char *ref, const char *title)

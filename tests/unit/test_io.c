@@ -8,9 +8,9 @@
 #include "picket/audit.h"
 #include "picket/io.h"
 
-#define setup fx_setup
+#define setup	 fx_setup
 #define teardown fx_teardown
-#define DB fx_db
+#define DB	 fx_db
 
 static int import_text(struct pk_db *db, const char *text, size_t len, enum pk_format fmt,
 		       struct pk_import_stats *stats)
@@ -364,7 +364,8 @@ static void test_error_csv_bad_value(void **state)
 	const char *text = "title,priority\nok,P1\n\"also, ok\",P2\nbad,P9\n";
 	assert_import_error(DB(state), text, strlen(text), PK_FMT_CSV, 4, "P9");
 	text = "title,colour\nred thing,red\n";
-	assert_import_error(DB(state), text, strlen(text), PK_FMT_CSV, 1, "unknown column 'colour'");
+	assert_import_error(DB(state), text, strlen(text), PK_FMT_CSV, 1,
+			    "unknown column 'colour'");
 }
 
 static void test_error_csv_unterminated_quote(void **state)

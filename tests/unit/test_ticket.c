@@ -6,9 +6,9 @@
 
 #include "picket/policy.h"
 
-#define setup fx_setup
+#define setup	 fx_setup
 #define teardown fx_teardown
-#define DB fx_db
+#define DB	 fx_db
 
 static int64_t history_count(struct pk_db *db)
 {
