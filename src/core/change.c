@@ -352,7 +352,8 @@ static int do_create(struct pk_db *db, struct pk_change *ch)
 		pk_buf_printf(&obj, "\"parent\":\"%s\"", ch->parent);
 	for (size_t i = 0; i < ent->nfields; i++) {
 		const struct pk_field *f = &ent->fields[i];
-		if (!ch->v[i].set || (f->flags & (PK_FF_NOLOG | PK_FF_INTERNAL)))
+		/* a create event lists the fields that have a value: absent is null */
+		if (!ch->v[i].set || ch->v[i].null || (f->flags & (PK_FF_NOLOG | PK_FF_INTERNAL)))
 			continue;
 		if (obj.len > 1)
 			pk_buf_putc(&obj, ',');
