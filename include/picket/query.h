@@ -44,7 +44,8 @@ void pk_query_free(struct pk_query **q);
 /* Binds the query's parameters to st starting at index `first`; returns
  * the next free index. */
 int pk_query_bind(const struct pk_query *q, sqlite3_stmt *st, int first);
-/* The full SELECT of ticket columns with LIMIT ?; owned by the caller. */
+/* The full SELECT of ticket columns with LIMIT ? OFFSET ?; owned by the
+ * caller. */
 char *pk_query_select(const struct pk_query *q, const char *columns);
 
 #endif

@@ -104,6 +104,10 @@ int pk_history_list(struct pk_db *db, const char *entity_uuid, pk_history_cb cb,
 /* Tickets matching a compiled query, in its order; limit < 0 = all. */
 int pk_ticket_list(struct pk_db *db, const struct pk_query *q, long limit, pk_ticket_cb cb,
 		   void *data);
+/* The window [offset, offset + limit) of the same list: screens page
+ * through a million tickets without loading them. */
+int pk_ticket_window(struct pk_db *db, const struct pk_query *q, long offset, long limit,
+		     pk_ticket_cb cb, void *data);
 int pk_ticket_count(struct pk_db *db, const struct pk_query *q, long *count);
 
 #endif

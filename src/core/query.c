@@ -604,6 +604,6 @@ int pk_query_bind(const struct pk_query *q, sqlite3_stmt *st, int idx)
 
 char *pk_query_select(const struct pk_query *q, const char *columns)
 {
-	return pk_xasprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT ?", columns, q->sql_from,
-			    q->sql_where, q->sql_order);
+	return pk_xasprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT ? OFFSET ?", columns,
+			    q->sql_from, q->sql_where, q->sql_order);
 }

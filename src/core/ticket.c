@@ -832,8 +832,8 @@ int pk_history_list(struct pk_db *db, const char *uuid, pk_history_cb cb, void *
 	return rc;
 }
 
-int pk_ticket_list(struct pk_db *db, const struct pk_query *q, long limit, pk_ticket_cb cb,
-		   void *data)
+int pk_ticket_window(struct pk_db *db, const struct pk_query *q, long offset, long limit,
+		     pk_ticket_cb cb, void *data)
 {
 	char *sql = pk_query_select(q, pk_ticket_columns);
 	sqlite3_stmt *st;
@@ -843,6 +843,7 @@ int pk_ticket_list(struct pk_db *db, const struct pk_query *q, long limit, pk_ti
 		return rc;
 	int idx = pk_query_bind(q, st, 1);
 	sqlite3_bind_int64(st, idx, limit < 0 ? -1 : limit);
+	sqlite3_bind_int64(st, idx + 1, offset < 0 ? 0 : offset);
 	int sqrc;
 	while (rc == PK_OK && (sqrc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct pk_ticket *t = pk_ticket_from_row(st, 0);
@@ -853,6 +854,12 @@ int pk_ticket_list(struct pk_db *db, const struct pk_query *q, long limit, pk_ti
 		rc = pk_db_fail(db, sqrc, _("listing tickets"));
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int pk_ticket_list(struct pk_db *db, const struct pk_query *q, long limit, pk_ticket_cb cb,
+		   void *data)
+{
+	return pk_ticket_window(db, q, 0, limit, cb, data);
 }
 
 int pk_ticket_count(struct pk_db *db, const struct pk_query *q, long *count)

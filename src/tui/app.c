@@ -1,0 +1,353 @@
+/* The app: terminal set-up and restore, the view stack, the loop that
+ * turns keys into actions, the banner and status lines, live refresh. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "picket/clock.h"
+#include "picket/i18n.h"
+#include "picket/policy.h"
+#include "picket/query.h"
+#include "picket/status.h"
+#include "tui_private.h"
+
+#define MIN_ROWS 24
+#define MIN_COLS 80
+
+static volatile sig_atomic_t got_signal;
+static int curses_on;
+
+struct pk_db *tui_db(struct tui *t) { return t->db; }
+const struct pk_config *tui_cfg(struct tui *t) { return t->cfg; }
+const char *tui_user(struct tui *t) { return t->user; }
+void tui_redraw(struct tui *t) { t->redraw = 1; }
+
+void tui_message(struct tui *t, int error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(t->message, sizeof(t->message), fmt, ap);
+	va_end(ap);
+	t->message_error = error;
+	t->redraw = 1;
+}
+
+int tui_fail(struct tui *t, int status)
+{
+	const struct pk_error *e = pk_db_error(t->db);
+	tui_message(t, 1, "%s", e->msg[0] ? e->msg : pk_strerror(status));
+	return status;
+}
+
+void tui_push(struct tui *t, const struct tui_view *v, const char *arg)
+{
+	if (t->depth == TUI_MAX_VIEWS) {
+		tui_message(t, 1, "%s", _("too many screens open: go back first"));
+		return;
+	}
+	void *state = pk_xcalloc(1, v->state_size ? v->state_size : 1);
+	t->stack[t->depth].view = v;
+	t->stack[t->depth].state = state;
+	t->depth++;
+	if (v->open && v->open(t, state, arg) != PK_OK) {
+		t->depth--;
+		if (v->close)
+			v->close(t, state);
+		free(state);
+	}
+	t->redraw = 1;
+}
+
+void tui_pop(struct tui *t)
+{
+	if (t->depth == 0)
+		return;
+	struct tui_frame *f = &t->stack[--t->depth];
+	if (f->view->close)
+		f->view->close(t, f->state);
+	free(f->state);
+	f->state = NULL;
+	if (t->depth == 0)
+		t->quit = 1;
+	t->redraw = 1;
+}
+
+/* Open tickets and those past their resolution target, for the status
+ * bar; counted when the data changes, not on every key. */
+static void count_tickets(struct tui *t)
+{
+	static const char *const queries[] = { "status:open", NULL };
+	struct pk_query *q;
+	struct pk_error err;
+	t->open_count = 0;
+	if (pk_query_compile(t->cfg, t->user, pk_clock_now(), queries[0], 0, &q, &err) == PK_OK) {
+		pk_ticket_count(t->db, q, &t->open_count);
+		pk_query_free(&q);
+	}
+	t->breach_count = 0;
+	sqlite3_stmt *st;
+	if (pk_db_prepare_once(t->db,
+			       "SELECT count(*) FROM tickets WHERE resolve_due < ?1 "
+			       "AND resolved_at IS NULL AND closed_at IS NULL",
+			       &st) == PK_OK) {
+		sqlite3_bind_int64(st, 1, pk_clock_now());
+		if (sqlite3_step(st) == SQLITE_ROW)
+			t->breach_count = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+}
+
+void tui_changed(struct tui *t)
+{
+	count_tickets(t);
+	for (int i = 0; i < t->depth; i++)
+		if (t->stack[i].view->refresh)
+			t->stack[i].view->refresh(t, t->stack[i].state);
+	t->redraw = 1;
+}
+
+static void draw_banner(struct tui *t, int y, int level)
+{
+	const struct pk_config *cfg = t->cfg;
+	if (level < 0)
+		level = 0;
+	if (level >= cfg->nlevels)
+		level = cfg->nlevels - 1;
+	int role = TUI_C_BANNER_0 + (level > 4 ? 4 : level);
+	tui_fill(t, y, 0, t->cols, (enum tui_color)role);
+	const char *name = cfg->levels[level];
+	int w = (int)strlen(name);
+	tui_text(t, y, (t->cols - w) / 2 > 0 ? (t->cols - w) / 2 : 0, w, name, (enum tui_color)role);
+}
+
+static void draw_status(struct tui *t, int y)
+{
+	char line[512];
+	const char *path = pk_db_path(t->db);
+	const char *base = strrchr(path, '/');
+	snprintf(line, sizeof(line), _(" %s@%s  %s  open %ld  breaching %ld  sync: off"), t->user,
+		 t->cfg->node, base ? base + 1 : path, t->open_count, t->breach_count);
+	tui_fill(t, y, 0, t->cols, TUI_C_STATUS);
+	tui_text(t, y, 0, t->cols, line, TUI_C_STATUS);
+}
+
+static void draw_hints(struct tui *t, int y, const struct tui_frame *f)
+{
+	static const enum tui_action common[] = { TUI_HELP, TUI_QUIT, TUI_NONE };
+	const enum tui_action *hints = f->view->hints ? f->view->hints : common;
+	struct pk_buf b = { 0 };
+	for (int i = 0; hints[i] != TUI_NONE; i++) {
+		struct pk_buf keys = { 0 };
+		tui_keymap_keys(&t->keys, hints[i], &keys);
+		if (keys.len) {
+			char *sp = strchr(keys.data, ' ');
+			if (sp)
+				*sp = '\0'; /* the first key is enough for a hint */
+			pk_buf_printf(&b, "%s%s:%s", b.len ? "  " : "", keys.data,
+				      tui_action_name(hints[i]));
+		}
+		pk_buf_free(&keys);
+	}
+	tui_text(t, y, 0, t->cols, b.data ? b.data : "", TUI_C_HINT);
+	pk_buf_free(&b);
+}
+
+static void draw(struct tui *t)
+{
+	getmaxyx(stdscr, t->rows, t->cols);
+	erase();
+	if (t->rows < MIN_ROWS || t->cols < MIN_COLS) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), _("picket needs at least %dx%d; this terminal is %dx%d"),
+			 MIN_COLS, MIN_ROWS, t->cols, t->rows);
+		mvaddnstr(t->rows / 2, 0, msg, t->cols);
+		refresh();
+		return;
+	}
+	struct tui_frame *f = &t->stack[t->depth - 1];
+	int level = f->view->level ? f->view->level(t, f->state) : 0;
+	draw_banner(t, 0, level);
+	f->view->draw(t, f->state, 1, t->rows - 5, t->cols);
+	draw_hints(t, t->rows - 4, f);
+	draw_status(t, t->rows - 3);
+	if (t->message[0])
+		tui_text(t, t->rows - 2, 0, t->cols, t->message,
+			 t->message_error ? TUI_C_ERROR : TUI_C_NORMAL);
+	draw_banner(t, t->rows - 1, level);
+	refresh();
+	t->redraw = 0;
+}
+
+static void restore_terminal(void)
+{
+	if (curses_on) {
+		curses_on = 0;
+		endwin();
+	}
+}
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/* A crash still gives the terminal back before the default action. */
+static void on_crash(int sig)
+{
+	restore_terminal();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_crash;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGABRT, &sa, NULL);
+	sigaction(SIGFPE, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Keys no view claimed. */
+static void generic_action(struct tui *t, enum tui_action a)
+{
+	switch (a) {
+	case TUI_QUIT:
+		tui_pop(t);
+		break;
+	case TUI_HELP:
+		tui_push(t, &tui_view_help, t->stack[t->depth - 1].view->name);
+		break;
+	case TUI_COMMAND:
+		tui_command_line(t);
+		break;
+	case TUI_REFRESH:
+		clearok(curscr, TRUE);
+		tui_changed(t);
+		break;
+	case TUI_SEARCH:
+		tui_push(t, &tui_view_search, NULL);
+		break;
+	case TUI_NEW:
+		tui_push(t, &tui_view_form, NULL);
+		break;
+	default:
+		break;
+	}
+}
+
+static void handle_key(struct tui *t, wint_t ch, int is_key)
+{
+	struct tui_frame *f = &t->stack[t->depth - 1];
+	/* a view that reads text sees keys before the bindings */
+	if (f->view->key && f->view->key(t, f->state, ch, is_key) != TUI_UNHANDLED) {
+		t->redraw = 1;
+		return;
+	}
+	enum tui_action a = tui_keymap_lookup(&t->keys, ch, is_key);
+	if (a == TUI_NONE)
+		return;
+	int r = f->view->action ? f->view->action(t, f->state, a) : TUI_UNHANDLED;
+	if (r == TUI_UNHANDLED)
+		generic_action(t, a);
+	t->redraw = 1;
+}
+
+int tui_run(struct pk_db *db, const struct pk_config *cfg, const char *user)
+{
+	struct tui *t = pk_xcalloc(1, sizeof(*t));
+	struct pk_error err = { 0 };
+	int rc;
+	t->db = db;
+	t->cfg = cfg;
+	t->user = user;
+	t->utf8 = MB_CUR_MAX > 1;
+	t->ascii = !t->utf8;
+	if ((rc = tui_keymap_load(&t->keys, cfg, &err)) != PK_OK ||
+	    (rc = tui_views_load(t, &err)) != PK_OK) {
+		fprintf(stderr, "picket: %s\n", err.msg);
+		free(t);
+		return rc;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "%s", _("picket: the full-screen interface needs a terminal; "
+					"see picket list and picket --help\n"));
+		free(t);
+		return PK_EUSAGE;
+	}
+	install_signals();
+	atexit(restore_terminal);
+	if (!initscr()) {
+		free(t);
+		return PK_EIO;
+	}
+	curses_on = 1;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	timeout(1000); /* wake every second to notice changes made elsewhere */
+	if ((rc = tui_theme_load(t, &err)) != PK_OK) {
+		restore_terminal();
+		fprintf(stderr, "picket: %s\n", err.msg);
+		free(t);
+		return rc;
+	}
+	if (tui_mouse_enabled(t))
+		mousemask(BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	pk_db_changed_elsewhere(db);
+	count_tickets(t);
+	tui_push(t, &tui_view_queue, NULL);
+	t->redraw = 1;
+	while (!t->quit && t->depth > 0) {
+		if (got_signal)
+			break;
+		if (t->redraw)
+			draw(t);
+		wint_t ch;
+		int r = get_wch(&ch);
+		if (r == ERR) {
+			if (pk_db_changed_elsewhere(db))
+				tui_changed(t);
+			continue;
+		}
+		t->message[0] = '\0';
+		if (r == KEY_CODE_YES && ch == KEY_RESIZE) {
+			t->redraw = 1;
+			continue;
+		}
+		if (r == KEY_CODE_YES && ch == KEY_MOUSE) {
+			tui_mouse(t);
+			continue;
+		}
+		if (t->rows < MIN_ROWS || t->cols < MIN_COLS) {
+			if (ch == 'q')
+				break;
+			continue;
+		}
+		handle_key(t, ch, r == KEY_CODE_YES);
+		if (pk_db_changed_elsewhere(db))
+			tui_changed(t);
+	}
+	while (t->depth > 0)
+		tui_pop(t);
+	restore_terminal();
+	tui_views_free(t);
+	free(t);
+	return PK_OK;
+}
