@@ -111,6 +111,12 @@ int cmd_config(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		/* a key per status stands for one line per configured status */
 		int per_status = strstr(keys[i].name, "<status>") != NULL;
+		if (strchr(keys[i].name, '<') && !per_status) {
+			/* keys.<action>, views.<name>: documented, listed by the TUI's help */
+			if (!arr)
+				printf("# %s\n%s\n\n", _(keys[i].help), keys[i].name);
+			continue;
+		}
 		int count = per_status ? cli->cfg->wf.nstatus : 1;
 		if (!arr && per_status)
 			printf("# %s\n", _(keys[i].help));

@@ -2,7 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "cli.h"
+#include "tui.h"
 #include "picket/clock.h"
 #include "picket/i18n.h"
 #include "picket/io.h"
@@ -167,12 +170,16 @@ int cmd_search(struct cli *cli, int argc, char **argv)
 	return list_or_search(cli, "search", argc, argv, 50, PK_Q_RANK);
 }
 
-/* A bare `picket`: counts, then the open queue, most urgent first. */
+/* A bare `picket`: on a terminal the full-screen interface; otherwise (a
+ * pipe, a script) counts and the open queue, most urgent first. */
 int cmd_queue(struct cli *cli, int argc, char **argv)
 {
-	int rc = cli_open(cli, CLI_NEEDS_DB | CLI_READONLY);
+	int interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	int rc = cli_open(cli, CLI_NEEDS_DB | (interactive ? 0 : CLI_READONLY));
 	if (rc != PK_OK)
 		return rc;
+	if (interactive)
+		return tui_run(cli->db, cli->cfg, cli->user);
 	static const struct {
 		const char *label, *query;
 	} counts[] = {

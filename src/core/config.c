@@ -46,6 +46,18 @@ static const struct pk_config_key keys[] = {
 	  N_("The ticket statuses, in display order.") },
 	{ "workflow.closed", PK_CT_LIST, "resolved, closed",
 	  N_("Statuses that are not open (the query word `open` excludes them).") },
+	{ "ui.theme", PK_CT_STRING, "default",
+	  N_("Colour theme of the full-screen interface: default, high-contrast, light, "
+	     "monochrome, or the name of themes/NAME.ini in the configuration directory.") },
+	{ "ui.mouse", PK_CT_BOOL, "false",
+	  N_("Mouse wheel scrolls and a click selects (a second click opens).") },
+	{ "keys.<action>", PK_CT_LIST, NULL,
+	  N_("Keys bound to an action of the full-screen interface, replacing its "
+	     "defaults, e.g. take = t T (see picket(1), KEYS).") },
+	{ "views.<name>", PK_CT_STRING, NULL,
+	  N_("A saved view of the queue: the key is its name (_ for spaces), the value "
+	     "a query. Default: My tickets, Unassigned, Open P1/P2, Pending vendor, All "
+	     "open, Recently closed.") },
 	{ "transitions.<status>", PK_CT_LIST, NULL,
 	  N_("Statuses a ticket in <status> may move to. Default: the built-in "
 	     "workflow.") },
@@ -346,6 +358,9 @@ static int check_known(struct pk_config *cfg, struct pk_error *err)
 			if (colon)
 				*colon = '.';
 			if (find_key(name))
+				continue;
+			/* sections whose keys are names: the interface checks them */
+			if (strcmp(sec, "keys") == 0 || strcmp(sec, "views") == 0)
 				continue;
 			if (strcmp(sec, "transitions") == 0 &&
 			    pk_wf_index(&cfg->wf, colon ? colon + 1 : name) >= 0)

@@ -21,10 +21,22 @@
 static volatile sig_atomic_t got_signal;
 static int curses_on;
 
-struct pk_db *tui_db(struct tui *t) { return t->db; }
-const struct pk_config *tui_cfg(struct tui *t) { return t->cfg; }
-const char *tui_user(struct tui *t) { return t->user; }
-void tui_redraw(struct tui *t) { t->redraw = 1; }
+struct pk_db *tui_db(struct tui *t)
+{
+	return t->db;
+}
+const struct pk_config *tui_cfg(struct tui *t)
+{
+	return t->cfg;
+}
+const char *tui_user(struct tui *t)
+{
+	return t->user;
+}
+void tui_redraw(struct tui *t)
+{
+	t->redraw = 1;
+}
 
 void tui_message(struct tui *t, int error, const char *fmt, ...)
 {
@@ -105,8 +117,8 @@ void tui_changed(struct tui *t)
 {
 	count_tickets(t);
 	for (int i = 0; i < t->depth; i++)
-		if (t->stack[i].view->refresh)
-			t->stack[i].view->refresh(t, t->stack[i].state);
+		if (t->stack[i].view->reload)
+			t->stack[i].view->reload(t, t->stack[i].state);
 	t->redraw = 1;
 }
 
@@ -121,7 +133,8 @@ static void draw_banner(struct tui *t, int y, int level)
 	tui_fill(t, y, 0, t->cols, (enum tui_color)role);
 	const char *name = cfg->levels[level];
 	int w = (int)strlen(name);
-	tui_text(t, y, (t->cols - w) / 2 > 0 ? (t->cols - w) / 2 : 0, w, name, (enum tui_color)role);
+	tui_text(t, y, (t->cols - w) / 2 > 0 ? (t->cols - w) / 2 : 0, w, name,
+		 (enum tui_color)role);
 }
 
 static void draw_status(struct tui *t, int y)
@@ -169,9 +182,10 @@ static void draw(struct tui *t)
 		return;
 	}
 	struct tui_frame *f = &t->stack[t->depth - 1];
+	f->view->draw(t, f->state, 1, t->rows - 5, t->cols);
+	/* after drawing: the banner names the highest level now on screen */
 	int level = f->view->level ? f->view->level(t, f->state) : 0;
 	draw_banner(t, 0, level);
-	f->view->draw(t, f->state, 1, t->rows - 5, t->cols);
 	draw_hints(t, t->rows - 4, f);
 	draw_status(t, t->rows - 3);
 	if (t->message[0])
@@ -225,27 +239,16 @@ static void install_signals(void)
 static void generic_action(struct tui *t, enum tui_action a)
 {
 	switch (a) {
-	case TUI_QUIT:
-		tui_pop(t);
-		break;
-	case TUI_HELP:
-		tui_push(t, &tui_view_help, t->stack[t->depth - 1].view->name);
-		break;
-	case TUI_COMMAND:
-		tui_command_line(t);
-		break;
+	case TUI_QUIT: tui_pop(t); break;
+	case TUI_HELP: tui_push(t, &tui_view_help, t->stack[t->depth - 1].view->name); break;
+	case TUI_COMMAND: tui_command_line(t); break;
 	case TUI_REFRESH:
 		clearok(curscr, TRUE);
 		tui_changed(t);
 		break;
-	case TUI_SEARCH:
-		tui_push(t, &tui_view_search, NULL);
-		break;
-	case TUI_NEW:
-		tui_push(t, &tui_view_form, NULL);
-		break;
-	default:
-		break;
+	case TUI_SEARCH: tui_push(t, &tui_view_search, NULL); break;
+	case TUI_NEW: tui_push(t, &tui_view_form, NULL); break;
+	default: break;
 	}
 }
 
@@ -283,8 +286,9 @@ int tui_run(struct pk_db *db, const struct pk_config *cfg, const char *user)
 		return rc;
 	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "%s", _("picket: the full-screen interface needs a terminal; "
-					"see picket list and picket --help\n"));
+		fprintf(stderr, "%s",
+			_("picket: the full-screen interface needs a terminal; "
+			  "see picket list and picket --help\n"));
 		free(t);
 		return PK_EUSAGE;
 	}

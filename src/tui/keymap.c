@@ -11,10 +11,9 @@
 
 static const struct {
 	const char *name, *help, *keys;
-} actions[] = {
-	{ "", "", "" },
+} actions[] = { { "", "", "" },
 #define TUI_ACTION_ROW(id, name, help, keys) { name, help, keys },
-	TUI_ACTIONS(TUI_ACTION_ROW)
+		TUI_ACTIONS(TUI_ACTION_ROW)
 #undef TUI_ACTION_ROW
 };
 
@@ -23,12 +22,12 @@ static const struct {
 	const char *name;
 	int code;
 } special[] = {
-	{ "Up", KEY_UP },	    { "Down", KEY_DOWN },	{ "Left", KEY_LEFT },
-	{ "Right", KEY_RIGHT },	    { "PageUp", KEY_PPAGE },	{ "PageDown", KEY_NPAGE },
-	{ "Home", KEY_HOME },	    { "End", KEY_END },		{ "BackTab", KEY_BTAB },
-	{ "Delete", KEY_DC },	    { "Insert", KEY_IC },	{ "F1", KEY_F(1) },
-	{ "F2", KEY_F(2) },	    { "F3", KEY_F(3) },		{ "F4", KEY_F(4) },
-	{ "F5", KEY_F(5) },	    { "F10", KEY_F(10) },	{ "Backspace", KEY_BACKSPACE },
+	{ "Up", KEY_UP },	{ "Down", KEY_DOWN },	 { "Left", KEY_LEFT },
+	{ "Right", KEY_RIGHT }, { "PageUp", KEY_PPAGE }, { "PageDown", KEY_NPAGE },
+	{ "Home", KEY_HOME },	{ "End", KEY_END },	 { "BackTab", KEY_BTAB },
+	{ "Delete", KEY_DC },	{ "Insert", KEY_IC },	 { "F1", KEY_F(1) },
+	{ "F2", KEY_F(2) },	{ "F3", KEY_F(3) },	 { "F4", KEY_F(4) },
+	{ "F5", KEY_F(5) },	{ "F10", KEY_F(10) },	 { "Backspace", KEY_BACKSPACE },
 };
 
 const char *tui_action_name(enum tui_action a)
@@ -54,7 +53,8 @@ static int parse_key(const char *name, struct tui_key *k)
 		return k->ch = ' ', 0;
 	if (strcmp(name, "Esc") == 0)
 		return k->ch = 27, 0;
-	if (name[0] == 'C' && name[1] == '-' && name[2] && !name[3] && isalpha((unsigned char)name[2]))
+	if (name[0] == 'C' && name[1] == '-' && name[2] && !name[3] &&
+	    isalpha((unsigned char)name[2]))
 		return k->ch = (wint_t)(tolower((unsigned char)name[2]) - 'a' + 1), 0;
 	for (size_t i = 0; i < PK_ARRAY_LEN(special); i++)
 		if (strcmp(special[i].name, name) == 0)
@@ -69,7 +69,7 @@ static int parse_key(const char *name, struct tui_key *k)
 	return 0;
 }
 
-static void key_name(const struct tui_key *k, struct pk_buf *out)
+static void binding_name(const struct tui_key *k, struct pk_buf *out)
 {
 	if (k->is_key) {
 		for (size_t i = 0; i < PK_ARRAY_LEN(special); i++)
@@ -143,8 +143,8 @@ int tui_keymap_load(struct tui_keymap *km, const struct pk_config *cfg, struct p
 			for (int a = 1; a < TUI_ACTION_COUNT; a++)
 				found |= strcmp(actions[a].name, name) == 0;
 			if (!found) {
-				int rc = pk_error_set(err, PK_ECONFIG, _("[keys]: unknown action '%s'"),
-						      name);
+				int rc = pk_error_set(err, PK_ECONFIG,
+						      _("[keys]: unknown action '%s'"), name);
 				free(ks);
 				return rc;
 			}
@@ -170,6 +170,11 @@ void tui_keymap_keys(const struct tui_keymap *km, enum tui_action a, struct pk_b
 			continue;
 		if (n++)
 			pk_buf_putc(out, ' ');
-		key_name(&km->b[i], out);
+		binding_name(&km->b[i], out);
 	}
+}
+
+void tui_action_keys(struct tui *t, enum tui_action a, struct pk_buf *out)
+{
+	tui_keymap_keys(&t->keys, a, out);
 }

@@ -2,6 +2,7 @@
  * through $VISUAL/$EDITOR (curses suspended) or a built-in editor. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,19 +132,27 @@ int tui_prompt(struct tui *t, const char *label, const char *initial, tui_comple
 			continue;
 		if (r == KEY_CODE_YES) {
 			switch (ch) {
-			case KEY_LEFT: if (cur > 0) cur--; break;
-			case KEY_RIGHT: if (cur < n) cur++; break;
+			case KEY_LEFT:
+				if (cur > 0)
+					cur--;
+				break;
+			case KEY_RIGHT:
+				if (cur < n)
+					cur++;
+				break;
 			case KEY_HOME: cur = 0; break;
 			case KEY_END: cur = n; break;
 			case KEY_BACKSPACE:
 				if (cur > 0) {
-					memmove(buf + cur - 1, buf + cur, (n - cur) * sizeof(wchar_t));
+					memmove(buf + cur - 1, buf + cur,
+						(n - cur) * sizeof(wchar_t));
 					cur--, n--;
 				}
 				break;
 			case KEY_DC:
 				if (cur < n) {
-					memmove(buf + cur, buf + cur + 1, (n - cur - 1) * sizeof(wchar_t));
+					memmove(buf + cur, buf + cur + 1,
+						(n - cur - 1) * sizeof(wchar_t));
 					n--;
 				}
 				break;
@@ -155,10 +164,8 @@ int tui_prompt(struct tui *t, const char *label, const char *initial, tui_comple
 		switch (ch) {
 		case '\r':
 		case '\n': done = 1; break;
-		case 27:      /* Esc */
-		case 7:       /* C-g */
-			done = -1;
-			break;
+		case 27: /* Esc */
+		case 7: /* C-g */ done = -1; break;
 		case 1: cur = 0; break; /* C-a */
 		case 5: cur = n; break; /* C-e */
 		case 8:			/* C-h */
@@ -225,8 +232,10 @@ int tui_choose(struct tui *t, const char *title, const char *const *items, int n
 		for (int r = 0; r < visible; r++) {
 			int i = first + r;
 			char line[256];
-			snprintf(line, sizeof(line), " %c %s", i < 9 ? '1' + i : ' ', i < n ? items[i] : "");
-			tui_fill(t, y0 + 1 + r, x0, width, i == sel ? TUI_C_SELECTED : TUI_C_STATUS);
+			snprintf(line, sizeof(line), " %c %s", i < 9 ? '1' + i : ' ',
+				 i < n ? items[i] : "");
+			tui_fill(t, y0 + 1 + r, x0, width,
+				 i == sel ? TUI_C_SELECTED : TUI_C_STATUS);
 			tui_text(t, y0 + 1 + r, x0, width, i < n ? line : "",
 				 i == sel ? TUI_C_SELECTED : TUI_C_STATUS);
 		}
@@ -236,14 +245,16 @@ int tui_choose(struct tui *t, const char *title, const char *const *items, int n
 		refresh();
 		wint_t ch;
 		int r = get_wch(&ch);
-		enum tui_action a = r == ERR ? TUI_NONE : tui_keymap_lookup(&t->keys, ch, r == KEY_CODE_YES);
+		enum tui_action a =
+			r == ERR ? TUI_NONE : tui_keymap_lookup(&t->keys, ch, r == KEY_CODE_YES);
 		if (r == ERR)
 			continue;
 		if (r != KEY_CODE_YES && (ch == 27 || ch == 7 || ch == 'q')) {
 			sel = -1;
 			break;
 		}
-		if ((r != KEY_CODE_YES && (ch == '\n' || ch == '\r')) || (r == KEY_CODE_YES && ch == KEY_ENTER))
+		if ((r != KEY_CODE_YES && (ch == '\n' || ch == '\r')) ||
+		    (r == KEY_CODE_YES && ch == KEY_ENTER))
 			break;
 		if (r != KEY_CODE_YES && ch >= '1' && ch <= '9' && (int)(ch - '1') < n) {
 			sel = (int)(ch - '1');
@@ -299,7 +310,8 @@ static int external_editor(struct tui *t, const char *editor, const char *initia
 	endwin();
 	pid_t pid = fork();
 	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", "exec $PICKET_EDITOR \"$1\"", "sh", path, (char *)NULL);
+		execl("/bin/sh", "sh", "-c", "exec $PICKET_EDITOR \"$1\"", "sh", path,
+		      (char *)NULL);
 		_exit(127);
 	}
 	int status = 0;
@@ -335,9 +347,11 @@ static int builtin_editor(struct tui *t, const char *what, const char *initial, 
 		snprintf(head, sizeof(head), _("%s - Ctrl-D: save  Esc: cancel"), what);
 		tui_fill(t, 0, 0, t->cols, TUI_C_HEADER);
 		tui_text(t, 0, 0, t->cols, head, TUI_C_HEADER);
-		int lines = tui_wrap(t, 1, 0, t->cols, 0, 0, text.data ? text.data : "", TUI_C_NORMAL);
+		int lines =
+			tui_wrap(t, 1, 0, t->cols, 0, 0, text.data ? text.data : "", TUI_C_NORMAL);
 		int skip = lines > t->rows - 2 ? lines - (t->rows - 2) : 0;
-		tui_wrap(t, 1, 0, t->cols, skip, t->rows - 2, text.data ? text.data : "", TUI_C_NORMAL);
+		tui_wrap(t, 1, 0, t->cols, skip, t->rows - 2, text.data ? text.data : "",
+			 TUI_C_NORMAL);
 		int y, x;
 		getyx(stdscr, y, x);
 		(void)x;

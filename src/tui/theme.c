@@ -170,7 +170,8 @@ int tui_theme_load(struct tui *t, struct pk_error *err)
 		char *path = theme_path(name);
 		if (!path)
 			return pk_error_set(err, PK_ECONFIG,
-					    _("ui.theme: no theme '%s' (themes/%s.ini)"), name, name);
+					    _("ui.theme: no theme '%s' (themes/%s.ini)"), name,
+					    name);
 		theme = iniparser_load(path);
 		free(path);
 		if (!theme)

@@ -15,36 +15,36 @@
 
 /* Every action, once: the enum, its name in picket.conf [keys], its help
  * text and its default keys (space separated key names, see keymap.c). */
-#define TUI_ACTIONS(X)                                                                  \
-	X(QUIT, "quit", N_("go back; quit from the queue"), "q")                         \
-	X(HELP, "help", N_("show the keys of this screen"), "?")                         \
-	X(COMMAND, "command", N_("command line (:assign bob, :move STATUS, :q)"), ":")   \
-	X(UP, "up", N_("move up"), "Up k")                                                \
-	X(DOWN, "down", N_("move down"), "Down j")                                        \
-	X(PAGE_UP, "page-up", N_("page up"), "PageUp C-b")                                \
-	X(PAGE_DOWN, "page-down", N_("page down"), "PageDown C-f")                        \
-	X(HALF_UP, "half-up", N_("half a page up"), "C-u")                                \
-	X(HALF_DOWN, "half-down", N_("half a page down"), "C-d")                          \
-	X(FIRST, "first", N_("first line"), "Home g")                                     \
-	X(LAST, "last", N_("last line"), "End G")                                         \
-	X(OPEN, "open", N_("open the ticket"), "Enter l")                                 \
-	X(NEXT_TAB, "next-view", N_("next saved view"), "Tab")                           \
-	X(PREV_TAB, "prev-view", N_("previous saved view"), "BackTab")                   \
-	X(FILTER, "filter", N_("filter with a query"), "f")                               \
-	X(SORT, "sort", N_("sort by the next column"), "o")                               \
-	X(REVERSE, "reverse", N_("reverse the sort"), "O")                                \
-	X(SEARCH, "search", N_("full-text search"), "/")                                  \
-	X(NEW, "new", N_("new ticket"), "n")                                              \
-	X(TAKE, "take", N_("take the ticket"), "t")                                       \
-	X(ASSIGN, "assign", N_("assign the ticket"), "a")                                 \
-	X(MOVE, "move", N_("move to another status"), "m")                                \
-	X(COMMENT, "comment", N_("add a public comment"), "c")                            \
-	X(NOTE, "note", N_("add an internal note"), "i")                                  \
-	X(WORKLOG, "worklog", N_("log work"), "w")                                        \
-	X(SET, "set", N_("set a field"), "s")                                             \
-	X(RESOLVE, "resolve", N_("resolve the ticket"), "r")                              \
-	X(REOPEN, "reopen", N_("reopen the ticket"), "R")                                 \
-	X(ESCALATE, "escalate", N_("escalate to a vendor"), "e")                          \
+#define TUI_ACTIONS(X)                                                                 \
+	X(QUIT, "quit", N_("go back; quit from the queue"), "q")                       \
+	X(HELP, "help", N_("show the keys of this screen"), "?")                       \
+	X(COMMAND, "command", N_("command line (:assign bob, :move STATUS, :q)"), ":") \
+	X(UP, "up", N_("move up"), "Up k")                                             \
+	X(DOWN, "down", N_("move down"), "Down j")                                     \
+	X(PAGE_UP, "page-up", N_("page up"), "PageUp C-b")                             \
+	X(PAGE_DOWN, "page-down", N_("page down"), "PageDown C-f")                     \
+	X(HALF_UP, "half-up", N_("half a page up"), "C-u")                             \
+	X(HALF_DOWN, "half-down", N_("half a page down"), "C-d")                       \
+	X(FIRST, "first", N_("first line"), "Home g")                                  \
+	X(LAST, "last", N_("last line"), "End G")                                      \
+	X(OPEN, "open", N_("open the ticket"), "Enter l")                              \
+	X(NEXT_TAB, "next-view", N_("next saved view"), "Tab")                         \
+	X(PREV_TAB, "prev-view", N_("previous saved view"), "BackTab")                 \
+	X(FILTER, "filter", N_("filter with a query"), "f")                            \
+	X(SORT, "sort", N_("sort by the next column"), "o")                            \
+	X(REVERSE, "reverse", N_("reverse the sort"), "O")                             \
+	X(SEARCH, "search", N_("full-text search"), "/")                               \
+	X(NEW, "new", N_("new ticket"), "n")                                           \
+	X(TAKE, "take", N_("take the ticket"), "t")                                    \
+	X(ASSIGN, "assign", N_("assign the ticket"), "a")                              \
+	X(MOVE, "move", N_("move to another status"), "m")                             \
+	X(COMMENT, "comment", N_("add a public comment"), "c")                         \
+	X(NOTE, "note", N_("add an internal note"), "i")                               \
+	X(WORKLOG, "worklog", N_("log work"), "w")                                     \
+	X(SET, "set", N_("set a field"), "s")                                          \
+	X(RESOLVE, "resolve", N_("resolve the ticket"), "r")                           \
+	X(REOPEN, "reopen", N_("reopen the ticket"), "R")                              \
+	X(ESCALATE, "escalate", N_("escalate to a vendor"), "e")                       \
 	X(REFRESH, "refresh", N_("reload from the database"), "C-l")
 
 enum tui_action {
@@ -55,31 +55,31 @@ enum tui_action {
 		TUI_ACTION_COUNT
 };
 
-/* Colour roles: themes/*.ini name them, views draw with them. */
-#define TUI_COLORS(X)                                                                   \
-	X(NORMAL, "normal")                                                               \
-	X(HEADER, "header")                                                               \
-	X(SELECTED, "selected")                                                           \
-	X(STATUS, "status")                                                               \
-	X(HINT, "hint")                                                                   \
-	X(ERROR, "error")                                                                 \
-	X(TAB, "tab")                                                                     \
-	X(TAB_ACTIVE, "tab-active")                                                       \
-	X(P1, "p1")                                                                       \
-	X(P2, "p2")                                                                       \
-	X(P3, "p3")                                                                       \
-	X(P4, "p4")                                                                       \
-	X(WARN, "warn")                                                                   \
-	X(BREACH, "breach")                                                               \
-	X(LABEL, "label")                                                                 \
-	X(COMMENT_PUBLIC, "comment-public")                                               \
-	X(COMMENT_INTERNAL, "comment-internal")                                           \
-	X(WORKLOG, "worklog")                                                             \
-	X(HISTORY, "history")                                                             \
-	X(BANNER_0, "banner-0")                                                           \
-	X(BANNER_1, "banner-1")                                                           \
-	X(BANNER_2, "banner-2")                                                           \
-	X(BANNER_3, "banner-3")                                                           \
+/* Colour roles: themes/NAME.ini name them, views draw with them. */
+#define TUI_COLORS(X)                           \
+	X(NORMAL, "normal")                     \
+	X(HEADER, "header")                     \
+	X(SELECTED, "selected")                 \
+	X(STATUS, "status")                     \
+	X(HINT, "hint")                         \
+	X(ERROR, "error")                       \
+	X(TAB, "tab")                           \
+	X(TAB_ACTIVE, "tab-active")             \
+	X(P1, "p1")                             \
+	X(P2, "p2")                             \
+	X(P3, "p3")                             \
+	X(P4, "p4")                             \
+	X(WARN, "warn")                         \
+	X(BREACH, "breach")                     \
+	X(LABEL, "label")                       \
+	X(COMMENT_PUBLIC, "comment-public")     \
+	X(COMMENT_INTERNAL, "comment-internal") \
+	X(WORKLOG, "worklog")                   \
+	X(HISTORY, "history")                   \
+	X(BANNER_0, "banner-0")                 \
+	X(BANNER_1, "banner-1")                 \
+	X(BANNER_2, "banner-2")                 \
+	X(BANNER_3, "banner-3")                 \
 	X(BANNER_4, "banner-4")
 
 enum tui_color {
@@ -111,7 +111,7 @@ struct tui_view {
 	/* a key no binding claimed (text entry); may be NULL */
 	int (*key)(struct tui *t, void *state, wint_t ch, int is_key);
 	/* the data changed (this process or another): reload */
-	void (*refresh)(struct tui *t, void *state);
+	void (*reload)(struct tui *t, void *state);
 	/* the highest classification rank on screen, -1 for none */
 	int (*level)(struct tui *t, void *state);
 	/* the ticket under the cursor (for :commands), or NULL */
@@ -182,7 +182,6 @@ void tui_command_line(struct tui *t);
 int tui_command(struct tui *t, const char *line);
 
 /* keymap.c: keys are data */
-enum tui_action tui_key_action(struct tui *t, wint_t ch, int is_key);
 const char *tui_action_name(enum tui_action a);
 const char *tui_action_help(enum tui_action a);
 /* The keys bound to `a`, as names ("j Down"), appended to out. */

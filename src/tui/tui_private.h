@@ -6,7 +6,7 @@
 #include "tui.h"
 
 #define TUI_MAX_BINDINGS 256
-#define TUI_MAX_VIEWS 8
+#define TUI_MAX_VIEWS	 8
 
 struct tui_key {
 	wint_t ch;
@@ -30,8 +30,8 @@ struct tui {
 	const char *user;
 	struct tui_keymap keys;
 	attr_t attrs[TUI_COLOR_COUNT];
-	int utf8;	  /* the locale speaks UTF-8: line drawing, wide text */
-	int ascii;	  /* sanitize to ASCII */
+	int utf8;  /* the locale speaks UTF-8: line drawing, wide text */
+	int ascii; /* sanitize to ASCII */
 
 	struct tui_frame stack[TUI_MAX_VIEWS];
 	int depth;

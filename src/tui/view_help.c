@@ -1,0 +1,256 @@
+/* Help: the keys of the screen it was opened from, read from the key map
+ * (so bindings changed in picket.conf show as they are), and the `:`
+ * command line. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "picket/i18n.h"
+#include "picket/status.h"
+#include "picket/text.h"
+#include "tui.h"
+
+#define KEYS_WIDTH_MAX 24
+#define NAME_WIDTH     12
+
+/* The actions that mean something on each screen, in the order a user
+ * looks for them; TUI_NONE-terminated. */
+static const enum tui_action queue_actions[] = {
+	TUI_OPEN,      TUI_UP,	    TUI_DOWN,	TUI_PAGE_UP,  TUI_PAGE_DOWN, TUI_HALF_UP,
+	TUI_HALF_DOWN, TUI_FIRST,   TUI_LAST,	TUI_NEXT_TAB, TUI_PREV_TAB,  TUI_FILTER,
+	TUI_SORT,      TUI_REVERSE, TUI_SEARCH, TUI_NEW,      TUI_TAKE,	     TUI_NONE,
+};
+
+static const enum tui_action ticket_actions[] = {
+	TUI_TAKE,    TUI_ASSIGN,    TUI_MOVE,	 TUI_COMMENT,	TUI_NOTE,  TUI_WORKLOG,
+	TUI_SET,     TUI_RESOLVE,   TUI_REOPEN,	 TUI_ESCALATE,	TUI_UP,	   TUI_DOWN,
+	TUI_PAGE_UP, TUI_PAGE_DOWN, TUI_HALF_UP, TUI_HALF_DOWN, TUI_FIRST, TUI_LAST,
+	TUI_SEARCH,  TUI_NEW,	    TUI_NONE,
+};
+
+static const enum tui_action search_actions[] = {
+	TUI_SEARCH,    TUI_OPEN,  TUI_UP,   TUI_DOWN, TUI_PAGE_UP, TUI_PAGE_DOWN, TUI_HALF_UP,
+	TUI_HALF_DOWN, TUI_FIRST, TUI_LAST, TUI_TAKE, TUI_NEW,	   TUI_NONE,
+};
+
+static const enum tui_action form_actions[] = {
+	TUI_UP, TUI_DOWN, TUI_OPEN, TUI_FIRST, TUI_LAST, TUI_NONE,
+};
+
+/* What every screen understands, through the app's generic layer. */
+static const enum tui_action common_actions[] = {
+	TUI_HELP, TUI_QUIT, TUI_COMMAND, TUI_REFRESH, TUI_NONE,
+};
+
+/* Every action, for a screen this table does not know. */
+static const enum tui_action all_actions[] = {
+	TUI_OPEN,      TUI_UP,	     TUI_DOWN,	 TUI_PAGE_UP,  TUI_PAGE_DOWN, TUI_HALF_UP,
+	TUI_HALF_DOWN, TUI_FIRST,    TUI_LAST,	 TUI_NEXT_TAB, TUI_PREV_TAB,  TUI_FILTER,
+	TUI_SORT,      TUI_REVERSE,  TUI_SEARCH, TUI_NEW,      TUI_TAKE,      TUI_ASSIGN,
+	TUI_MOVE,      TUI_COMMENT,  TUI_NOTE,	 TUI_WORKLOG,  TUI_SET,	      TUI_RESOLVE,
+	TUI_REOPEN,    TUI_ESCALATE, TUI_NONE,
+};
+
+static const struct {
+	const char *view;
+	const char *title;
+	const enum tui_action *actions;
+} screens[] = {
+	{ "queue", N_("Keys of the queue"), queue_actions },
+	{ "ticket", N_("Keys of the ticket screen"), ticket_actions },
+	{ "search", N_("Keys of the search screen"), search_actions },
+	{ "form", N_("Keys of the new ticket form"), form_actions },
+};
+
+/* The lines of the help, built once: a heading, an action, or text. */
+enum line_kind { LINE_TITLE, LINE_HEADING, LINE_ACTION, LINE_TEXT, LINE_BLANK };
+
+struct line {
+	enum line_kind kind;
+	enum tui_action action;
+	const char *text; /* translated; static */
+};
+
+struct help {
+	struct line *lines;
+	int nlines;
+	char **keys; /* per line: the keys of its action, owned */
+	int keys_width;
+	int total, total_cols; /* wrapped lines at total_cols */
+	int scroll, page;
+};
+
+static void add(struct help *h, enum line_kind kind, enum tui_action a, const char *text)
+{
+	h->lines = pk_xrealloc(h->lines, (size_t)(h->nlines + 1) * sizeof(*h->lines));
+	h->lines[h->nlines++] = (struct line){ kind, a, text };
+}
+
+static void add_actions(struct help *h, const enum tui_action *actions)
+{
+	for (int i = 0; actions[i] != TUI_NONE; i++)
+		add(h, LINE_ACTION, actions[i], NULL);
+}
+
+static int help_open(struct tui *t, void *state, const char *arg)
+{
+	struct help *h = state;
+	const char *title = N_("Keys");
+	const enum tui_action *actions = all_actions;
+	for (size_t i = 0; i < PK_ARRAY_LEN(screens); i++)
+		if (arg && strcmp(arg, screens[i].view) == 0) {
+			title = screens[i].title;
+			actions = screens[i].actions;
+		}
+	add(h, LINE_TITLE, TUI_NONE, _(title));
+	add(h, LINE_BLANK, TUI_NONE, NULL);
+	add_actions(h, actions);
+	add(h, LINE_BLANK, TUI_NONE, NULL);
+	add(h, LINE_HEADING, TUI_NONE, _("On every screen"));
+	add_actions(h, common_actions);
+	add(h, LINE_BLANK, TUI_NONE, NULL);
+	add(h, LINE_HEADING, TUI_NONE, _("The command line"));
+	add(h, LINE_TEXT, TUI_NONE,
+	    _("Type : then a command on the ticket at hand: :assign USER, :take, "
+	      ":move STATUS, :comment TEXT, :note TEXT, :worklog MINUTES TEXT, "
+	      ":resolve TEXT, :reopen, :close, :set FIELD=VALUE, :open REF, :new, "
+	      ":search WORDS, :filter QUERY, :q. Tab completes; Esc cancels."));
+	add(h, LINE_BLANK, TUI_NONE, NULL);
+	add(h, LINE_TEXT, TUI_NONE,
+	    _("Keys are set in picket.conf, section [keys] (for example: take = t T); "
+	      "see picket.conf(5)."));
+
+	h->keys = pk_xcalloc((size_t)h->nlines, sizeof(*h->keys));
+	for (int i = 0; i < h->nlines; i++) {
+		if (h->lines[i].kind != LINE_ACTION)
+			continue;
+		struct pk_buf b = { 0 };
+		tui_action_keys(t, h->lines[i].action, &b);
+		h->keys[i] = b.len ? pk_buf_detach(&b) : pk_xstrdup("-");
+		pk_buf_free(&b);
+		int w = pk_text_width(h->keys[i]) + 2;
+		if (w > h->keys_width)
+			h->keys_width = w < KEYS_WIDTH_MAX ? w : KEYS_WIDTH_MAX;
+	}
+	return PK_OK;
+}
+
+static void help_close(struct tui *t, void *state)
+{
+	struct help *h = state;
+	for (int i = 0; i < h->nlines; i++)
+		free(h->keys[i]);
+	free(h->keys);
+	free(h->lines);
+}
+
+/* Lines a help line takes at this width. */
+static int height(struct tui *t, const struct line *l, int cols)
+{
+	return l->kind == LINE_TEXT ? tui_wrap(t, 0, 0, cols - 2, 0, 0, l->text, TUI_C_NORMAL) : 1;
+}
+
+static int max_scroll(const struct help *h)
+{
+	return h->total > h->page ? h->total - h->page : 0;
+}
+
+static void draw_line(struct tui *t, struct help *h, int i, int y, int cols)
+{
+	const struct line *l = &h->lines[i];
+	int kw = h->keys_width, x;
+	switch (l->kind) {
+	case LINE_TITLE:
+		tui_fill(t, y, 0, cols, TUI_C_HEADER);
+		tui_text(t, y, 1, cols - 1, l->text, TUI_C_HEADER);
+		break;
+	case LINE_HEADING: tui_text(t, y, 1, cols - 1, l->text, TUI_C_LABEL); break;
+	case LINE_ACTION:
+		x = 2;
+		tui_text(t, y, x, kw, h->keys[i], TUI_C_NORMAL);
+		x += kw;
+		tui_text(t, y, x, NAME_WIDTH < cols - x ? NAME_WIDTH : cols - x,
+			 tui_action_name(l->action), TUI_C_LABEL);
+		x += NAME_WIDTH;
+		tui_text(t, y, x, cols - x, tui_action_help(l->action), TUI_C_NORMAL);
+		break;
+	default: break;
+	}
+}
+
+static void help_draw(struct tui *t, void *state, int top, int rows, int cols)
+{
+	struct help *h = state;
+	if (h->total_cols != cols) {
+		h->total = 0;
+		for (int i = 0; i < h->nlines; i++)
+			h->total += height(t, &h->lines[i], cols);
+		h->total_cols = cols;
+	}
+	h->page = rows > 0 ? rows : 1;
+	if (h->scroll > max_scroll(h))
+		h->scroll = max_scroll(h);
+	int line = 0, y = top;
+	for (int i = 0; i < h->nlines && y < top + rows; i++) {
+		const struct line *l = &h->lines[i];
+		int n = height(t, l, cols);
+		if (line + n <= h->scroll) {
+			line += n;
+			continue;
+		}
+		int skip = h->scroll > line ? h->scroll - line : 0, left = top + rows - y;
+		if (l->kind == LINE_TEXT) {
+			tui_wrap(t, y, 2, cols - 2, skip, left, l->text, TUI_C_NORMAL);
+			y += n - skip < left ? n - skip : left;
+		} else {
+			draw_line(t, h, i, y, cols);
+			y++;
+		}
+		line += n;
+	}
+}
+
+static void scroll_by(struct help *h, int delta)
+{
+	long v = (long)h->scroll + delta;
+	if (v > max_scroll(h))
+		v = max_scroll(h);
+	h->scroll = v < 0 ? 0 : (int)v;
+}
+
+static int help_action(struct tui *t, void *state, enum tui_action a)
+{
+	struct help *h = state;
+	int half = h->page / 2 ? h->page / 2 : 1;
+	switch (a) {
+	case TUI_UP: scroll_by(h, -1); break;
+	case TUI_DOWN: scroll_by(h, 1); break;
+	case TUI_PAGE_UP: scroll_by(h, -h->page); break;
+	case TUI_PAGE_DOWN: scroll_by(h, h->page); break;
+	case TUI_HALF_UP: scroll_by(h, -half); break;
+	case TUI_HALF_DOWN: scroll_by(h, half); break;
+	case TUI_FIRST: h->scroll = 0; break;
+	case TUI_LAST: h->scroll = max_scroll(h); break;
+	case TUI_HELP: break; /* already here: no help on help */
+	default: return TUI_UNHANDLED;
+	}
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
+/* Nothing classified is on this screen. */
+static int help_level(struct tui *t, void *state)
+{
+	return -1;
+}
+
+static const enum tui_action help_hints[] = { TUI_DOWN, TUI_UP, TUI_PAGE_DOWN, TUI_QUIT, TUI_NONE };
+
+const struct tui_view tui_view_help = {
+	.name = "help",
+	.state_size = sizeof(struct help),
+	.open = help_open,
+	.close = help_close,
+	.draw = help_draw,
+	.action = help_action,
+	.level = help_level,
+	.hints = help_hints,
+};

@@ -1,0 +1,78 @@
+# Shared helpers for the TUI tests: picket runs inside a private tmux server
+# (its own socket, so parallel tests never meet), keys go in with send-keys
+# and the screen comes back with capture-pane.  Source it first:
+#   . "$TESTS_DIR/tui/lib.sh"
+. "$TESTS_DIR/cli/lib.sh"
+need tmux
+SOCK="$T/tmux.sock"
+COLS=${COLS:-100}
+ROWS=${ROWS:-30}
+unset VISUAL EDITOR
+
+# the server keeps a pane whose program ended, so its exit status can be read
+printf 'set -g remain-on-exit on\nset -g default-terminal screen-256color\nset -g status off\n' >"$T/tmux.conf"
+tm() { tmux -S "$SOCK" -f "$T/tmux.conf" "$@"; }
+
+# start_tui [ENV=VALUE...]: picket with no arguments in an 100x30 pane
+start_tui() {
+	tm new-session -d -s pk -x "$COLS" -y "$ROWS" \
+		env TERM=screen-256color PICKET_DB="$PICKET_DB" PICKET_CONFIG="$PICKET_CONFIG" \
+		PICKET_NOW="$PICKET_NOW" PICKET_USER="$PICKET_USER" LC_ALL=C.UTF-8 HOME="$HOME" \
+		"$@" sh -c '"$0"; echo $? >"$1"' "$PICKET" "$T/exit-status"
+	wait_screen 'open [0-9]+' "the status bar"
+}
+
+stop_tui() { tm kill-server 2>/dev/null; }
+
+screen() { tm capture-pane -p -t pk; }
+
+# screen_raw: with escape sequences, to check colours and attributes
+screen_raw() { tm capture-pane -p -e -t pk; }
+
+keys() { tm send-keys -t pk "$@"; }
+
+# wait_screen REGEX [what]: until the screen matches (5 s at most)
+wait_screen() {
+	local i
+	CHECKS=$((CHECKS + 1))
+	for i in $(seq 1 50); do
+		if screen | grep -Eq -- "$1"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "${2:-screen}: no /$1/ on the screen:
+$(screen)"
+	return 1
+}
+
+# wait_gone REGEX [what]
+wait_gone() {
+	local i
+	CHECKS=$((CHECKS + 1))
+	for i in $(seq 1 50); do
+		if ! screen | grep -Eq -- "$1"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "${2:-screen}: /$1/ stays on the screen:
+$(screen)"
+	return 1
+}
+
+# pane_dead: picket exited; its exit status in $DEAD_STATUS
+pane_dead() {
+	local i
+	for i in $(seq 1 50); do
+		if [ "$(tm display-message -p -t pk '#{pane_dead}')" = 1 ] && [ -s "$T/exit-status" ]; then
+			DEAD_STATUS=$(cat "$T/exit-status")
+			rm -f "$T/exit-status"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+trap 'stop_tui; rm -rf "$T"' EXIT
