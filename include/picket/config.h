@@ -64,6 +64,11 @@ char *pk_config_value(const struct pk_config *cfg, const char *name);
 /* The login of the person running picket: $PICKET_USER when set (scripts,
  * tests), else the operating-system account.  Owned by the caller. */
 char *pk_identity_user(void);
+/* The role (technician, supervisor, admin) and group of a login, from the
+ * [users] section; technician and NULL when not listed.  Owned by the
+ * caller. */
+char *pk_user_role(const struct pk_config *cfg, const char *login);
+char *pk_user_group(const struct pk_config *cfg, const char *login);
 /* The default node name derived from the hostname: upper-case, letters and
  * digits only, at most 8 characters. */
 char *pk_identity_node(void);

@@ -46,6 +46,9 @@ static const struct pk_config_key keys[] = {
 	  N_("The ticket statuses, in display order.") },
 	{ "workflow.closed", PK_CT_LIST, "resolved, closed",
 	  N_("Statuses that are not open (the query word `open` excludes them).") },
+	{ "users.<login>", PK_CT_LIST, NULL,
+	  N_("Role and group of a login: technician, supervisor or admin, then optionally a "
+	     "group, e.g. alice = supervisor, network. Default: technician, no group.") },
 	{ "ui.theme", PK_CT_STRING, "default",
 	  N_("Colour theme of the full-screen interface: default, high-contrast, light, "
 	     "monochrome, or the name of themes/NAME.ini in the configuration directory.") },
@@ -337,6 +340,59 @@ static int load_matrix(struct pk_config *cfg, struct pk_error *err)
 	return rc;
 }
 
+static const char *const roles[] = { "technician", "supervisor", "admin", NULL };
+
+/* "supervisor, network" -> role and group (either may be NULL to ignore);
+ * returns 0 when the role is known, -1 otherwise. */
+static int parse_user(const char *v, char **role, char **group)
+{
+	char *items[2] = { NULL, NULL };
+	int n = split_list(v, items, 2);
+	if (n < 0)
+		return -1;
+	int ok = n == 0;
+	for (int i = 0; n >= 1 && roles[i]; i++)
+		if (strcmp(items[0], roles[i]) == 0)
+			ok = 1;
+	if (role) {
+		*role = items[0];
+		items[0] = NULL;
+	}
+	if (group) {
+		*group = items[1];
+		items[1] = NULL;
+	}
+	pk_freep(&items[0]);
+	pk_freep(&items[1]);
+	return ok ? 0 : -1;
+}
+
+char *pk_user_role(const struct pk_config *cfg, const char *login)
+{
+	char key[160], *role = NULL;
+	snprintf(key, sizeof(key), "users:%s", login);
+	for (char *p = key; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	const char *v = cfg->ini ? iniparser_getstring(cfg->ini, key, NULL) : NULL;
+	if (!v || parse_user(v, &role, NULL) != 0 || !role) {
+		free(role);
+		return pk_xstrdup("technician");
+	}
+	return role;
+}
+
+char *pk_user_group(const struct pk_config *cfg, const char *login)
+{
+	char key[160], *group = NULL;
+	snprintf(key, sizeof(key), "users:%s", login);
+	for (char *p = key; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	const char *v = cfg->ini ? iniparser_getstring(cfg->ini, key, NULL) : NULL;
+	if (v)
+		parse_user(v, NULL, &group);
+	return group;
+}
+
 /* Refuses keys that no module knows, so a typo is not silently ignored. */
 static int check_known(struct pk_config *cfg, struct pk_error *err)
 {
@@ -362,6 +418,18 @@ static int check_known(struct pk_config *cfg, struct pk_error *err)
 			/* sections whose keys are names: the interface checks them */
 			if (strcmp(sec, "keys") == 0 || strcmp(sec, "views") == 0)
 				continue;
+			if (strcmp(sec, "users") == 0) {
+				char *role = NULL;
+				const char *v = iniparser_getstring(d, ks[i], "");
+				if (parse_user(v, &role, NULL) != 0)
+					rc = pk_error_set(
+						err, PK_ECONFIG,
+						_("%s: %s: '%s' is not a role (technician, "
+						  "supervisor, admin)"),
+						cfg->path, name, role ? role : v);
+				free(role);
+				continue;
+			}
 			if (strcmp(sec, "transitions") == 0 &&
 			    pk_wf_index(&cfg->wf, colon ? colon + 1 : name) >= 0)
 				continue;

@@ -142,8 +142,9 @@ static void draw_status(struct tui *t, int y)
 	char line[512];
 	const char *path = pk_db_path(t->db);
 	const char *base = strrchr(path, '/');
-	snprintf(line, sizeof(line), _(" %s@%s  %s  open %ld  breaching %ld  sync: off"), t->user,
-		 t->cfg->node, base ? base + 1 : path, t->open_count, t->breach_count);
+	snprintf(line, sizeof(line), _(" %s (%s)@%s  %s  open %ld  breaching %ld  sync: off"),
+		 t->user, t->role, t->cfg->node, base ? base + 1 : path, t->open_count,
+		 t->breach_count);
 	tui_fill(t, y, 0, t->cols, TUI_C_STATUS);
 	tui_text(t, y, 0, t->cols, line, TUI_C_STATUS);
 }
@@ -314,6 +315,7 @@ int tui_run(struct pk_db *db, const struct pk_config *cfg, const char *user)
 	}
 	if (tui_mouse_enabled(t))
 		mousemask(BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	t->role = pk_user_role(cfg, user);
 	pk_db_changed_elsewhere(db);
 	count_tickets(t);
 	tui_push(t, &tui_view_queue, NULL);
@@ -352,6 +354,7 @@ int tui_run(struct pk_db *db, const struct pk_config *cfg, const char *user)
 		tui_pop(t);
 	restore_terminal();
 	tui_views_free(t);
+	free(t->role);
 	free(t);
 	return PK_OK;
 }

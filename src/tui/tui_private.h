@@ -28,6 +28,7 @@ struct tui {
 	struct pk_db *db;
 	const struct pk_config *cfg;
 	const char *user;
+	char *role; /* from [users], technician by default */
 	struct tui_keymap keys;
 	attr_t attrs[TUI_COLOR_COUNT];
 	int utf8;  /* the locale speaks UTF-8: line drawing, wide text */

@@ -174,22 +174,20 @@ static void draw_field(struct tui *t, struct form *f, int i, int y, int lw, int 
 {
 	int selected = f->cur == i;
 	enum tui_color base = selected ? TUI_C_SELECTED : TUI_C_NORMAL;
-	int vx = 2 + lw;
-	char *v = shown_value(f, i);
+	int vx = 2 + lw, required = i == F_TITLE && !given(f->value[i]);
+	char *v = required ? pk_xstrdup(_("(required)")) : shown_value(f, i);
 	int vw = cols - vx;
 	if (f->error[i]) {
-		/* the value keeps at least half the room; the error the rest */
+		/* the error takes at least two thirds of the room; the message
+		 * line shows it whole when it appears */
 		int want = pk_text_width(v) + 1;
-		vw = want < (cols - vx) / 2 ? want : (cols - vx) / 2;
+		vw = want < (cols - vx) / 3 ? want : (cols - vx) / 3;
 		if (vw < 4)
 			vw = 4;
 	}
 	tui_fill(t, y, 0, f->error[i] ? vx + vw : cols, base);
 	tui_text(t, y, 2, lw, _(fields[i].label), selected ? base : TUI_C_LABEL);
-	if (i == F_TITLE && !given(f->value[i]))
-		tui_text(t, y, vx, vw, _("(required)"), selected ? base : TUI_C_HINT);
-	else
-		tui_text(t, y, vx, vw, v, base);
+	tui_text(t, y, vx, vw, v, required && !selected ? TUI_C_HINT : base);
 	if (f->error[i])
 		tui_text(t, y, vx + vw + 1, cols - vx - vw - 1, f->error[i], TUI_C_ERROR);
 	free(v);
@@ -231,7 +229,10 @@ static int store(struct tui *t, struct form *f, int i, char *v)
 		f->typed = 1;
 	free(f->value[i]);
 	f->value[i] = v;
-	return check_one(t, f, i) == PK_OK;
+	if (check_one(t, f, i) == PK_OK)
+		return 1;
+	tui_message(t, 1, "%s", f->error[i]);
+	return 0;
 }
 
 static char *trimmed(char *s)
@@ -283,6 +284,7 @@ static int create(struct tui *t, struct form *f)
 	struct pk_db *db = tui_db(t);
 	int bad = -1, nbad = 0, rc;
 	if (check_one(t, f, F_TITLE) != PK_OK) {
+		tui_message(t, 1, "%s", f->error[F_TITLE]);
 		f->cur = F_TITLE;
 		return TUI_HANDLED;
 	}
@@ -296,7 +298,12 @@ static int create(struct tui *t, struct form *f)
 	if (nbad) {
 		pk_change_free(&ch);
 		f->cur = bad;
-		tui_message(t, 1, P_("%d field needs fixing", "%d fields need fixing", nbad), nbad);
+		if (nbad == 1)
+			tui_message(t, 1, "%s", f->error[bad]);
+		else
+			tui_message(t, 1,
+				    P_("%d field needs fixing", "%d fields need fixing", nbad),
+				    nbad);
 		return TUI_HANDLED;
 	}
 	char *ref = NULL;

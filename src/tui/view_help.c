@@ -12,54 +12,110 @@
 #define KEYS_WIDTH_MAX 24
 #define NAME_WIDTH     12
 
-/* The actions that mean something on each screen, in the order a user
- * looks for them; TUI_NONE-terminated. */
-static const enum tui_action queue_actions[] = {
-	TUI_OPEN,      TUI_UP,	    TUI_DOWN,	TUI_PAGE_UP,  TUI_PAGE_DOWN, TUI_HALF_UP,
-	TUI_HALF_DOWN, TUI_FIRST,   TUI_LAST,	TUI_NEXT_TAB, TUI_PREV_TAB,  TUI_FILTER,
-	TUI_SORT,      TUI_REVERSE, TUI_SEARCH, TUI_NEW,      TUI_TAKE,	     TUI_NONE,
+/* An action that means something on a screen, with what it does there
+ * (NULL: the action's own help text). */
+struct entry {
+	enum tui_action action;
+	const char *help;
 };
 
-static const enum tui_action ticket_actions[] = {
-	TUI_TAKE,    TUI_ASSIGN,    TUI_MOVE,	 TUI_COMMENT,	TUI_NOTE,  TUI_WORKLOG,
-	TUI_SET,     TUI_RESOLVE,   TUI_REOPEN,	 TUI_ESCALATE,	TUI_UP,	   TUI_DOWN,
-	TUI_PAGE_UP, TUI_PAGE_DOWN, TUI_HALF_UP, TUI_HALF_DOWN, TUI_FIRST, TUI_LAST,
-	TUI_SEARCH,  TUI_NEW,	    TUI_NONE,
+#define END { TUI_NONE, NULL }
+
+static const struct entry queue_entries[] = {
+	{ TUI_OPEN, NULL },	  { TUI_UP, NULL },	   { TUI_DOWN, NULL },
+	{ TUI_PAGE_UP, NULL },	  { TUI_PAGE_DOWN, NULL }, { TUI_HALF_UP, NULL },
+	{ TUI_HALF_DOWN, NULL },  { TUI_FIRST, NULL },	   { TUI_LAST, NULL },
+	{ TUI_NEXT_TAB, NULL },	  { TUI_PREV_TAB, NULL },  { TUI_FILTER, NULL },
+	{ TUI_SORT, NULL },	  { TUI_REVERSE, NULL },   { TUI_TAKE, N_("take the ticket under the cursor") },
+	{ TUI_SEARCH, NULL },	  { TUI_NEW, NULL },	   END,
 };
 
-static const enum tui_action search_actions[] = {
-	TUI_SEARCH,    TUI_OPEN,  TUI_UP,   TUI_DOWN, TUI_PAGE_UP, TUI_PAGE_DOWN, TUI_HALF_UP,
-	TUI_HALF_DOWN, TUI_FIRST, TUI_LAST, TUI_TAKE, TUI_NEW,	   TUI_NONE,
+static const struct entry ticket_entries[] = {
+	{ TUI_TAKE, NULL },
+	{ TUI_ASSIGN, NULL },
+	{ TUI_MOVE, NULL },
+	{ TUI_COMMENT, NULL },
+	{ TUI_NOTE, NULL },
+	{ TUI_WORKLOG, NULL },
+	{ TUI_SET, NULL },
+	{ TUI_RESOLVE, NULL },
+	{ TUI_REOPEN, NULL },
+	{ TUI_ESCALATE, NULL },
+	{ TUI_UP, N_("scroll up a line") },
+	{ TUI_DOWN, N_("scroll down a line") },
+	{ TUI_PAGE_UP, N_("scroll up a page") },
+	{ TUI_PAGE_DOWN, N_("scroll down a page") },
+	{ TUI_HALF_UP, N_("scroll up half a page") },
+	{ TUI_HALF_DOWN, N_("scroll down half a page") },
+	{ TUI_FIRST, N_("the top of the ticket") },
+	{ TUI_LAST, N_("the end of the timeline") },
+	{ TUI_SEARCH, NULL },
+	{ TUI_NEW, NULL },
+	END,
 };
 
-static const enum tui_action form_actions[] = {
-	TUI_UP, TUI_DOWN, TUI_OPEN, TUI_FIRST, TUI_LAST, TUI_NONE,
+static const struct entry search_entries[] = {
+	{ TUI_OPEN, N_("open the selected ticket") },
+	{ TUI_UP, N_("previous result") },
+	{ TUI_DOWN, N_("next result") },
+	{ TUI_PAGE_UP, NULL },
+	{ TUI_PAGE_DOWN, NULL },
+	{ TUI_HALF_DOWN, NULL },
+	{ TUI_FIRST, N_("first result") },
+	{ TUI_LAST, N_("last result") },
+	END,
+};
+
+static const struct entry form_entries[] = {
+	{ TUI_OPEN, N_("edit the field; on Create, create the ticket") },
+	{ TUI_DOWN, N_("next field") },
+	{ TUI_UP, N_("previous field") },
+	{ TUI_NEXT_TAB, N_("next field") },
+	{ TUI_PREV_TAB, N_("previous field") },
+	{ TUI_FIRST, N_("first field") },
+	{ TUI_LAST, N_("the Create button") },
+	{ TUI_QUIT, N_("leave the form (asks before discarding)") },
+	END,
 };
 
 /* What every screen understands, through the app's generic layer. */
-static const enum tui_action common_actions[] = {
-	TUI_HELP, TUI_QUIT, TUI_COMMAND, TUI_REFRESH, TUI_NONE,
+static const struct entry common_entries[] = {
+	{ TUI_HELP, NULL }, { TUI_QUIT, NULL }, { TUI_COMMAND, NULL }, { TUI_REFRESH, NULL }, END,
 };
 
-/* Every action, for a screen this table does not know. */
-static const enum tui_action all_actions[] = {
-	TUI_OPEN,      TUI_UP,	     TUI_DOWN,	 TUI_PAGE_UP,  TUI_PAGE_DOWN, TUI_HALF_UP,
-	TUI_HALF_DOWN, TUI_FIRST,    TUI_LAST,	 TUI_NEXT_TAB, TUI_PREV_TAB,  TUI_FILTER,
-	TUI_SORT,      TUI_REVERSE,  TUI_SEARCH, TUI_NEW,      TUI_TAKE,      TUI_ASSIGN,
-	TUI_MOVE,      TUI_COMMENT,  TUI_NOTE,	 TUI_WORKLOG,  TUI_SET,	      TUI_RESOLVE,
-	TUI_REOPEN,    TUI_ESCALATE, TUI_NONE,
+/* Every action, for a screen this file does not know. */
+static const struct entry all_entries[] = {
+	{ TUI_OPEN, NULL },	 { TUI_UP, NULL },	 { TUI_DOWN, NULL },
+	{ TUI_PAGE_UP, NULL },	 { TUI_PAGE_DOWN, NULL }, { TUI_HALF_UP, NULL },
+	{ TUI_HALF_DOWN, NULL }, { TUI_FIRST, NULL },	 { TUI_LAST, NULL },
+	{ TUI_NEXT_TAB, NULL },	 { TUI_PREV_TAB, NULL }, { TUI_FILTER, NULL },
+	{ TUI_SORT, NULL },	 { TUI_REVERSE, NULL },	 { TUI_SEARCH, NULL },
+	{ TUI_NEW, NULL },	 { TUI_TAKE, NULL },	 { TUI_ASSIGN, NULL },
+	{ TUI_MOVE, NULL },	 { TUI_COMMENT, NULL },	 { TUI_NOTE, NULL },
+	{ TUI_WORKLOG, NULL },	 { TUI_SET, NULL },	 { TUI_RESOLVE, NULL },
+	{ TUI_REOPEN, NULL },	 { TUI_ESCALATE, NULL }, END,
 };
 
-static const struct {
+static const struct screen {
 	const char *view;
 	const char *title;
-	const enum tui_action *actions;
+	const struct entry *entries;
+	/* printable keys are typed as text there, so only the others act */
+	int typing;
+	const char *note; /* a line about the screen, or NULL */
 } screens[] = {
-	{ "queue", N_("Keys of the queue"), queue_actions },
-	{ "ticket", N_("Keys of the ticket screen"), ticket_actions },
-	{ "search", N_("Keys of the search screen"), search_actions },
-	{ "form", N_("Keys of the new ticket form"), form_actions },
+	{ "queue", N_("Keys of the queue"), queue_entries, 0, NULL },
+	{ "ticket", N_("Keys of the ticket screen"), ticket_entries, 0, NULL },
+	{ "search", N_("Keys of the search screen"), search_entries, 1,
+	  N_("Type words to search as you type; Backspace, C-w and C-u edit them. Esc goes "
+	     "back.") },
+	{ "form", N_("Keys of the new ticket form"), form_entries, 0,
+	  N_("On impact and urgency a digit from 1 to 4 is the value. Esc leaves like quit.") },
 };
+
+static const struct screen other = { NULL, N_("Keys"), all_entries, 0, NULL };
+
+#undef END
 
 /* The lines of the help, built once: a heading, an action, or text. */
 enum line_kind { LINE_TITLE, LINE_HEADING, LINE_ACTION, LINE_TEXT, LINE_BLANK };

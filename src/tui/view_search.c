@@ -54,7 +54,6 @@ struct search {
 	int sel, first;
 	int top, page;	 /* body top and result rows at the last draw */
 	char error[512]; /* the query's error, or a database error */
-	int level_shown; /* what level() last told the app */
 };
 
 static void results_free(struct pk_ticket ***results, int *n)
@@ -200,7 +199,7 @@ static void wake(void)
 static int wake_key(struct search *st)
 {
 	if (!st->pending || st->quiet)
-		return TUI_HANDLED; /* a frame was asked for: the level changed */
+		return TUI_HANDLED;
 	wint_t ch;
 	timeout(QUIET_MS);
 	int r = get_wch(&ch);
@@ -220,7 +219,6 @@ static int wake_key(struct search *st)
 static int search_open(struct tui *t, void *state, const char *arg)
 {
 	struct search *st = state;
-	st->level_shown = -1;
 	if (arg && *arg) {
 		pk_buf_puts(&st->text, arg);
 		st->pending = st->quiet = 1; /* no typing to wait for */
@@ -275,7 +273,10 @@ static void draw_info(struct tui *t, struct search *st, int y, int cols)
 	if (!st->searched)
 		snprintf(line, sizeof(line), "%s", _("searching..."));
 	else if (st->n >= MAX_RESULTS)
-		snprintf(line, sizeof(line), _("the %d best matches"), st->n);
+		snprintf(line, sizeof(line),
+			 _("the first %d tickets; add words to narrow the search"), st->n);
+	else if (st->n == 0)
+		snprintf(line, sizeof(line), "%s", _("no tickets match"));
 	else
 		snprintf(line, sizeof(line), P_("%d ticket", "%d tickets", st->n), st->n);
 	tui_text(t, y, 0, cols, line, TUI_C_HINT);
@@ -329,17 +330,14 @@ static void search_draw(struct tui *t, void *state, int top, int rows, int cols)
 
 	draw_query(t, st, top, cols);
 	draw_info(t, st, top + 1, cols);
-	if (st->n > 0 || st->searched)
+	if (st->n > 0)
 		draw_header(t, top + 2, cols);
 	for (int i = 0; i < st->page && st->first + i < st->n; i++)
 		draw_row(t, top + HEAD_ROWS + i, cols, st->results[st->first + i],
 			 st->first + i == st->sel);
-	if (st->n == 0 && st->searched && !st->error[0] && !st->pending)
-		tui_text(t, top + HEAD_ROWS, 1, cols - 1, _("no tickets match"), TUI_C_HINT);
 
-	/* typing paused: come back to search; the banner was drawn before
-	 * these rows: come back to draw it right */
-	if ((st->pending && !st->quiet) || shown_level(t, st) != st->level_shown)
+	/* typing may have paused: come back to see */
+	if (st->pending && !st->quiet)
 		wake();
 }
 
@@ -466,8 +464,7 @@ static void search_reload(struct tui *t, void *state)
 static int search_level(struct tui *t, void *state)
 {
 	struct search *st = state;
-	st->level_shown = shown_level(t, st);
-	return st->level_shown;
+	return shown_level(t, st);
 }
 
 static const struct pk_ticket *search_current(struct tui *t, void *state)

@@ -47,7 +47,7 @@ struct ticket_view {
 	struct item *items;
 	int nitems;
 	struct block *blocks; /* the layout for layout_cols */
-	int nblocks, layout_cols, label_width, two_columns;
+	int nblocks, layout_cols, label_width, wide_label_width, two_columns;
 	int total;		/* lines of the layout */
 	int scroll;		/* first line on screen */
 	int page;		/* body rows at the last draw */
@@ -337,11 +337,16 @@ static void layout(struct tui *t, struct ticket_view *s, int cols)
 	free(s->blocks);
 	s->blocks = pk_xcalloc((size_t)(s->nitems ? s->nitems : 1), sizeof(*s->blocks));
 	s->nblocks = 0;
-	s->label_width = 0;
-	for (int i = 0; i < s->nitems; i++)
-		if (s->items[i].label && pk_text_width(s->items[i].label) > s->label_width)
-			s->label_width = pk_text_width(s->items[i].label);
-	s->label_width += 2;
+	/* fields side by side set the label column; a wide one may be longer */
+	s->label_width = s->wide_label_width = 0;
+	for (int i = 0; i < s->nitems; i++) {
+		const struct item *it = &s->items[i];
+		int w = it->label ? pk_text_width(it->label) + 1 : 0;
+		if (it->kind == ITEM_FIELD && w > s->label_width)
+			s->label_width = w;
+		if (w > s->wide_label_width)
+			s->wide_label_width = w;
+	}
 	s->two_columns = cols / 2 >= s->label_width + FIELD_VALUE_MIN;
 	s->total = 0;
 	for (int i = 0; i < s->nitems; i++) {
@@ -363,7 +368,9 @@ static void layout(struct tui *t, struct ticket_view *s, int cols)
 static void draw_field(struct tui *t, struct ticket_view *s, const struct item *it, int y, int x,
 		       int width)
 {
-	int lw = s->label_width < width ? s->label_width : width;
+	int lw = it->kind == ITEM_WIDE || !s->two_columns ? s->wide_label_width : s->label_width;
+	if (lw > width)
+		lw = width;
 	tui_text(t, y, x, lw, it->label, TUI_C_LABEL);
 	tui_text(t, y, x + lw, width - lw, it->text, it->color);
 }

@@ -13,7 +13,7 @@ start_tui
 wait_screen 'My tickets +Unassigned' "the saved views as tabs"
 wait_screen 'LUX1-3 +P2 .*assigned +alice' "my ticket in My tickets"
 expect_nomatch 'LUX1-1 ' "$(screen)" "My tickets shows only mine"
-wait_screen 'alice@LUX1 .*open 4' "the status bar: user, node, open count"
+wait_screen 'alice \(technician\)@LUX1 .*open 4' "the status bar: user, role, node, open count"
 
 # All open (fifth tab), most urgent first
 keys Tab Tab Tab Tab

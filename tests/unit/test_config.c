@@ -355,6 +355,36 @@ static void test_load_reduced_statuses(void **state)
 
 /* --- errors ------------------------------------------------------------- */
 
+static void test_user_roles_and_groups(void **state)
+{
+	struct pk_config *cfg = NULL;
+	struct pk_error err = { 0 };
+	assert_int_equal(
+		load_text("[users]\nalice = supervisor, network\nBob = admin\n", &cfg, &err),
+		PK_OK);
+	char *role = pk_user_role(cfg, "alice"), *group = pk_user_group(cfg, "alice");
+	assert_string_equal(role, "supervisor");
+	assert_string_equal(group, "network");
+	free(role);
+	free(group);
+	role = pk_user_role(cfg, "bob"); /* iniparser keys ignore case */
+	assert_string_equal(role, "admin");
+	assert_null(pk_user_group(cfg, "bob"));
+	free(role);
+	role = pk_user_role(cfg, "carol");
+	assert_string_equal(role, "technician");
+	assert_null(pk_user_group(cfg, "carol"));
+	free(role);
+	pk_config_free(&cfg);
+	(void)state;
+}
+
+static void test_error_unknown_role(void **state)
+{
+	assert_config_error("[users]\nbob = wizard\n", "users.bob", "wizard");
+	(void)state;
+}
+
 static void test_error_missing_explicit_file(void **state)
 {
 	(void)state;
@@ -498,6 +528,8 @@ int main(void)
 	unit_init();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_node_derived_from_host),
+		cmocka_unit_test(test_user_roles_and_groups),
+		cmocka_unit_test(test_error_unknown_role),
 		cmocka_unit_test(test_defaults_levels),
 		cmocka_unit_test(test_defaults_matrix_and_scalars),
 		cmocka_unit_test(test_defaults_workflow),
