@@ -38,6 +38,12 @@ void tui_redraw(struct tui *t)
 	t->redraw = 1;
 }
 
+void tui_wake_after(struct tui *t, int ms)
+{
+	if (ms > 0 && (t->wake_ms == 0 || ms < t->wake_ms))
+		t->wake_ms = ms;
+}
+
 void tui_message(struct tui *t, int error, const char *fmt, ...)
 {
 	va_list ap;
@@ -183,6 +189,7 @@ static void draw(struct tui *t)
 		return;
 	}
 	struct tui_frame *f = &t->stack[t->depth - 1];
+	t->redraw = 0; /* cleared first: a view may ask for another frame */
 	f->view->draw(t, f->state, 1, t->rows - 5, t->cols);
 	/* after drawing: the banner names the highest level now on screen */
 	int level = f->view->level ? f->view->level(t, f->state) : 0;
@@ -194,7 +201,14 @@ static void draw(struct tui *t)
 			 t->message_error ? TUI_C_ERROR : TUI_C_NORMAL);
 	draw_banner(t, t->rows - 1, level);
 	refresh();
-	t->redraw = 0;
+}
+
+void tui_draw_banners(struct tui *t)
+{
+	struct tui_frame *f = &t->stack[t->depth - 1];
+	int level = f->view->level ? f->view->level(t, f->state) : 0;
+	draw_banner(t, 0, level);
+	draw_banner(t, t->rows - 1, level);
 }
 
 static void restore_terminal(void)
@@ -326,12 +340,21 @@ int tui_run(struct pk_db *db, const struct pk_config *cfg, const char *user)
 		if (t->redraw)
 			draw(t);
 		wint_t ch;
+		timeout(t->wake_ms ? t->wake_ms : 1000);
 		int r = get_wch(&ch);
 		if (r == ERR) {
+			if (t->wake_ms) {
+				struct tui_frame *f = &t->stack[t->depth - 1];
+				t->wake_ms = 0;
+				if (f->view->tick)
+					f->view->tick(t, f->state);
+				t->redraw = 1;
+			}
 			if (pk_db_changed_elsewhere(db))
 				tui_changed(t);
 			continue;
 		}
+		t->wake_ms = 0;
 		t->message[0] = '\0';
 		if (r == KEY_CODE_YES && ch == KEY_RESIZE) {
 			t->redraw = 1;

@@ -156,6 +156,9 @@ int tui_keymap_load(struct tui_keymap *km, const struct pk_config *cfg, struct p
 
 enum tui_action tui_keymap_lookup(const struct tui_keymap *km, wint_t ch, int is_key)
 {
+	/* Enter arrives as CR (nonl), LF or the keypad's KEY_ENTER */
+	if ((!is_key && ch == '\r') || (is_key && ch == KEY_ENTER))
+		ch = '\n', is_key = 0;
 	for (int i = 0; i < km->n; i++)
 		if (km->b[i].ch == ch && km->b[i].is_key == is_key)
 			return km->b[i].action;

@@ -216,7 +216,10 @@ int tui_choose(struct tui *t, const char *title, const char *const *items, int n
 {
 	if (n <= 0)
 		return -1;
+	const char *footer = _("Enter: choose  Esc: cancel");
 	int width = pk_text_width(title) + 4, sel = 0;
+	if (pk_text_width(footer) + 4 > width)
+		width = pk_text_width(footer) + 4;
 	for (int i = 0; i < n; i++)
 		if (pk_text_width(items[i]) + 8 > width)
 			width = pk_text_width(items[i]) + 8;
@@ -240,8 +243,7 @@ int tui_choose(struct tui *t, const char *title, const char *const *items, int n
 				 i == sel ? TUI_C_SELECTED : TUI_C_STATUS);
 		}
 		tui_fill(t, y0 + height - 1, x0, width, TUI_C_HEADER);
-		tui_text(t, y0 + height - 1, x0 + 1, width - 2, _("Enter: choose  Esc: cancel"),
-			 TUI_C_HEADER);
+		tui_text(t, y0 + height - 1, x0 + 1, width - 2, footer, TUI_C_HEADER);
 		refresh();
 		wint_t ch;
 		int r = get_wch(&ch);

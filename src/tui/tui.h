@@ -108,8 +108,11 @@ struct tui_view {
 	/* draws the body: rows x cols from (top, 0) */
 	void (*draw)(struct tui *t, void *state, int top, int rows, int cols);
 	int (*action)(struct tui *t, void *state, enum tui_action a);
-	/* a key no binding claimed (text entry); may be NULL */
+	/* every key, before the bindings, for views that read text; returns
+	 * TUI_UNHANDLED to let the bindings have it; may be NULL */
 	int (*key)(struct tui *t, void *state, wint_t ch, int is_key);
+	/* the wake asked with tui_wake_after() came (no key meanwhile) */
+	void (*tick)(struct tui *t, void *state);
 	/* the data changed (this process or another): reload */
 	void (*reload)(struct tui *t, void *state);
 	/* the highest classification rank on screen, -1 for none */
@@ -142,8 +145,11 @@ void tui_redraw(struct tui *t);
 struct pk_db *tui_db(struct tui *t);
 const struct pk_config *tui_cfg(struct tui *t);
 const char *tui_user(struct tui *t);
-/* Every view gets refresh() after the data changed. */
+/* Every view gets reload() after the data changed. */
 void tui_changed(struct tui *t);
+/* Calls the top view's tick() and redraws after `ms` milliseconds unless a
+ * key comes first (a key cancels it; a view asks again while it waits). */
+void tui_wake_after(struct tui *t, int ms);
 
 /* draw.c: all text reaches the screen through these, sanitized */
 void tui_text(struct tui *t, int y, int x, int width, const char *s, enum tui_color c);

@@ -40,6 +40,7 @@ struct tui {
 	char message[512];
 	int message_error;
 	int redraw;
+	int wake_ms; /* a view asked for a tick after this long */
 	int quit;
 	int rows, cols;
 	long open_count, breach_count; /* for the status bar */
@@ -57,6 +58,9 @@ int tui_views_load(struct tui *t, struct pk_error *err);
 void tui_views_free(struct tui *t);
 int tui_mouse_enabled(struct tui *t);
 void tui_mouse(struct tui *t);
+
+/* app.c: the classification banners, for screens drawn outside a view */
+void tui_draw_banners(struct tui *t);
 
 /* theme.c */
 int tui_theme_load(struct tui *t, struct pk_error *err);

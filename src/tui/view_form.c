@@ -93,7 +93,8 @@ static int check_field(struct tui *t, struct form *f, struct pk_change *ch, int 
 		return PK_EINVAL;
 	}
 	set_error(f, i, NULL);
-	if (!given(f->value[i]))
+	/* an empty free-text field is left out; an empty number is wrong */
+	if (!given(f->value[i]) && fields[i].kind != K_NUMBER)
 		return PK_OK;
 	int rc = pk_ticket_put(tui_db(t), ch, fields[i].name, f->value[i], 0);
 	if (rc != PK_OK) {

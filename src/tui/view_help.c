@@ -19,15 +19,25 @@ struct entry {
 	const char *help;
 };
 
-#define END { TUI_NONE, NULL }
-
 static const struct entry queue_entries[] = {
-	{ TUI_OPEN, NULL },	  { TUI_UP, NULL },	   { TUI_DOWN, NULL },
-	{ TUI_PAGE_UP, NULL },	  { TUI_PAGE_DOWN, NULL }, { TUI_HALF_UP, NULL },
-	{ TUI_HALF_DOWN, NULL },  { TUI_FIRST, NULL },	   { TUI_LAST, NULL },
-	{ TUI_NEXT_TAB, NULL },	  { TUI_PREV_TAB, NULL },  { TUI_FILTER, NULL },
-	{ TUI_SORT, NULL },	  { TUI_REVERSE, NULL },   { TUI_TAKE, N_("take the ticket under the cursor") },
-	{ TUI_SEARCH, NULL },	  { TUI_NEW, NULL },	   END,
+	{ TUI_OPEN, NULL },
+	{ TUI_UP, NULL },
+	{ TUI_DOWN, NULL },
+	{ TUI_PAGE_UP, NULL },
+	{ TUI_PAGE_DOWN, NULL },
+	{ TUI_HALF_UP, NULL },
+	{ TUI_HALF_DOWN, NULL },
+	{ TUI_FIRST, NULL },
+	{ TUI_LAST, NULL },
+	{ TUI_NEXT_TAB, NULL },
+	{ TUI_PREV_TAB, NULL },
+	{ TUI_FILTER, NULL },
+	{ TUI_SORT, NULL },
+	{ TUI_REVERSE, NULL },
+	{ TUI_TAKE, N_("take the ticket under the cursor") },
+	{ TUI_SEARCH, NULL },
+	{ TUI_NEW, NULL },
+	{ TUI_NONE, NULL },
 };
 
 static const struct entry ticket_entries[] = {
@@ -51,7 +61,7 @@ static const struct entry ticket_entries[] = {
 	{ TUI_LAST, N_("the end of the timeline") },
 	{ TUI_SEARCH, NULL },
 	{ TUI_NEW, NULL },
-	END,
+	{ TUI_NONE, NULL },
 };
 
 static const struct entry search_entries[] = {
@@ -63,7 +73,7 @@ static const struct entry search_entries[] = {
 	{ TUI_HALF_DOWN, NULL },
 	{ TUI_FIRST, N_("first result") },
 	{ TUI_LAST, N_("last result") },
-	END,
+	{ TUI_NONE, NULL },
 };
 
 static const struct entry form_entries[] = {
@@ -75,25 +85,26 @@ static const struct entry form_entries[] = {
 	{ TUI_FIRST, N_("first field") },
 	{ TUI_LAST, N_("the Create button") },
 	{ TUI_QUIT, N_("leave the form (asks before discarding)") },
-	END,
+	{ TUI_NONE, NULL },
 };
 
 /* What every screen understands, through the app's generic layer. */
 static const struct entry common_entries[] = {
-	{ TUI_HELP, NULL }, { TUI_QUIT, NULL }, { TUI_COMMAND, NULL }, { TUI_REFRESH, NULL }, END,
+	{ TUI_HELP, NULL },    { TUI_QUIT, NULL }, { TUI_COMMAND, NULL },
+	{ TUI_REFRESH, NULL }, { TUI_NONE, NULL },
 };
 
 /* Every action, for a screen this file does not know. */
 static const struct entry all_entries[] = {
-	{ TUI_OPEN, NULL },	 { TUI_UP, NULL },	 { TUI_DOWN, NULL },
+	{ TUI_OPEN, NULL },	 { TUI_UP, NULL },	  { TUI_DOWN, NULL },
 	{ TUI_PAGE_UP, NULL },	 { TUI_PAGE_DOWN, NULL }, { TUI_HALF_UP, NULL },
-	{ TUI_HALF_DOWN, NULL }, { TUI_FIRST, NULL },	 { TUI_LAST, NULL },
-	{ TUI_NEXT_TAB, NULL },	 { TUI_PREV_TAB, NULL }, { TUI_FILTER, NULL },
-	{ TUI_SORT, NULL },	 { TUI_REVERSE, NULL },	 { TUI_SEARCH, NULL },
-	{ TUI_NEW, NULL },	 { TUI_TAKE, NULL },	 { TUI_ASSIGN, NULL },
-	{ TUI_MOVE, NULL },	 { TUI_COMMENT, NULL },	 { TUI_NOTE, NULL },
-	{ TUI_WORKLOG, NULL },	 { TUI_SET, NULL },	 { TUI_RESOLVE, NULL },
-	{ TUI_REOPEN, NULL },	 { TUI_ESCALATE, NULL }, END,
+	{ TUI_HALF_DOWN, NULL }, { TUI_FIRST, NULL },	  { TUI_LAST, NULL },
+	{ TUI_NEXT_TAB, NULL },	 { TUI_PREV_TAB, NULL },  { TUI_FILTER, NULL },
+	{ TUI_SORT, NULL },	 { TUI_REVERSE, NULL },	  { TUI_SEARCH, NULL },
+	{ TUI_NEW, NULL },	 { TUI_TAKE, NULL },	  { TUI_ASSIGN, NULL },
+	{ TUI_MOVE, NULL },	 { TUI_COMMENT, NULL },	  { TUI_NOTE, NULL },
+	{ TUI_WORKLOG, NULL },	 { TUI_SET, NULL },	  { TUI_RESOLVE, NULL },
+	{ TUI_REOPEN, NULL },	 { TUI_ESCALATE, NULL },  { TUI_NONE, NULL },
 };
 
 static const struct screen {
@@ -115,8 +126,6 @@ static const struct screen {
 
 static const struct screen other = { NULL, N_("Keys"), all_entries, 0, NULL };
 
-#undef END
-
 /* The lines of the help, built once: a heading, an action, or text. */
 enum line_kind { LINE_TITLE, LINE_HEADING, LINE_ACTION, LINE_TEXT, LINE_BLANK };
 
@@ -124,69 +133,89 @@ struct line {
 	enum line_kind kind;
 	enum tui_action action;
 	const char *text; /* translated; static */
+	char *keys;	  /* the keys of the action, owned */
 };
 
 struct help {
 	struct line *lines;
 	int nlines;
-	char **keys; /* per line: the keys of its action, owned */
 	int keys_width;
 	int total, total_cols; /* wrapped lines at total_cols */
 	int scroll, page;
 };
 
-static void add(struct help *h, enum line_kind kind, enum tui_action a, const char *text)
+static void add(struct help *h, enum line_kind kind, const char *text)
 {
 	h->lines = pk_xrealloc(h->lines, (size_t)(h->nlines + 1) * sizeof(*h->lines));
-	h->lines[h->nlines++] = (struct line){ kind, a, text };
+	h->lines[h->nlines++] = (struct line){ kind, TUI_NONE, text, NULL };
 }
 
-static void add_actions(struct help *h, const enum tui_action *actions)
+/* A key a typing screen takes as text: one character, or Space. */
+static int typed(const char *name)
 {
-	for (int i = 0; actions[i] != TUI_NONE; i++)
-		add(h, LINE_ACTION, actions[i], NULL);
+	return strcmp(name, "Space") == 0 || pk_text_width(name) == 1;
+}
+
+/* The action's keys as configured, without those typed as text. */
+static char *keys_of(struct tui *t, enum tui_action a, int typing)
+{
+	struct pk_buf all = { 0 }, keys = { 0 };
+	tui_action_keys(t, a, &all);
+	char *save = NULL;
+	for (char *k = strtok_r(all.data ? all.data : "", " ", &save); k;
+	     k = strtok_r(NULL, " ", &save))
+		if (!typing || !typed(k))
+			pk_buf_printf(&keys, "%s%s", keys.len ? " " : "", k);
+	pk_buf_free(&all);
+	return keys.len ? pk_buf_detach(&keys) : NULL;
+}
+
+static void add_entries(struct tui *t, struct help *h, const struct entry *e, int typing)
+{
+	for (; e->action != TUI_NONE; e++) {
+		int listed = 0;
+		for (int i = 0; i < h->nlines; i++)
+			listed |= h->lines[i].action == e->action;
+		char *keys = listed ? NULL : keys_of(t, e->action, typing);
+		if (!keys)
+			continue; /* listed, unbound, or every key of it is typed here */
+		add(h, LINE_ACTION, e->help ? _(e->help) : tui_action_help(e->action));
+		h->lines[h->nlines - 1].action = e->action;
+		h->lines[h->nlines - 1].keys = keys;
+		int w = pk_text_width(keys) + 2;
+		if (w > h->keys_width)
+			h->keys_width = w < KEYS_WIDTH_MAX ? w : KEYS_WIDTH_MAX;
+	}
 }
 
 static int help_open(struct tui *t, void *state, const char *arg)
 {
 	struct help *h = state;
-	const char *title = N_("Keys");
-	const enum tui_action *actions = all_actions;
+	const struct screen *sc = &other;
 	for (size_t i = 0; i < PK_ARRAY_LEN(screens); i++)
-		if (arg && strcmp(arg, screens[i].view) == 0) {
-			title = screens[i].title;
-			actions = screens[i].actions;
-		}
-	add(h, LINE_TITLE, TUI_NONE, _(title));
-	add(h, LINE_BLANK, TUI_NONE, NULL);
-	add_actions(h, actions);
-	add(h, LINE_BLANK, TUI_NONE, NULL);
-	add(h, LINE_HEADING, TUI_NONE, _("On every screen"));
-	add_actions(h, common_actions);
-	add(h, LINE_BLANK, TUI_NONE, NULL);
-	add(h, LINE_HEADING, TUI_NONE, _("The command line"));
-	add(h, LINE_TEXT, TUI_NONE,
+		if (arg && strcmp(arg, screens[i].view) == 0)
+			sc = &screens[i];
+	add(h, LINE_TITLE, _(sc->title));
+	add(h, LINE_BLANK, NULL);
+	add_entries(t, h, sc->entries, sc->typing);
+	if (sc->note) {
+		add(h, LINE_BLANK, NULL);
+		add(h, LINE_TEXT, _(sc->note));
+	}
+	add(h, LINE_BLANK, NULL);
+	add(h, LINE_HEADING, _("On every screen"));
+	add_entries(t, h, common_entries, sc->typing);
+	add(h, LINE_BLANK, NULL);
+	add(h, LINE_HEADING, _("The command line"));
+	add(h, LINE_TEXT,
 	    _("Type : then a command on the ticket at hand: :assign USER, :take, "
 	      ":move STATUS, :comment TEXT, :note TEXT, :worklog MINUTES TEXT, "
 	      ":resolve TEXT, :reopen, :close, :set FIELD=VALUE, :open REF, :new, "
 	      ":search WORDS, :filter QUERY, :q. Tab completes; Esc cancels."));
-	add(h, LINE_BLANK, TUI_NONE, NULL);
-	add(h, LINE_TEXT, TUI_NONE,
+	add(h, LINE_BLANK, NULL);
+	add(h, LINE_TEXT,
 	    _("Keys are set in picket.conf, section [keys] (for example: take = t T); "
 	      "see picket.conf(5)."));
-
-	h->keys = pk_xcalloc((size_t)h->nlines, sizeof(*h->keys));
-	for (int i = 0; i < h->nlines; i++) {
-		if (h->lines[i].kind != LINE_ACTION)
-			continue;
-		struct pk_buf b = { 0 };
-		tui_action_keys(t, h->lines[i].action, &b);
-		h->keys[i] = b.len ? pk_buf_detach(&b) : pk_xstrdup("-");
-		pk_buf_free(&b);
-		int w = pk_text_width(h->keys[i]) + 2;
-		if (w > h->keys_width)
-			h->keys_width = w < KEYS_WIDTH_MAX ? w : KEYS_WIDTH_MAX;
-	}
 	return PK_OK;
 }
 
@@ -194,8 +223,7 @@ static void help_close(struct tui *t, void *state)
 {
 	struct help *h = state;
 	for (int i = 0; i < h->nlines; i++)
-		free(h->keys[i]);
-	free(h->keys);
+		free(h->lines[i].keys);
 	free(h->lines);
 }
 
@@ -222,12 +250,12 @@ static void draw_line(struct tui *t, struct help *h, int i, int y, int cols)
 	case LINE_HEADING: tui_text(t, y, 1, cols - 1, l->text, TUI_C_LABEL); break;
 	case LINE_ACTION:
 		x = 2;
-		tui_text(t, y, x, kw, h->keys[i], TUI_C_NORMAL);
+		tui_text(t, y, x, kw, l->keys, TUI_C_NORMAL);
 		x += kw;
 		tui_text(t, y, x, NAME_WIDTH < cols - x ? NAME_WIDTH : cols - x,
 			 tui_action_name(l->action), TUI_C_LABEL);
 		x += NAME_WIDTH;
-		tui_text(t, y, x, cols - x, tui_action_help(l->action), TUI_C_NORMAL);
+		tui_text(t, y, x, cols - x, l->text, TUI_C_NORMAL);
 		break;
 	default: break;
 	}

@@ -2,12 +2,10 @@
  * updated as you type without ever making the keyboard wait.
  *
  * Keys only edit the text; the search runs from draw() once typing has
- * paused for QUIET_MS.  The app loop draws only after a key, so the view
- * pushes a key no terminal sends (WAKE_KEY) back into curses' input queue:
- * reading it, key() waits up to QUIET_MS for the next real key and hands
- * that key back to the loop untouched, or, when none came, asks for the
- * frame that runs the search.  The pause is measured by the wait itself,
- * not by pk_clock_now_ms(), which PICKET_NOW freezes. */
+ * paused for QUIET_MS: each frame drawn while typing asks the app to wake
+ * the view after QUIET_MS (tui_wake_after), a key cancels that, and the
+ * wake (tick) marks the text quiet.  The pause is measured by the app's
+ * input timeout, not by pk_clock_now_ms(), which PICKET_NOW freezes. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +20,8 @@
 #include "tui.h"
 
 #define MAX_RESULTS 200
-#define TEXT_MAX    500	 /* bytes of query text */
-#define QUIET_MS    150	 /* search once typing pauses this long */
-#define LOOP_MS	    1000 /* the app loop's own timeout */
-#define WAKE_KEY    KEY_MAX
+#define TEXT_MAX    500 /* bytes of query text */
+#define QUIET_MS    150 /* search once typing pauses this long */
 /* A last word this long or longer is also searched as a prefix, so results
  * come while the word is being typed. */
 #define PREFIX_MIN 3
@@ -190,30 +186,12 @@ static int shown_level(struct tui *t, const struct search *st)
 	return level;
 }
 
-/* The app comes back to this view at once (see the top of the file). */
-static void wake(void)
+/* Typing paused for QUIET_MS: the next frame searches. */
+static void search_tick(struct tui *t, void *state)
 {
-	ungetch(WAKE_KEY);
-}
-
-static int wake_key(struct search *st)
-{
-	if (!st->pending || st->quiet)
-		return TUI_HANDLED;
-	wint_t ch;
-	timeout(QUIET_MS);
-	int r = get_wch(&ch);
-	timeout(LOOP_MS);
-	if (r == ERR) {
+	struct search *st = state;
+	if (st->pending)
 		st->quiet = 1;
-		return TUI_HANDLED;
-	}
-	/* typing goes on: the loop reads this key next, as if never seen */
-	if (r == KEY_CODE_YES)
-		ungetch((int)ch);
-	else
-		unget_wch((wchar_t)ch);
-	return TUI_UNHANDLED;
 }
 
 static int search_open(struct tui *t, void *state, const char *arg)
@@ -232,13 +210,14 @@ static void search_close(struct tui *t, void *state)
 	results_free(&st->results, &st->n);
 	pk_buf_free(&st->text);
 	free(st->searched);
-	timeout(LOOP_MS);
 }
 
 static void draw_query(struct tui *t, struct search *st, int y, int cols)
 {
 	const char *label = _("Search: ");
-	const char *text = st->text.data ? st->text.data : "";
+	/* measured as it will be shown, so the cursor mark lands right */
+	char *safe = pk_sanitize_dup(st->text.data, 0);
+	const char *text = safe;
 	int lw = pk_text_width(label);
 	int room = cols - lw - 1; /* the cursor mark takes the last column */
 	/* a long query shows its end, where the typing is */
@@ -251,6 +230,7 @@ static void draw_query(struct tui *t, struct search *st, int y, int cols)
 	int w = pk_text_width(text);
 	tui_text(t, y, lw, w, text, TUI_C_NORMAL);
 	tui_fill(t, y, lw + w, 1, TUI_C_SELECTED);
+	free(safe);
 }
 
 static void draw_info(struct tui *t, struct search *st, int y, int cols)
@@ -336,9 +316,9 @@ static void search_draw(struct tui *t, void *state, int top, int rows, int cols)
 		draw_row(t, top + HEAD_ROWS + i, cols, st->results[st->first + i],
 			 st->first + i == st->sel);
 
-	/* typing may have paused: come back to see */
+	/* typing may pause: come back to see */
 	if (st->pending && !st->quiet)
-		wake();
+		tui_wake_after(t, QUIET_MS);
 }
 
 static void select_row(struct search *st, int sel)
@@ -401,7 +381,6 @@ static int search_key(struct tui *t, void *state, wint_t ch, int is_key)
 	struct search *st = state;
 	if (is_key) {
 		switch (ch) {
-		case WAKE_KEY: return wake_key(st);
 		case KEY_BACKSPACE: delete_char(st); return TUI_HANDLED;
 		case KEY_UP: select_row(st, st->sel - 1); return TUI_HANDLED;
 		case KEY_DOWN: select_row(st, st->sel + 1); return TUI_HANDLED;
@@ -429,11 +408,7 @@ static int search_key(struct tui *t, void *state, wint_t ch, int is_key)
 			}
 		}
 	}
-	/* the bindings take it; a search still waiting must not be forgotten
-	 * if that key does not lead to a frame */
-	if (st->pending && !st->quiet)
-		wake();
-	return TUI_UNHANDLED;
+	return TUI_UNHANDLED; /* the bindings take it */
 }
 
 static int search_action(struct tui *t, void *state, enum tui_action a)
@@ -495,6 +470,7 @@ const struct tui_view tui_view_search = {
 	.draw = search_draw,
 	.action = search_action,
 	.key = search_key,
+	.tick = search_tick,
 	.reload = search_reload,
 	.level = search_level,
 	.current = search_current,

@@ -445,9 +445,13 @@ static void ticket_close(struct tui *t, void *state)
 static void ticket_reload(struct tui *t, void *state)
 {
 	struct ticket_view *s = state;
+	/* scrolled down to the end, the reader follows what comes in */
+	int follow = s->scroll > 0 && s->scroll >= max_scroll(s);
 	int rc = load(t, s);
 	if (rc != PK_OK)
 		tui_fail(t, rc); /* keep showing what was there */
+	else if (follow)
+		s->scroll = INT_MAX;
 }
 
 static int ticket_level(struct tui *t, void *state)
