@@ -87,10 +87,31 @@ int pk_ticket_insert(struct pk_db *db, struct pk_change *ch, char **ref_out);
 int pk_ticket_save(struct pk_db *db, const struct pk_ticket *t, struct pk_change *ch,
 		   const char *note);
 
+/* Assigns a ticket to `user` ("" or NULL: nobody), with the workflow's
+ * rule: a new or reopened ticket moves to assigned, and an assigned one
+ * left without an assignee moves back to new (when the workflow has those
+ * moves). */
+int pk_ticket_assign(struct pk_db *db, const struct pk_ticket *t, const char *user);
+
 /* Adds a comment of `kind` (public, internal, worklog) to a ticket.
  * `author` NULL = the current user, `at` 0 = now, `uuid` NULL = new. */
 int pk_comment_add(struct pk_db *db, const struct pk_ticket *t, const char *kind, const char *body,
 		   int minutes, const char *author, int64_t at, const char *uuid);
+
+/* A ticket's timeline: its history in order, each comment standing where
+ * the history records it was added (both kinds owned by the timeline). */
+struct pk_timeline_entry {
+	struct pk_history *history; /* set for a history entry */
+	struct pk_comment *comment; /* set for a comment */
+};
+
+struct pk_timeline {
+	struct pk_timeline_entry *entries;
+	size_t n;
+};
+
+int pk_timeline_load(struct pk_db *db, const struct pk_ticket *t, struct pk_timeline *tl);
+void pk_timeline_free(struct pk_timeline *tl);
 
 typedef int (*pk_ticket_cb)(struct pk_ticket *t, void *data);
 typedef int (*pk_comment_cb)(struct pk_comment *c, void *data);

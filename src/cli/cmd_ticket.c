@@ -162,23 +162,9 @@ static int assign_to(struct cli *cli, const struct cli_cmd *cmd, const char *ref
 	int rc = load(cli, cmd, ref, &t);
 	if (rc != PK_OK)
 		return rc;
-	struct pk_change *ch = pk_change_update(&pk_ticket_entity, t->uuid);
 	const char *user = strcmp(who, "none") == 0 ? "" : cli_user_arg(cli, who);
-	if ((rc = pk_ticket_put(cli->db, ch, "assignee", user, 0)) != PK_OK) {
-		rc = cli_fail(cli, rc);
-	} else {
-		/* assigning a fresh ticket starts work on it; unassigning an
-		 * assigned one puts it back in the queue */
-		const struct pk_workflow *wf = &cli->cfg->wf;
-		if (*user && pk_wf_allowed(wf, t->status, "assigned") &&
-		    (strcmp(t->status, "new") == 0 || strcmp(t->status, "reopened") == 0))
-			pk_change_text(ch, "status", "assigned");
-		else if (!*user && strcmp(t->status, "assigned") == 0 &&
-			 pk_wf_allowed(wf, t->status, "new"))
-			pk_change_text(ch, "status", "new");
-		rc = save(cli, t, ch, NULL);
-	}
-	pk_change_free(&ch);
+	rc = pk_ticket_assign(cli->db, t, user);
+	rc = rc == PK_OK ? report(cli, t->uuid) : cli_fail(cli, rc);
 	pk_ticket_free(&t);
 	return rc;
 }
@@ -322,46 +308,6 @@ int cmd_comment(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
-/* The timeline of `show`: comments and history merged by time. */
-struct timeline {
-	struct pk_comment **c;
-	size_t nc;
-	struct pk_history **h;
-	size_t nh;
-};
-
-static int keep_comment(struct pk_comment *c, void *data)
-{
-	struct timeline *tl = data;
-	tl->c = pk_xrealloc(tl->c, (tl->nc + 1) * sizeof(*tl->c));
-	tl->c[tl->nc] = pk_xcalloc(1, sizeof(**tl->c));
-	*tl->c[tl->nc] = *c;
-	memset(c, 0, sizeof(*c)); /* ownership moved */
-	tl->nc++;
-	return 0;
-}
-
-static int keep_history(struct pk_history *h, void *data)
-{
-	struct timeline *tl = data;
-	tl->h = pk_xrealloc(tl->h, (tl->nh + 1) * sizeof(*tl->h));
-	tl->h[tl->nh] = pk_xcalloc(1, sizeof(**tl->h));
-	*tl->h[tl->nh] = *h;
-	memset(h, 0, sizeof(*h));
-	tl->nh++;
-	return 0;
-}
-
-static void timeline_free(struct timeline *tl)
-{
-	for (size_t i = 0; i < tl->nc; i++)
-		pk_comment_free(&tl->c[i]);
-	for (size_t i = 0; i < tl->nh; i++)
-		pk_history_free(&tl->h[i]);
-	free(tl->c);
-	free(tl->h);
-}
-
 static void print_field(const char *label, const char *value)
 {
 	struct pk_buf pad = { 0 };
@@ -420,7 +366,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_cmd_find("show");
 	struct pk_ticket *t;
-	struct timeline tl = { 0 };
+	struct pk_timeline tl = { 0 };
 	int rc;
 	if ((rc = no_options(cli, cmd, argc, argv)) != PK_OK)
 		return rc;
@@ -428,16 +374,17 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		return cli_usage(cmd);
 	if ((rc = load(cli, cmd, argv[optind], &t)) != PK_OK)
 		return rc;
-	if ((rc = pk_comment_list(cli->db, t->id, keep_comment, &tl)) != PK_OK ||
-	    (rc = pk_history_list(cli->db, t->uuid, keep_history, &tl)) != PK_OK) {
+	if ((rc = pk_timeline_load(cli->db, t, &tl)) != PK_OK) {
 		rc = cli_fail(cli, rc);
 		goto out;
 	}
 	if (cli->out == CLI_OUT_JSON) {
 		json_t *o = pk_ticket_to_json(t);
 		json_t *cs = json_array();
-		for (size_t i = 0; i < tl.nc; i++)
-			json_array_append_new(cs, pk_comment_to_json(tl.c[i]));
+		for (size_t i = 0; i < tl.n; i++)
+			if (tl.entries[i].comment)
+				json_array_append_new(cs,
+						      pk_comment_to_json(tl.entries[i].comment));
 		json_object_set_new(o, "comments", cs);
 		cli_json_print(o);
 		goto out;
@@ -477,38 +424,61 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		cli_print_safe(stdout, t->description, 1);
 		printf("\n");
 	}
-	if (tl.nc || tl.nh)
+	if (tl.n)
 		printf(_("\nTimeline:\n"));
-	/* History gives the order; a comment shows in full where it was added. */
-	unsigned char *shown = pk_xcalloc(tl.nc ? tl.nc : 1, 1);
-	for (size_t j = 0; j < tl.nh; j++) {
-		const struct pk_history *h = tl.h[j];
-		size_t i = tl.nc;
-		if (strcmp(h->field, "comment") == 0)
-			for (i = 0; i < tl.nc && !pk_streq(tl.c[i]->uuid, h->new_value); i++)
-				;
-		if (i < tl.nc) {
-			print_comment(tl.c[i]);
-			shown[i] = 1;
-		} else {
-			print_history_entry(h);
-		}
+	for (size_t i = 0; i < tl.n; i++) {
+		if (tl.entries[i].comment)
+			print_comment(tl.entries[i].comment);
+		else
+			print_history_entry(tl.entries[i].history);
 	}
-	for (size_t i = 0; i < tl.nc; i++)
-		if (!shown[i])
-			print_comment(tl.c[i]);
-	free(shown);
 out:
-	timeline_free(&tl);
+	pk_timeline_free(&tl);
 	pk_ticket_free(&t);
 	return rc;
+}
+
+struct history_out {
+	struct cli *cli;
+	json_t *array;
+};
+
+static int history_entry_out(struct pk_history *h, void *data)
+{
+	struct history_out *x = data;
+	char when[32];
+	pk_time_format(h->at, when, sizeof(when));
+	if (x->array) {
+		json_t *o = json_object();
+		json_object_set_new(o, "id", json_integer(h->id));
+		json_object_set_new(o, "at", json_string(when));
+		json_object_set_new(o, "actor", json_string(h->actor));
+		json_object_set_new(o, "field", json_string(h->field));
+		json_object_set_new(o, "old",
+				    h->old_value ? json_string(h->old_value) : json_null());
+		json_object_set_new(o, "new",
+				    h->new_value ? json_string(h->new_value) : json_null());
+		json_array_append_new(x->array, o);
+	} else if (x->cli->out == CLI_OUT_CSV) {
+		printf("%lld,%s,", (long long)h->id, when);
+		cli_csv_cell(x->cli, h->actor);
+		putchar(',');
+		cli_csv_cell(x->cli, h->field);
+		putchar(',');
+		cli_csv_cell(x->cli, h->old_value);
+		putchar(',');
+		cli_csv_cell(x->cli, h->new_value);
+		putchar('\n');
+	} else {
+		print_history_entry(h);
+	}
+	return 0;
 }
 
 int cmd_history(struct cli *cli, int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_cmd_find("history");
 	struct pk_ticket *t;
-	struct timeline tl = { 0 };
 	int rc;
 	if ((rc = no_options(cli, cmd, argc, argv)) != PK_OK)
 		return rc;
@@ -516,47 +486,17 @@ int cmd_history(struct cli *cli, int argc, char **argv)
 		return cli_usage(cmd);
 	if ((rc = load(cli, cmd, argv[optind], &t)) != PK_OK)
 		return rc;
-	if ((rc = pk_history_list(cli->db, t->uuid, keep_history, &tl)) != PK_OK) {
-		rc = cli_fail(cli, rc);
-	} else if (cli->out == CLI_OUT_JSON) {
-		json_t *a = json_array();
-		char when[32];
-		for (size_t i = 0; i < tl.nh; i++) {
-			const struct pk_history *h = tl.h[i];
-			json_t *o = json_object();
-			json_object_set_new(o, "id", json_integer(h->id));
-			json_object_set_new(o, "at",
-					    json_string(pk_time_format(h->at, when, sizeof(when))));
-			json_object_set_new(o, "actor", json_string(h->actor));
-			json_object_set_new(o, "field", json_string(h->field));
-			json_object_set_new(o, "old",
-					    h->old_value ? json_string(h->old_value) : json_null());
-			json_object_set_new(o, "new",
-					    h->new_value ? json_string(h->new_value) : json_null());
-			json_array_append_new(a, o);
-		}
-		cli_json_print(a);
-	} else if (cli->out == CLI_OUT_CSV) {
-		char when[32];
+	struct history_out x = { .cli = cli,
+				 .array = cli->out == CLI_OUT_JSON ? json_array() : NULL };
+	if (cli->out == CLI_OUT_CSV)
 		printf("id,at,actor,field,old,new\n");
-		for (size_t i = 0; i < tl.nh; i++) {
-			const struct pk_history *h = tl.h[i];
-			printf("%lld,%s,", (long long)h->id,
-			       pk_time_format(h->at, when, sizeof(when)));
-			cli_csv_cell(cli, h->actor);
-			putchar(',');
-			cli_csv_cell(cli, h->field);
-			putchar(',');
-			cli_csv_cell(cli, h->old_value);
-			putchar(',');
-			cli_csv_cell(cli, h->new_value);
-			putchar('\n');
-		}
-	} else {
-		for (size_t i = 0; i < tl.nh; i++)
-			print_history_entry(tl.h[i]);
+	rc = pk_history_list(cli->db, t->uuid, history_entry_out, &x);
+	if (rc != PK_OK) {
+		json_decref(x.array);
+		rc = cli_fail(cli, rc);
+	} else if (x.array) {
+		cli_json_print(x.array);
 	}
-	timeline_free(&tl);
 	pk_ticket_free(&t);
 	return rc;
 }

@@ -769,6 +769,99 @@ int pk_comment_add(struct pk_db *db, const struct pk_ticket *t, const char *kind
 	return pk_db_commit(db);
 }
 
+int pk_ticket_assign(struct pk_db *db, const struct pk_ticket *t, const char *user)
+{
+	const struct pk_workflow *wf = &db->cfg->wf;
+	struct pk_change *ch = pk_change_update(&pk_ticket_entity, t->uuid);
+	if (!user)
+		user = "";
+	int rc = pk_ticket_put(db, ch, "assignee", user, 0);
+	if (rc == PK_OK) {
+		if (*user && pk_wf_allowed(wf, t->status, "assigned") &&
+		    (strcmp(t->status, "new") == 0 || strcmp(t->status, "reopened") == 0))
+			pk_change_text(ch, "status", "assigned");
+		else if (!*user && strcmp(t->status, "assigned") == 0 &&
+			 pk_wf_allowed(wf, t->status, "new"))
+			pk_change_text(ch, "status", "new");
+		rc = pk_ticket_save(db, t, ch, NULL);
+	}
+	pk_change_free(&ch);
+	return rc;
+}
+
+struct timeline_load {
+	struct pk_comment **c;
+	size_t nc;
+	struct pk_timeline *tl;
+};
+
+static int keep_comment(struct pk_comment *c, void *data)
+{
+	struct timeline_load *x = data;
+	x->c = pk_xrealloc(x->c, (x->nc + 1) * sizeof(*x->c));
+	x->c[x->nc] = pk_xcalloc(1, sizeof(**x->c));
+	*x->c[x->nc++] = *c;
+	memset(c, 0, sizeof(*c)); /* the timeline owns it now */
+	return 0;
+}
+
+static void timeline_add(struct pk_timeline *tl, struct pk_history *h, struct pk_comment *c)
+{
+	tl->entries = pk_xrealloc(tl->entries, (tl->n + 1) * sizeof(*tl->entries));
+	tl->entries[tl->n].history = h;
+	tl->entries[tl->n].comment = c;
+	tl->n++;
+}
+
+static int keep_history(struct pk_history *h, void *data)
+{
+	struct timeline_load *x = data;
+	struct pk_comment *c = NULL;
+	if (strcmp(h->field, "comment") == 0)
+		for (size_t i = 0; i < x->nc && !c; i++)
+			if (x->c[i] && pk_streq(x->c[i]->uuid, h->new_value)) {
+				c = x->c[i];
+				x->c[i] = NULL;
+			}
+	if (c) {
+		timeline_add(x->tl, NULL, c);
+		return 0;
+	}
+	struct pk_history *copy = pk_xcalloc(1, sizeof(*copy));
+	*copy = *h;
+	memset(h, 0, sizeof(*h));
+	timeline_add(x->tl, copy, NULL);
+	return 0;
+}
+
+int pk_timeline_load(struct pk_db *db, const struct pk_ticket *t, struct pk_timeline *tl)
+{
+	struct timeline_load x = { .tl = tl };
+	memset(tl, 0, sizeof(*tl));
+	int rc = pk_comment_list(db, t->id, keep_comment, &x);
+	if (rc == PK_OK)
+		rc = pk_history_list(db, t->uuid, keep_history, &x);
+	/* comments the history does not mention (none should be) go last */
+	for (size_t i = 0; i < x.nc; i++)
+		if (x.c[i])
+			timeline_add(tl, NULL, x.c[i]);
+	free(x.c);
+	if (rc != PK_OK)
+		pk_timeline_free(tl);
+	return rc;
+}
+
+void pk_timeline_free(struct pk_timeline *tl)
+{
+	for (size_t i = 0; i < tl->n; i++) {
+		pk_history_free(&tl->entries[i].history);
+		pk_comment_free(&tl->entries[i].comment);
+	}
+	free(tl->entries);
+	tl->entries = NULL;
+	tl->n = 0;
+}
+
 int pk_comment_list(struct pk_db *db, int64_t ticket_id, pk_comment_cb cb, void *data)
 {
 	sqlite3_stmt *st;
