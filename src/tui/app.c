@@ -13,6 +13,7 @@
 #include "picket/policy.h"
 #include "picket/query.h"
 #include "picket/status.h"
+#include "picket/text.h"
 #include "tui_private.h"
 
 #define MIN_ROWS 24
@@ -167,13 +168,36 @@ static void draw_hints(struct tui *t, int y, const struct tui_frame *f)
 			char *sp = strchr(keys.data, ' ');
 			if (sp)
 				*sp = '\0'; /* the first key is enough for a hint */
-			pk_buf_printf(&b, "%s%s:%s", b.len ? "  " : "", keys.data,
-				      tui_action_name(hints[i]));
+			char item[96];
+			snprintf(item, sizeof(item), "%s%s:%s", b.len ? "  " : "", keys.data,
+				 tui_action_name(hints[i]));
+			/* whole hints only: the last ones give way on a narrow screen */
+			if (pk_text_width(b.data ? b.data : "") + pk_text_width(item) > t->cols) {
+				pk_buf_free(&keys);
+				break;
+			}
+			pk_buf_puts(&b, item);
 		}
 		pk_buf_free(&keys);
 	}
 	tui_text(t, y, 0, t->cols, b.data ? b.data : "", TUI_C_HINT);
 	pk_buf_free(&b);
+}
+
+/* The message line; a message too long for it takes the hint line as
+ * well, so a refused move still lists the statuses it allows. */
+void tui_draw_message(struct tui *t)
+{
+	enum tui_color c = t->message_error ? TUI_C_ERROR : TUI_C_NORMAL;
+	int lines = tui_wrap(t, 0, 0, t->cols, 0, 0, t->message, c);
+	if (lines > 1) {
+		tui_fill(t, t->rows - 4, 0, t->cols, c);
+		tui_wrap(t, t->rows - 4, 0, t->cols, 0, 1, t->message, c);
+		tui_fill(t, t->rows - 2, 0, t->cols, c);
+		tui_wrap(t, t->rows - 2, 0, t->cols, 1, 1, t->message, c);
+	} else {
+		tui_text(t, t->rows - 2, 0, t->cols, t->message, c);
+	}
 }
 
 static void draw(struct tui *t)
@@ -197,8 +221,7 @@ static void draw(struct tui *t)
 	draw_hints(t, t->rows - 4, f);
 	draw_status(t, t->rows - 3);
 	if (t->message[0])
-		tui_text(t, t->rows - 2, 0, t->cols, t->message,
-			 t->message_error ? TUI_C_ERROR : TUI_C_NORMAL);
+		tui_draw_message(t);
 	draw_banner(t, t->rows - 1, level);
 	refresh();
 }

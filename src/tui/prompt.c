@@ -74,7 +74,9 @@ static size_t complete(struct tui *t, wchar_t *buf, size_t n, size_t *cur, tui_c
 			memcpy(buf + start, w, wn * sizeof(wchar_t));
 			n = n - (*cur - start) + wn;
 			*cur = start + wn;
-			if (m == 1 && *cur == n && n + 1 < LINE_MAX_CHARS)
+			/* a whole word is done: a space, unless it asks for more */
+			if (m == 1 && *cur == n && n + 1 < LINE_MAX_CHARS && common &&
+			    matches[0][common - 1] != '=')
 				buf[n++] = ' ', (*cur)++;
 		}
 		free(ins);
@@ -83,6 +85,7 @@ static size_t complete(struct tui *t, wchar_t *buf, size_t n, size_t *cur, tui_c
 			for (int i = 0; i < m && list.len < 400; i++)
 				pk_buf_printf(&list, "%s%s", i ? " " : "", matches[i]);
 			tui_message(t, 0, "%s", list.data);
+			pk_buf_free(&list);
 		}
 	}
 	for (int i = 0; i < m; i++)
@@ -100,6 +103,11 @@ static void draw_line(struct tui *t, const char *label, const wchar_t *buf, size
 	/* scroll so the cursor stays visible */
 	size_t first = cur > (size_t)room ? cur - (size_t)room : 0;
 	char *text = to_utf8(buf + first, n - first);
+	/* completions and errors show on the hint line, above the prompt */
+	tui_fill(t, t->rows - 4, 0, t->cols, TUI_C_HINT);
+	if (t->message[0])
+		tui_text(t, t->rows - 4, 0, t->cols, t->message,
+			 t->message_error ? TUI_C_ERROR : TUI_C_HINT);
 	tui_fill(t, y, 0, t->cols, TUI_C_NORMAL);
 	tui_text(t, y, 0, lw, label, TUI_C_LABEL);
 	tui_text(t, y, lw, room, text, TUI_C_NORMAL);

@@ -61,6 +61,7 @@ void tui_mouse(struct tui *t);
 
 /* app.c: the classification banners, for screens drawn outside a view */
 void tui_draw_banners(struct tui *t);
+void tui_draw_message(struct tui *t);
 
 /* theme.c */
 int tui_theme_load(struct tui *t, struct pk_error *err);

@@ -211,7 +211,7 @@ static int help_open(struct tui *t, void *state, const char *arg)
 	    _("Type : then a command on the ticket at hand: :assign USER, :take, "
 	      ":move STATUS, :comment TEXT, :note TEXT, :worklog MINUTES TEXT, "
 	      ":resolve TEXT, :reopen, :close, :set FIELD=VALUE, :open REF, :new, "
-	      ":search WORDS, :filter QUERY, :q. Tab completes; Esc cancels."));
+	      ":search WORDS, :q. Tab completes; Esc cancels."));
 	add(h, LINE_BLANK, NULL);
 	add(h, LINE_TEXT,
 	    _("Keys are set in picket.conf, section [keys] (for example: take = t T); "

@@ -55,47 +55,6 @@ struct ticket_view {
 	const char *draft_kind; /* what the draft was for: "public", "resolution" */
 };
 
-/* Comments and history as loaded; the callbacks take ownership. */
-struct timeline {
-	struct pk_comment **c;
-	size_t nc;
-	struct pk_history **h;
-	size_t nh;
-};
-
-static int keep_comment(struct pk_comment *c, void *data)
-{
-	struct timeline *tl = data;
-	tl->c = pk_xrealloc(tl->c, (tl->nc + 1) * sizeof(*tl->c));
-	tl->c[tl->nc] = pk_xcalloc(1, sizeof(**tl->c));
-	*tl->c[tl->nc] = *c;
-	memset(c, 0, sizeof(*c)); /* ownership moved */
-	tl->nc++;
-	return 0;
-}
-
-static int keep_history(struct pk_history *h, void *data)
-{
-	struct timeline *tl = data;
-	tl->h = pk_xrealloc(tl->h, (tl->nh + 1) * sizeof(*tl->h));
-	tl->h[tl->nh] = pk_xcalloc(1, sizeof(**tl->h));
-	*tl->h[tl->nh] = *h;
-	memset(h, 0, sizeof(*h));
-	tl->nh++;
-	return 0;
-}
-
-static void timeline_free(struct timeline *tl)
-{
-	for (size_t i = 0; i < tl->nc; i++)
-		pk_comment_free(&tl->c[i]);
-	for (size_t i = 0; i < tl->nh; i++)
-		pk_history_free(&tl->h[i]);
-	free(tl->c);
-	free(tl->h);
-	memset(tl, 0, sizeof(*tl));
-}
-
 static void items_free(struct ticket_view *s)
 {
 	for (int i = 0; i < s->nitems; i++)
@@ -159,21 +118,23 @@ static void add_due(struct ticket_view *s, const struct pk_config *cfg, const ch
 	add(s, ITEM_WIDE, label, text, color, 0);
 }
 
-/* A history value on one line: the first line, cut at a character boundary. */
-static char *short_value(const char *v)
+/* A history value on one line: the first line, cut at a character
+ * boundary; *cut says whether anything was left out. */
+static char *short_value(const char *v, int *cut)
 {
 	if (!v)
 		return pk_xstrdup("-");
 	size_t n = strcspn(v, "\r\n");
-	int cut = v[n] != '\0';
+	int more = v[n] != '\0';
 	if (n > HISTORY_VALUE_MAX) {
 		n = HISTORY_VALUE_MAX;
 		while (n > 0 && ((unsigned char)v[n] & 0xc0) == 0x80)
 			n--;
-		cut = 1;
+		more = 1;
 	}
+	*cut |= more;
 	char *head = pk_xstrndup(v, n);
-	char *out = pk_xasprintf("%s%s", head, cut ? "..." : "");
+	char *out = pk_xasprintf("%s%s", head, more ? "..." : "");
 	free(head);
 	return out;
 }
@@ -184,13 +145,20 @@ static void add_history(struct ticket_view *s, const struct pk_history *h)
 	char *text;
 	pk_time_format(h->at, when, sizeof(when));
 	const char *actor = h->actor ? h->actor : "-";
+	const char *value = h->new_value ? h->new_value : "-";
 	if (strcmp(h->field, "created") == 0) {
-		text = pk_xasprintf(_("%s  %s  created %s"), when, actor, h->new_value);
+		text = pk_xasprintf(_("%s  %s  created %s"), when, actor, value);
 	} else if (strcmp(h->field, "comment") == 0) {
-		text = pk_xasprintf(_("%s  %s  added comment %s"), when, actor, h->new_value);
+		text = pk_xasprintf(_("%s  %s  added comment %s"), when, actor, value);
 	} else {
-		char *old = short_value(h->old_value), *new = short_value(h->new_value);
-		text = pk_xasprintf("%s  %s  %s: %s -> %s", when, actor, h->field, old, new);
+		int cut = 0;
+		char *old = short_value(h->old_value, &cut), *new = short_value(h->new_value, &cut);
+		/* two long texts cut short would look alike: the screen shows the new one */
+		if (cut && h->old_value && h->new_value)
+			text = pk_xasprintf(_("%s  %s  %s: edited"), when, actor, h->field);
+		else
+			text = pk_xasprintf("%s  %s  %s: %s -> %s", when, actor, h->field, old,
+					    new);
 		free(old);
 		free(new);
 	}
@@ -217,41 +185,7 @@ static void add_comment(struct ticket_view *s, const struct pk_comment *c)
 	add_text(s, pk_xstrdup(c->body), color, 4);
 }
 
-/* History gives the order and a comment shows in full where it was added;
- * a comment without a history entry (imported, merged) goes in by time. */
-static void add_timeline(struct ticket_view *s, const struct timeline *tl)
-{
-	size_t *of = pk_xcalloc(tl->nh ? tl->nh : 1, sizeof(*of)); /* comment index + 1 */
-	unsigned char *linked = pk_xcalloc(tl->nc ? tl->nc : 1, 1);
-	for (size_t j = 0; j < tl->nh; j++) {
-		if (strcmp(tl->h[j]->field, "comment") != 0)
-			continue;
-		for (size_t i = 0; i < tl->nc; i++)
-			if (!linked[i] && pk_streq(tl->c[i]->uuid, tl->h[j]->new_value)) {
-				linked[i] = 1;
-				of[j] = i + 1;
-				break;
-			}
-	}
-	size_t next = 0; /* the next comment to place by its time */
-	for (size_t j = 0; j < tl->nh; j++) {
-		for (; next < tl->nc && (linked[next] || tl->c[next]->created_at <= tl->h[j]->at);
-		     next++)
-			if (!linked[next])
-				add_comment(s, tl->c[next]);
-		if (of[j])
-			add_comment(s, tl->c[of[j] - 1]);
-		else
-			add_history(s, tl->h[j]);
-	}
-	for (; next < tl->nc; next++)
-		if (!linked[next])
-			add_comment(s, tl->c[next]);
-	free(linked);
-	free(of);
-}
-
-static void build(struct tui *t, struct ticket_view *s, const struct timeline *tl)
+static void build(struct tui *t, struct ticket_view *s, const struct pk_timeline *tl)
 {
 	const struct pk_config *cfg = tui_cfg(t);
 	const struct pk_ticket *tk = s->t;
@@ -303,28 +237,31 @@ static void build(struct tui *t, struct ticket_view *s, const struct timeline *t
 	}
 	add_text(s, pk_xstrdup(""), TUI_C_NORMAL, 0);
 	add_text(s, pk_xstrdup(_("Timeline")), TUI_C_LABEL, 0);
-	add_timeline(s, tl);
+	for (size_t i = 0; i < tl->n; i++) {
+		if (tl->entries[i].comment)
+			add_comment(s, tl->entries[i].comment);
+		else
+			add_history(s, tl->entries[i].history);
+	}
 }
 
-/* Reads the ticket, its comments and its history afresh. */
+/* Reads the ticket and its timeline afresh. */
 static int load(struct tui *t, struct ticket_view *s)
 {
 	struct pk_db *db = tui_db(t);
 	struct pk_ticket *tk;
-	struct timeline tl = { 0 };
+	struct pk_timeline tl;
 	int rc = pk_ticket_get(db, s->uuid, &tk);
 	if (rc != PK_OK)
 		return rc;
-	if ((rc = pk_comment_list(db, tk->id, keep_comment, &tl)) != PK_OK ||
-	    (rc = pk_history_list(db, tk->uuid, keep_history, &tl)) != PK_OK) {
-		timeline_free(&tl);
+	if ((rc = pk_timeline_load(db, tk, &tl)) != PK_OK) {
 		pk_ticket_free(&tk);
 		return rc;
 	}
 	pk_ticket_free(&s->t);
 	s->t = tk;
 	build(t, s, &tl);
-	timeline_free(&tl);
+	pk_timeline_free(&tl);
 	return PK_OK;
 }
 
@@ -597,32 +534,26 @@ static const char *user_arg(struct tui *t, const char *who)
 	return strcmp(who, "me") == 0 ? tui_user(t) : who;
 }
 
-/* Assigning a fresh ticket starts work on it; unassigning an assigned one
- * puts it back in the queue (as `picket assign` does). */
+/* The engine's assign: a fresh ticket also moves to assigned, an assigned
+ * one left without assignee back to new (as `picket assign` does). */
 static void assign_to(struct tui *t, struct ticket_view *s, const char *who)
 {
-	const struct pk_workflow *wf = &tui_cfg(t)->wf;
 	struct pk_ticket *tk = fresh(t, s);
 	if (!tk)
 		return;
 	const char *user = user_arg(t, who);
-	struct pk_change *ch = pk_change_update(&pk_ticket_entity, tk->uuid);
-	int rc = pk_ticket_put(tui_db(t), ch, "assignee", user, 0);
-	if (rc != PK_OK) {
+	int rc;
+	if (pk_streq(tk->assignee ? tk->assignee : "", user)) {
+		tui_message(t, 0, _("%s: already assigned to %s"), tk->ref, *user ? user : "-");
+	} else if ((rc = pk_ticket_assign(tui_db(t), tk, user)) != PK_OK) {
 		tui_fail(t, rc);
+	} else if (*user) {
+		tui_message(t, 0, _("%s: assigned to %s"), tk->ref, user);
+		tui_changed(t);
 	} else {
-		if (*user && pk_wf_allowed(wf, tk->status, "assigned") &&
-		    (strcmp(tk->status, "new") == 0 || strcmp(tk->status, "reopened") == 0))
-			pk_change_text(ch, "status", "assigned");
-		else if (!*user && strcmp(tk->status, "assigned") == 0 &&
-			 pk_wf_allowed(wf, tk->status, "new"))
-			pk_change_text(ch, "status", "new");
-		char *done = *user ? pk_xasprintf(_("assigned to %s"), user)
-				   : pk_xstrdup(_("unassigned"));
-		save(t, tk, ch, NULL, done);
-		free(done);
+		tui_message(t, 0, _("%s: unassigned"), tk->ref);
+		tui_changed(t);
 	}
-	pk_change_free(&ch);
 	pk_ticket_free(&tk);
 }
 
@@ -773,7 +704,21 @@ static int complete_set(void *data, const char *prefix, char ***matches)
 		for (size_t i = 0; i < PK_ARRAY_LEN(settable_fields); i++)
 			if (pk_ticket_field_settable(settable_fields[i]))
 				offer(matches, &n, &cap, settable_fields[i], "", prefix);
-		return n;
+		if (n != 1)
+			return n;
+		/* one field: go on to its values, so the line reads "field=" with
+		 * the choices, not "field= " (the prompt adds a space after a
+		 * single match) */
+		char **values;
+		int k = complete_set(data, (*matches)[0], &values);
+		if (k == 0) {
+			free(values);
+			return n;
+		}
+		free((*matches)[0]);
+		free(*matches);
+		*matches = values;
+		return k;
 	}
 	char *field = pk_xstrndup(prefix, (size_t)(eq - prefix));
 	char level[64];
