@@ -435,7 +435,10 @@ static void *reader_main(void *arg)
 			snprintf(item.err, sizeof(item.err), "%s", jerr.text);
 		free_garbage(q);
 		pthread_mutex_lock(&q->mu);
-		while ((q->count == QUEUE_LEN || q->ngarbage == QUEUE_LEN) && !q->stop)
+		/* only a full queue makes the reader wait: a full garbage list
+		 * does not (the writer frees for itself then), or the reader,
+		 * its only emptier, would wait for itself */
+		while (q->count == QUEUE_LEN && !q->stop)
 			pthread_cond_wait(&q->room, &q->mu);
 		if (q->stop) {
 			pthread_mutex_unlock(&q->mu);
