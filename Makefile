@@ -57,7 +57,7 @@ format-check:
 
 pot:
 	xgettext --keyword=_ --keyword=N_ --keyword=P_:1,2 --from-code=UTF-8 --add-comments=TRANSLATORS \
-	    --package-name=picket -o po/picket.pot $$(git ls-files 'src/*.c' 'include/*.h')
+	    --package-name=picket -o po/picket.pot $$(git ls-files 'src/*.c' 'src/*.h' 'include/*.h')
 	msgmerge --update --backup=none po/fr.po po/picket.pot
 
 clean:

@@ -1,5 +1,7 @@
 #include "picket/clock.h"
 
+#include "picket/i18n.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -187,15 +189,17 @@ char *pk_age_format(int64_t s, char *buf, size_t len)
 	const char *sign = s < 0 ? "-" : "";
 	if (s < 0)
 		s = -s;
+	/* TRANSLATORS: short time units after a number, in 5-column
+	 * ages: seconds, minutes, hours, days, weeks ("3d" is three days) */
 	if (s < 60)
-		snprintf(buf, len, "%s%llds", sign, (long long)s);
+		snprintf(buf, len, _("%s%llds"), sign, (long long)s);
 	else if (s < 3600)
-		snprintf(buf, len, "%s%lldm", sign, (long long)(s / 60));
+		snprintf(buf, len, _("%s%lldm"), sign, (long long)(s / 60));
 	else if (s < 86400)
-		snprintf(buf, len, "%s%lldh", sign, (long long)(s / 3600));
+		snprintf(buf, len, _("%s%lldh"), sign, (long long)(s / 3600));
 	else if (s < 14 * 86400)
-		snprintf(buf, len, "%s%lldd", sign, (long long)(s / 86400));
+		snprintf(buf, len, _("%s%lldd"), sign, (long long)(s / 86400));
 	else
-		snprintf(buf, len, "%s%lldw", sign, (long long)(s / (7 * 86400)));
+		snprintf(buf, len, _("%s%lldw"), sign, (long long)(s / (7 * 86400)));
 	return buf;
 }

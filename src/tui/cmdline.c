@@ -60,7 +60,8 @@ static int save(struct tui *t, struct pk_ticket *tk, struct pk_change *ch, const
 	int rc = pk_ticket_save(t->db, tk, ch, note);
 	if (rc != PK_OK)
 		return tui_fail(t, rc);
-	tui_message(t, 0, "%s: %s", tk->ref, done);
+	/* TRANSLATORS: a ticket ref, then what happened to it ("LUX1-4: moved") */
+	tui_message(t, 0, _("%s: %s"), tk->ref, done);
 	tui_changed(t);
 	return PK_OK;
 }
@@ -220,7 +221,12 @@ int tui_command(struct tui *t, const char *line)
 		if (rc != PK_OK) {
 			tui_fail(t, rc);
 		} else {
-			tui_message(t, 0, _("%s: comment added"), tk->ref);
+			if (minutes)
+				tui_message(t, 0, _("%s: %lld min logged"), tk->ref, minutes);
+			else if (strcmp(kind, "internal") == 0)
+				tui_message(t, 0, _("%s: note added"), tk->ref);
+			else
+				tui_message(t, 0, _("%s: comment added"), tk->ref);
 			tui_changed(t);
 		}
 	}

@@ -17,7 +17,7 @@
  * text and its default keys (space separated key names, see keymap.c). */
 #define TUI_ACTIONS(X)                                                                 \
 	X(QUIT, "quit", N_("go back; quit from the queue"), "q")                       \
-	X(HELP, "help", N_("show the keys of this screen"), "?")                       \
+	X(HELP, "help", N_("show the keys of this screen"), "? F1")                    \
 	X(COMMAND, "command", N_("command line (:assign bob, :move STATUS, :q)"), ":") \
 	X(UP, "up", N_("move up"), "Up k")                                             \
 	X(DOWN, "down", N_("move down"), "Down j")                                     \

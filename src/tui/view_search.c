@@ -244,8 +244,7 @@ static void draw_info(struct tui *t, struct search *st, int y, int cols)
 	}
 	if (!st->searched && !st->pending) {
 		tui_text(t, y, 0, cols,
-			 _("Type words to find tickets; add terms such as status:open or "
-			   "assignee:me.  Esc: back"),
+			 _("Type words to search; add terms like status:open.  Esc: back"),
 			 TUI_C_HINT);
 		return;
 	}

@@ -427,7 +427,8 @@ static int save(struct tui *t, const struct pk_ticket *tk, struct pk_change *ch,
 	if (pk_change_count(ch) == 0 && !(note && *note))
 		tui_message(t, 0, _("%s: nothing to change"), tk->ref);
 	else
-		tui_message(t, 0, "%s: %s", tk->ref, done);
+		/* TRANSLATORS: a ticket ref, then what happened to it */
+		tui_message(t, 0, _("%s: %s"), tk->ref, done);
 	tui_changed(t);
 	return PK_OK;
 }
