@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "picket/i18n.h"
@@ -393,6 +394,37 @@ char *pk_user_group(const struct pk_config *cfg, const char *login)
 	return group;
 }
 
+/* Checks the values of the typed keys (booleans, numbers) the file sets,
+ * so "mouse = maybe" is refused at start, not ignored later. */
+static int check_types(struct pk_config *cfg, struct pk_error *err)
+{
+	static const char *const booleans[] = { "true", "false", "yes", "no", "on",
+						"off",	"1",	 "0",	NULL };
+	for (size_t i = 0; i < PK_ARRAY_LEN(keys); i++) {
+		if (strchr(keys[i].name, '<'))
+			continue;
+		const char *v = ini_get(cfg, keys[i].name);
+		if (!v)
+			continue;
+		int ok = 1;
+		long long n;
+		if (keys[i].type == PK_CT_BOOL) {
+			ok = 0;
+			for (int k = 0; booleans[k]; k++)
+				ok |= strcasecmp(v, booleans[k]) == 0;
+		} else if (keys[i].type == PK_CT_INT) {
+			ok = pk_parse_int(v, INT32_MIN, INT32_MAX, &n) == 0;
+		}
+		if (!ok)
+			return pk_error_set(err, PK_ECONFIG,
+					    keys[i].type == PK_CT_BOOL
+						    ? _("%s: %s: '%s' is not true or false")
+						    : _("%s: %s: '%s' is not a whole number"),
+					    cfg->path, keys[i].name, v);
+	}
+	return PK_OK;
+}
+
 /* Refuses keys that no module knows, so a typo is not silently ignored. */
 static int check_known(struct pk_config *cfg, struct pk_error *err)
 {
@@ -469,7 +501,8 @@ static int finish(struct pk_config *cfg, struct pk_error *err)
 		return pk_error_set(err, PK_ECONFIG, _("defaults.type: unknown type '%s'"),
 				    cfg->default_type);
 	if ((rc = load_levels(cfg, err)) || (rc = load_matrix(cfg, err)) ||
-	    (rc = load_workflow(cfg, err)) || (rc = check_known(cfg, err)))
+	    (rc = load_workflow(cfg, err)) || (rc = check_known(cfg, err)) ||
+	    (rc = check_types(cfg, err)))
 		return rc;
 	return PK_OK;
 }

@@ -97,7 +97,7 @@ static void binding_name(const struct tui_key *k, struct pk_buf *out)
 	}
 }
 
-static int bind_list(struct tui_keymap *km, enum tui_action a, const char *list,
+static int bind_list(struct tui_keymap *km, enum tui_action a, const char *list, const char *where,
 		     struct pk_error *err)
 {
 	char *copy = pk_xstrdup(list), *save = NULL;
@@ -105,12 +105,13 @@ static int bind_list(struct tui_keymap *km, enum tui_action a, const char *list,
 	for (char *tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
 		struct tui_key k;
 		if (parse_key(tok, &k) != 0) {
-			rc = pk_error_set(err, PK_ECONFIG, _("keys.%s: '%s' is not a key name"),
-					  actions[a].name, tok);
+			rc = pk_error_set(err, PK_ECONFIG, _("%s: keys.%s: '%s' is not a key name"),
+					  where, actions[a].name, tok);
 			break;
 		}
 		if (km->n == TUI_MAX_BINDINGS) {
-			rc = pk_error_set(err, PK_ECONFIG, _("[keys]: too many bindings"));
+			rc = pk_error_set(err, PK_ECONFIG, _("%s: [keys]: too many bindings"),
+					  where);
 			break;
 		}
 		k.action = a;
@@ -128,7 +129,8 @@ int tui_keymap_load(struct tui_keymap *km, const struct pk_config *cfg, struct p
 		char key[64];
 		snprintf(key, sizeof(key), "keys:%s", actions[a].name);
 		const char *v = ini ? iniparser_getstring(ini, key, NULL) : NULL;
-		int rc = bind_list(km, (enum tui_action)a, v ? v : actions[a].keys, err);
+		int rc = bind_list(km, (enum tui_action)a, v ? v : actions[a].keys,
+				   cfg->path ? cfg->path : "picket.conf", err);
 		if (rc != PK_OK)
 			return rc;
 	}
@@ -144,7 +146,8 @@ int tui_keymap_load(struct tui_keymap *km, const struct pk_config *cfg, struct p
 				found |= strcmp(actions[a].name, name) == 0;
 			if (!found) {
 				int rc = pk_error_set(err, PK_ECONFIG,
-						      _("[keys]: unknown action '%s'"), name);
+						      _("%s: [keys]: unknown action '%s'"),
+						      cfg->path ? cfg->path : "picket.conf", name);
 				free(ks);
 				return rc;
 			}
