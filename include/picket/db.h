@@ -18,7 +18,7 @@ enum pk_db_flags {
 };
 
 /* The schema version this program writes (PRAGMA user_version). */
-#define PK_SCHEMA_VERSION 1
+#define PK_SCHEMA_VERSION 2
 
 /* Opens (and if asked creates) the database at `path`, applies pragmas and
  * forward-only migrations.  `cfg` is borrowed and must outlive the handle;

@@ -130,5 +130,7 @@ int pk_ticket_list(struct pk_db *db, const struct pk_query *q, long limit, pk_ti
 int pk_ticket_window(struct pk_db *db, const struct pk_query *q, long offset, long limit,
 		     pk_ticket_cb cb, void *data);
 int pk_ticket_count(struct pk_db *db, const struct pk_query *q, long *count);
+/* Open tickets whose resolution target is before `now` (index-backed). */
+int pk_ticket_count_overdue(struct pk_db *db, int64_t now, long *count);
 
 #endif

@@ -557,6 +557,20 @@ int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const c
 		pk_db_close(&db);
 		return status;
 	}
+	if (db->readonly && version < pk_schema_version()) {
+		/* an upgraded picket's first command may be a read: let a short
+		 * read-write connection migrate, then read as asked */
+		struct pk_db *rw = NULL;
+		struct pk_error rwerr = { 0 };
+		status = pk_db_open(path, 0, cfg, user, &rw, &rwerr);
+		pk_db_close(&rw);
+		if (status != PK_OK) {
+			*err = rwerr;
+			pk_db_close(&db);
+			return status;
+		}
+		version = pk_schema_version();
+	}
 	if (db->readonly) {
 		status = pk_db_exec(db, "PRAGMA foreign_keys = ON; PRAGMA query_only = ON");
 	} else {

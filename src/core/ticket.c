@@ -955,6 +955,21 @@ int pk_ticket_list(struct pk_db *db, const struct pk_query *q, long limit, pk_ti
 	return pk_ticket_window(db, q, 0, limit, cb, data);
 }
 
+int pk_ticket_count_overdue(struct pk_db *db, int64_t now, long *count)
+{
+	/* the open condition spelled as the index tickets_due spells it */
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT count(*) FROM tickets WHERE resolve_due IS NOT "
+					  "NULL AND status NOT IN ('resolved', 'closed') AND "
+					  "resolve_due < ?1");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_int64(st, 1, now);
+	int rc = sqlite3_step(st);
+	*count = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? PK_OK : pk_db_fail(db, rc, _("counting tickets"));
+}
+
 int pk_ticket_count(struct pk_db *db, const struct pk_query *q, long *count)
 {
 	char *sql = pk_xasprintf("SELECT count(*) FROM %s WHERE %s", q->sql_from, q->sql_where);

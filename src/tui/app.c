@@ -99,25 +99,16 @@ void tui_pop(struct tui *t)
  * bar; counted when the data changes, not on every key. */
 static void count_tickets(struct tui *t)
 {
-	static const char *const queries[] = { "status:open", NULL };
 	struct pk_query *q;
 	struct pk_error err;
 	t->open_count = 0;
-	if (pk_query_compile(t->cfg, t->user, pk_clock_now(), queries[0], 0, &q, &err) == PK_OK) {
+	if (pk_query_compile(t->cfg, t->user, pk_clock_now(), "status:open", 0, &q, &err) ==
+	    PK_OK) {
 		pk_ticket_count(t->db, q, &t->open_count);
 		pk_query_free(&q);
 	}
 	t->breach_count = 0;
-	sqlite3_stmt *st;
-	if (pk_db_prepare_once(t->db,
-			       "SELECT count(*) FROM tickets WHERE resolve_due < ?1 "
-			       "AND resolved_at IS NULL AND closed_at IS NULL",
-			       &st) == PK_OK) {
-		sqlite3_bind_int64(st, 1, pk_clock_now());
-		if (sqlite3_step(st) == SQLITE_ROW)
-			t->breach_count = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
+	pk_ticket_count_overdue(t->db, pk_clock_now(), &t->breach_count);
 }
 
 void tui_changed(struct tui *t)
