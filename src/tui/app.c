@@ -311,21 +311,20 @@ int tui_run(struct pk_db *db, const struct pk_config *cfg, const char *user)
 	if ((rc = tui_keymap_load(&t->keys, cfg, &err)) != PK_OK ||
 	    (rc = tui_views_load(t, &err)) != PK_OK) {
 		fprintf(stderr, "picket: %s\n", err.msg);
-		free(t);
-		return rc;
+		goto out;
 	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "%s",
 			_("picket: the full-screen interface needs a terminal; "
 			  "see picket list and picket --help\n"));
-		free(t);
-		return PK_EUSAGE;
+		rc = PK_EUSAGE;
+		goto out;
 	}
 	install_signals();
 	atexit(restore_terminal);
 	if (!initscr()) {
-		free(t);
-		return PK_EIO;
+		rc = PK_EIO;
+		goto out;
 	}
 	curses_on = 1;
 	cbreak();
@@ -338,8 +337,7 @@ int tui_run(struct pk_db *db, const struct pk_config *cfg, const char *user)
 	if ((rc = tui_theme_load(t, &err)) != PK_OK) {
 		restore_terminal();
 		fprintf(stderr, "picket: %s\n", err.msg);
-		free(t);
-		return rc;
+		goto out;
 	}
 	if (tui_mouse_enabled(t))
 		mousemask(BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
@@ -390,8 +388,10 @@ int tui_run(struct pk_db *db, const struct pk_config *cfg, const char *user)
 	while (t->depth > 0)
 		tui_pop(t);
 	restore_terminal();
+	rc = PK_OK;
+out:
 	tui_views_free(t);
 	free(t->role);
 	free(t);
-	return PK_OK;
+	return rc;
 }
