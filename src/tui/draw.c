@@ -1,8 +1,10 @@
 /* Every character from the database reaches the screen through here:
  * sanitized (pk_sanitize), fitted to its columns, in a colour role. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "picket/i18n.h"
 #include "picket/text.h"
 #include "tui_private.h"
 
@@ -33,6 +35,37 @@ void tui_fill(struct tui *t, int y, int x, int width, enum tui_color c)
 	attrset(tui_attr(t, c));
 	mvhline(y, x, ' ', width);
 	attrset(A_NORMAL);
+}
+
+void tui_table_header(struct tui *t, int y, int cols, const struct tui_column *columns, int n,
+		      int marked, const char *mark)
+{
+	tui_fill(t, y, 0, cols, TUI_C_HEADER);
+	for (int c = 0, x = 0; c < n && x < cols; c++) {
+		int w = columns[c].width ? columns[c].width : cols - x;
+		char title[96];
+		snprintf(title, sizeof(title), "%s%s", _(columns[c].title),
+			 c == marked && mark ? mark : "");
+		tui_text(t, y, x, w < cols - x ? w : cols - x, title, TUI_C_HEADER);
+		x += w;
+	}
+}
+
+void tui_table_row(struct tui *t, int y, int cols, const struct tui_column *columns, int n,
+		   const char *const *cells, int selected, int prio_col, int priority)
+{
+	enum tui_color base = selected ? TUI_C_SELECTED : TUI_C_NORMAL;
+	tui_fill(t, y, 0, cols, base);
+	for (int c = 0, x = 0; c < n && x < cols; c++) {
+		int w = columns[c].width ? columns[c].width : cols - x;
+		if (w > cols - x)
+			w = cols - x;
+		enum tui_color col =
+			!selected && c == prio_col ? tui_priority_color(priority) : base;
+		/* a fixed column keeps one blank column before the next */
+		tui_text(t, y, x, w - (columns[c].width ? 1 : 0), cells[c], col);
+		x += w;
+	}
 }
 
 void tui_text(struct tui *t, int y, int x, int width, const char *s, enum tui_color c)

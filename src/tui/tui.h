@@ -159,6 +159,21 @@ void tui_text(struct tui *t, int y, int x, int width, const char *s, enum tui_co
 int tui_wrap(struct tui *t, int y, int x, int width, int skip, int rows, const char *s,
 	     enum tui_color c);
 void tui_fill(struct tui *t, int y, int x, int width, enum tui_color c);
+
+/* A table column: its heading (untranslated, N_()) and width in columns
+ * (0: the rest of the line). */
+struct tui_column {
+	const char *title;
+	int width;
+};
+/* The heading line of a table; column `marked` (or -1) gets `mark` after
+ * its title (the sort arrow). */
+void tui_table_header(struct tui *t, int y, int cols, const struct tui_column *columns, int n,
+		      int marked, const char *mark);
+/* One table row of cells, highlighted when selected; the cell in column
+ * `prio_col` (or -1) takes the colour of `priority` 1..4. */
+void tui_table_row(struct tui *t, int y, int cols, const struct tui_column *columns, int n,
+		   const char *const *cells, int selected, int prio_col, int priority);
 attr_t tui_attr(struct tui *t, enum tui_color c);
 /* The colour role of a priority 1..4. */
 enum tui_color tui_priority_color(int priority);

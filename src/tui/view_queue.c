@@ -11,17 +11,13 @@
 #include "picket/text.h"
 #include "tui.h"
 
-/* Columns; `sort` is the query language's sort key. */
-static const struct {
-	const char *title;
-	int width; /* 0: the rest */
-	const char *sort;
-} columns[] = {
-	{ N_("REF"), 11, "ref" },	    { N_("P"), 3, "priority" },
-	{ N_("AGE"), 5, "created" },	    { N_("STATUS"), 17, "status" },
-	{ N_("ASSIGNEE"), 11, "assignee" }, { N_("UPD"), 5, "updated" },
-	{ N_("TITLE"), 0, "title" },
+/* Columns, and each one's sort key in the query language. */
+static const struct tui_column columns[] = {
+	{ N_("REF"), 11 },	{ N_("P"), 3 },	  { N_("AGE"), 5 },   { N_("STATUS"), 17 },
+	{ N_("ASSIGNEE"), 11 }, { N_("UPD"), 5 }, { N_("TITLE"), 0 },
 };
+static const char *const sort_keys[] = { "ref",	     "priority", "created", "status",
+					 "assignee", "updated",	 "title" };
 #define NCOLUMNS ((int)PK_ARRAY_LEN(columns))
 
 struct queue {
@@ -65,10 +61,10 @@ static char *query_text(struct tui *t, struct queue *s)
 		pk_buf_printf(&b, "%s%s", b.len ? " " : "", s->filter);
 	if (s->sort_col >= 0) {
 		/* priority reads best as most urgent first */
-		int desc = strcmp(columns[s->sort_col].sort, "priority") == 0 ||
-			   strcmp(columns[s->sort_col].sort, "updated") == 0;
+		int desc = strcmp(sort_keys[s->sort_col], "priority") == 0 ||
+			   strcmp(sort_keys[s->sort_col], "updated") == 0;
 		pk_buf_printf(&b, " sort:%s%s", desc != s->reverse ? "-" : "",
-			      columns[s->sort_col].sort);
+			      sort_keys[s->sort_col]);
 	}
 	return pk_buf_detach(&b);
 }
@@ -174,19 +170,7 @@ static void draw_row(struct tui *t, struct queue *s, int y, int cols, const stru
 	const char *cells[NCOLUMNS] = {
 		tk->ref, prio, age, tk->status, tk->assignee ? tk->assignee : "-", upd, tk->title
 	};
-	enum tui_color base = selected ? TUI_C_SELECTED : TUI_C_NORMAL;
-	tui_fill(t, y, 0, cols, base);
-	int x = 0;
-	for (int c = 0; c < NCOLUMNS && x < cols; c++) {
-		int w = columns[c].width ? columns[c].width : cols - x;
-		if (w > cols - x)
-			w = cols - x;
-		enum tui_color col = base;
-		if (!selected && c == 1)
-			col = tui_priority_color(tk->priority);
-		tui_text(t, y, x, w - (columns[c].width ? 1 : 0), cells[c], col);
-		x += w;
-	}
+	tui_table_row(t, y, cols, columns, NCOLUMNS, cells, selected, 1, tk->priority);
 	(void)s;
 }
 
@@ -204,20 +188,10 @@ static void queue_draw(struct tui *t, void *state, int top, int rows, int cols)
 		snprintf(line, sizeof(line), _("filter: %s   (%ld)"), s->filter, s->total);
 		tui_text(t, y++, 0, cols, line, TUI_C_LABEL);
 	}
-	/* the header, with the sort column marked */
-	tui_fill(t, y, 0, cols, TUI_C_HEADER);
-	int x = 0;
-	for (int c = 0; c < NCOLUMNS && x < cols; c++) {
-		int w = columns[c].width ? columns[c].width : cols - x;
-		char title[64];
-		const char *mark = "";
-		if (c == s->sort_col)
-			mark = s->reverse ? (tui_cfg(t) && MB_CUR_MAX > 1 ? "\xe2\x96\xb2" : "^")
-					  : (MB_CUR_MAX > 1 ? "\xe2\x96\xbc" : "v");
-		snprintf(title, sizeof(title), "%s%s", _(columns[c].title), mark);
-		tui_text(t, y, x, w < cols - x ? w : cols - x, title, TUI_C_HEADER);
-		x += w;
-	}
+	/* the header, with the sort column marked (UTF-8 arrows, or ASCII) */
+	const char *mark = s->reverse ? (MB_CUR_MAX > 1 ? "\xe2\x96\xb2" : "^")
+				      : (MB_CUR_MAX > 1 ? "\xe2\x96\xbc" : "v");
+	tui_table_header(t, y, cols, columns, NCOLUMNS, s->sort_col, mark);
 	y++;
 	int list_rows = rows - (y - top);
 	s->page = list_rows > 0 ? list_rows : 1;

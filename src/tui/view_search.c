@@ -27,10 +27,7 @@
 #define PREFIX_MIN 3
 
 /* Columns, as in the queue; width 0: the rest. */
-static const struct {
-	const char *title;
-	int width;
-} columns[] = {
+static const struct tui_column columns[] = {
 	{ N_("REF"), 11 },	{ N_("P"), 3 },	    { N_("STATUS"), 17 },
 	{ N_("ASSIGNEE"), 11 }, { N_("TITLE"), 0 },
 };
@@ -265,12 +262,7 @@ static void draw_info(struct tui *t, struct search *st, int y, int cols)
 
 static void draw_header(struct tui *t, int y, int cols)
 {
-	tui_fill(t, y, 0, cols, TUI_C_HEADER);
-	for (int c = 0, x = 0; c < NCOLUMNS && x < cols; c++) {
-		int w = columns[c].width ? columns[c].width : cols - x;
-		tui_text(t, y, x, w < cols - x ? w : cols - x, _(columns[c].title), TUI_C_HEADER);
-		x += w;
-	}
+	tui_table_header(t, y, cols, columns, NCOLUMNS, -1, NULL);
 }
 
 static void draw_row(struct tui *t, int y, int cols, const struct pk_ticket *tk, int selected)
@@ -279,18 +271,7 @@ static void draw_row(struct tui *t, int y, int cols, const struct pk_ticket *tk,
 	snprintf(prio, sizeof(prio), "P%d", tk->priority);
 	const char *cells[NCOLUMNS] = { tk->ref, prio, tk->status,
 					tk->assignee ? tk->assignee : "-", tk->title };
-	enum tui_color base = selected ? TUI_C_SELECTED : TUI_C_NORMAL;
-	tui_fill(t, y, 0, cols, base);
-	for (int c = 0, x = 0; c < NCOLUMNS && x < cols; c++) {
-		int w = columns[c].width ? columns[c].width : cols - x;
-		if (w > cols - x)
-			w = cols - x;
-		enum tui_color col = base;
-		if (!selected && c == 1)
-			col = tui_priority_color(tk->priority);
-		tui_text(t, y, x, w - (columns[c].width ? 1 : 0), cells[c], col);
-		x += w;
-	}
+	tui_table_row(t, y, cols, columns, NCOLUMNS, cells, selected, 1, tk->priority);
 }
 
 static void search_draw(struct tui *t, void *state, int top, int rows, int cols)

@@ -22,7 +22,16 @@ start_tui() {
 	wait_screen 'open [0-9]+' "the status bar"
 }
 
-stop_tui() { tm kill-server 2>/dev/null; }
+# stop_tui: ends the server and waits until it is gone, so the next
+# start_tui does not reach a dying one
+stop_tui() {
+	local i
+	tm kill-server 2>/dev/null
+	for i in $(seq 1 50); do
+		tm has-session 2>/dev/null || return 0
+		sleep 0.1
+	done
+}
 
 screen() { tm capture-pane -p -t pk; }
 

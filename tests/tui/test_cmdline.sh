@@ -1,6 +1,9 @@
 # The `:` command line: :assign, :move, :comment, :set, :q, an unknown
 # command and a refused one, each checked on the screen and in the database.
 . "$TESTS_DIR/tui/lib.sh"
+# picket under a name of its own: test_queue.sh's SIGTERM check signals
+# every process named picket, and ctest -j runs the scripts side by side
+ln -s "$PICKET" "$T/picket-tui" && PICKET="$T/picket-tui"
 
 pk init >/dev/null
 pk new --title "Core switch down" --impact 2 --urgency 2 --group network >/dev/null

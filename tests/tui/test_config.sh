@@ -2,6 +2,9 @@
 # refusals, [views] as the tabs, themes (high-contrast, monochrome, a
 # missing one), NO_COLOR, and ui.mouse (click, wheel).
 . "$TESTS_DIR/tui/lib.sh"
+# picket under a name of its own: test_queue.sh's SIGTERM check signals
+# every process named picket, and ctest -j runs the scripts side by side
+ln -s "$PICKET" "$T/picket-tui" && PICKET="$T/picket-tui"
 
 pk init >/dev/null
 pk new --title "Core switch down" --impact 1 --urgency 1 --group network >/dev/null

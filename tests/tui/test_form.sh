@@ -3,6 +3,9 @@
 # is created, a valid form creates the ticket (every field as entered) and
 # opens it; leaving a typed form asks first.
 . "$TESTS_DIR/tui/lib.sh"
+# picket under a name of its own: test_queue.sh's SIGTERM check signals
+# every process named picket, and ctest -j runs the scripts side by side
+ln -s "$PICKET" "$T/picket-tui" && PICKET="$T/picket-tui"
 
 pk init >/dev/null
 ntickets() { sql "SELECT count(*) FROM tickets"; }

@@ -69,7 +69,8 @@ stop_tui
 
 # SIGTERM (and SIGHUP, a dropped SSH link) restore the terminal and exit
 start_tui
-pkill -TERM -f "^$PICKET\$" || pkill -TERM -x picket
+# only this pane's picket: the pane runs sh, picket is its child
+pkill -TERM -P "$(tm display-message -p -t pk '#{pane_pid}')"
 CHECKS=$((CHECKS + 1))
 pane_dead || fail "SIGTERM did not end picket"
 expect_eq "0" "${DEAD_STATUS:-}" "exit status after SIGTERM"

@@ -2,6 +2,9 @@
 # a query error shows in place, Enter opens the selected ticket, Esc goes
 # back, and a change made elsewhere shows up by itself.
 . "$TESTS_DIR/tui/lib.sh"
+# picket under a name of its own: test_queue.sh's SIGTERM check signals
+# every process named picket, and ctest -j runs the scripts side by side
+ln -s "$PICKET" "$T/picket-tui" && PICKET="$T/picket-tui"
 
 pk init >/dev/null
 pk new --title "Printer jam on floor 3" --impact 3 --urgency 3 >/dev/null

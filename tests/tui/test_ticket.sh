@@ -3,6 +3,9 @@
 # the built-in editor and through $EDITOR, resolve, reopen, escalate, set
 # with completion, the classification banner, scrolling, back to the queue.
 . "$TESTS_DIR/tui/lib.sh"
+# picket under a name of its own: test_queue.sh's SIGTERM check signals
+# every process named picket, and ctest -j runs the scripts side by side
+ln -s "$PICKET" "$T/picket-tui" && PICKET="$T/picket-tui"
 
 pk init >/dev/null
 pk new --title "Core switch down" --impact 1 --urgency 1 --group network --requester carol \
