@@ -38,7 +38,23 @@ screen() { tm capture-pane -p -t pk; }
 # screen_raw: with escape sequences, to check colours and attributes
 screen_raw() { tm capture-pane -p -e -t pk; }
 
-keys() { tm send-keys -t pk "$@"; }
+# alive: picket still runs; when it does not, the checks after this one
+# cannot tell anything: fail once and stop here
+alive() {
+	if [ "$(tm display-message -p -t pk '#{pane_dead}' 2>/dev/null)" != 0 ]; then
+		fail "picket is no longer running (exit status $(cat "$T/exit-status" 2>/dev/null)); the screen:
+$(screen)"
+		done_testing
+		exit 1
+	fi
+}
+
+# keys: sends keys, after making sure picket still runs, so a crash fails
+# once instead of making every later check wait out its time
+keys() {
+	alive
+	tm send-keys -t pk "$@"
+}
 
 # wait_screen REGEX [what]: until the screen matches (5 s at most)
 wait_screen() {

@@ -13,22 +13,6 @@ field() { sql "SELECT $1 FROM tickets WHERE ref = 'LUX1-1'"; }
 nhistory() { sql "SELECT count(*) FROM history"; }
 noplog() { sql "SELECT count(*) FROM oplog"; }
 
-# alive: picket still runs; when it does not, the checks after this one
-# cannot tell anything: fail once and stop here
-alive() {
-	if [ "$(tm display-message -p -t pk '#{pane_dead}' 2>/dev/null)" != 0 ]; then
-		fail "picket is no longer running (exit status $(cat "$T/exit-status" 2>/dev/null)); the screen:
-$(screen)"
-		done_testing
-		exit 1
-	fi
-}
-# keys: as lib.sh's, but first makes sure picket still runs, so a crash
-# fails once instead of making every later check wait out its time
-keys() {
-	alive
-	tm send-keys -t pk "$@"
-}
 
 start_tui || { done_testing; exit 1; }
 keys Tab Tab Tab Tab

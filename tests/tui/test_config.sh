@@ -96,22 +96,6 @@ click() { mouse 0 "$1" "$2"; mouse 3 "$1" "$2"; }
 # row_of REGEX: the screen row (from 0) of the first line matching
 row_of() { screen | grep -nE -- "$1" | head -1 | cut -d: -f1 | awk '{ print $1 - 1 }'; }
 
-# alive: picket still runs; when it does not, the checks after this one
-# cannot tell anything: fail once and stop here
-alive() {
-	if [ "$(tm display-message -p -t pk '#{pane_dead}' 2>/dev/null)" != 0 ]; then
-		fail "picket is no longer running (exit status $(cat "$T/exit-status" 2>/dev/null)); the screen:
-$(screen)"
-		done_testing
-		exit 1
-	fi
-}
-# keys: as lib.sh's, but first makes sure picket still runs, so a crash
-# fails once instead of making every later check wait out its time
-keys() {
-	alive
-	tm send-keys -t pk "$@"
-}
 
 # ---- [keys]: take = T --------------------------------------------------------------
 conf $'[keys]\ntake = T'
