@@ -413,9 +413,7 @@ static void test_hlc_survives_clock_going_back(void **state)
 static void test_hlc_monotonic_across_handles(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("TMPDIR");
-	char *dir = pk_xasprintf("%s/picket-hlc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	char *dir = fx_tmpdir("hlc");
 	char *path = pk_xasprintf("%s/test.db", dir);
 	struct pk_config *cfg = fx_config();
 	struct pk_db *db = NULL;

@@ -10,8 +10,7 @@
  * and unlinks). */
 static char *write_ini(const char *text)
 {
-	const char *dir = getenv("TMPDIR");
-	char *path = pk_xasprintf("%s/picket-config-XXXXXX", dir && *dir ? dir : "/tmp");
+	char *path = fx_tmp_template("config");
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	size_t n = strlen(text);
@@ -310,9 +309,7 @@ static void test_load_from_picket_config_env(void **state)
 static void test_load_no_default_file_is_fine(void **state)
 {
 	(void)state;
-	const char *dir = getenv("TMPDIR");
-	char *empty = pk_xasprintf("%s/picket-noconf-XXXXXX", dir && *dir ? dir : "/tmp");
-	assert_non_null(mkdtemp(empty));
+	char *empty = fx_tmpdir("noconf");
 	char *old_xdg = pk_xstrdup(getenv("XDG_CONFIG_HOME"));
 	setenv("XDG_CONFIG_HOME", empty, 1);
 	unsetenv("PICKET_CONFIG");

@@ -456,9 +456,7 @@ static void test_import_failure_leaves_index_alone(void **state)
 static void test_import_file_database_stays_wal(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("TMPDIR");
-	char *dir = pk_xasprintf("%s/picket-io-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	char *dir = fx_tmpdir("io");
 	char *path = pk_xasprintf("%s/desk.db", dir);
 	struct pk_config *cfg = fx_config();
 	struct pk_db *db = NULL;

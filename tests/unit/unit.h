@@ -238,6 +238,23 @@ static inline char *query_refs(struct pk_db *db, const char *text)
 		assert_non_null(strstr(h_, (needle)));                                      \
 	} while (0)
 
+/* "$TMPDIR/picket-NAME-XXXXXX": a template for mkstemp/mkdtemp (the X's
+ * are the template, not a placeholder).  Owned by the caller. */
+static inline char *fx_tmp_template(const char *name)
+{
+	const char *dir = getenv("TMPDIR");
+	return pk_xasprintf("%s/picket-%s-XXXXXX", dir && *dir ? dir : "/tmp", name);
+}
+
+/* A new private directory for a test that needs files.  Owned by the
+ * caller. */
+static inline char *fx_tmpdir(const char *name)
+{
+	char *dir = fx_tmp_template(name);
+	assert_non_null(mkdtemp(dir));
+	return dir;
+}
+
 /* The usual cmocka fixture: a fresh database per test. */
 static inline int fx_setup(void **state)
 {
