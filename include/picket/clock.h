@@ -25,4 +25,19 @@ char *pk_time_format(int64_t t, char *buf, size_t len);
 /* Formats an age/duration compactly: 45s, 12m, 3h, 5d, 8w. */
 char *pk_age_format(int64_t seconds, char *buf, size_t len);
 
+/* Days since 1970-01-01 of a Gregorian date, and back. */
+int64_t pk_days_from_civil(int64_t y, unsigned m, unsigned d);
+void pk_civil_from_days(int64_t days, int *y, int *m, int *d);
+
+/* Time zones by IANA name ("Europe/Brussels"); NULL or "" is the process's
+ * local zone, "UTC" is UTC.  1 if the zone exists in the zone database. */
+int pk_zone_valid(const char *zone);
+/* The UTC time of a wall-clock time in zone.  A time that a DST change
+ * skips counts as the moment after the change, as mktime() does. */
+int64_t pk_zone_to_utc(const char *zone, int y, int m, int d, int hh, int mm);
+/* The wall-clock time in zone of a UTC time. */
+void pk_zone_local(const char *zone, int64_t t, struct tm *out);
+/* pk_time_parse(), but a time without a zone is wall-clock time in zone. */
+int pk_zone_time_parse(const char *zone, const char *s, int64_t *out);
+
 #endif

@@ -30,6 +30,8 @@ struct pk_workflow {
 	unsigned char closed[PK_MAX_STATUSES]; /* not "open" */
 };
 
+struct pk_sla_config;
+
 struct pk_config {
 	char *path;    /* file read, or NULL when none was found */
 	char *node;    /* NODE of the NODE-N refs */
@@ -44,7 +46,8 @@ struct pk_config {
 	int default_impact;
 	int default_urgency;
 	struct pk_workflow wf;
-	void *ini; /* the iniparser dictionary, for later modules */
+	void *ini;		   /* the iniparser dictionary, for later modules */
+	struct pk_sla_config *sla; /* service levels and calendars (sla.h) */
 };
 
 /* Loads configuration.  `explicit_path` (from --config) may be NULL.
@@ -60,6 +63,20 @@ const struct pk_config_key *pk_config_keys(size_t *n);
 /* The effective value of a key as text ("section.key"); never NULL for a
  * known key, NULL for an unknown one.  The result is owned by the caller. */
 char *pk_config_value(const struct pk_config *cfg, const char *name);
+
+/* A key's text: the file's value, else the key table's default; NULL
+ * for an unknown or unset key.  Borrowed from the configuration. */
+const char *pk_config_str(const struct pk_config *cfg, const char *name);
+/* The file's value of `key` in [section], or NULL (borrowed). */
+const char *pk_config_raw(const struct pk_config *cfg, const char *section, const char *key);
+/* Sections whose name starts with `prefix` ("calendar."), and the keys of
+ * one section; free with pk_config_free_names(). */
+int pk_config_sections(const struct pk_config *cfg, const char *prefix, char ***names);
+int pk_config_section_keys(const struct pk_config *cfg, const char *section, char ***keys);
+void pk_config_free_names(char **names, int n);
+/* Splits a comma-separated list into at most max trimmed items (owned by
+ * out); -1 when there are more. */
+int pk_config_split(const char *text, char **out, int max);
 
 /* The login of the person running picket: $PICKET_USER when set (scripts,
  * tests), else the operating-system account.  Owned by the caller. */

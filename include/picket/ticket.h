@@ -25,6 +25,10 @@ struct pk_ticket {
 	/* UTC seconds; 0 = not set */
 	int64_t created_at, updated_at, resolved_at, closed_at;
 	int64_t response_due, resolve_due;
+	/* service levels (sla.h): derived by the engine */
+	int64_t responded_at, sla_due;
+	char *sla_response, *sla_resolve; /* "met", "breached" or NULL */
+	int64_t followup_at;		  /* when to chase the vendor */
 };
 
 struct pk_comment {

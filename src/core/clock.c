@@ -1,6 +1,7 @@
 #include "picket/clock.h"
 
 #include "picket/i18n.h"
+#include "picket/util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -46,7 +47,7 @@ int64_t pk_clock_now(void)
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
  * algorithm); avoids timegm's dependence on the process time zone. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t pk_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -130,7 +131,7 @@ int pk_time_parse(const char *s, int64_t *out)
 	}
 	if (*p)
 		return -1;
-	*out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se -
+	*out = pk_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se -
 	       off;
 	return 0;
 }
@@ -164,11 +165,8 @@ int pk_duration_parse(const char *s, int64_t *seconds)
 	return 0;
 }
 
-char *pk_time_format(int64_t t, char *buf, size_t len)
+void pk_civil_from_days(int64_t days, int *py, int *pm, int *pd)
 {
-	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-	int64_t secs = t - days * 86400;
-	/* civil_from_days */
 	days += 719468;
 	int64_t era = (days >= 0 ? days : days - 146096) / 146097;
 	unsigned doe = (unsigned)(days - era * 146097);
@@ -179,9 +177,118 @@ char *pk_time_format(int64_t t, char *buf, size_t len)
 	unsigned d = doy - (153 * mp + 2) / 5 + 1;
 	unsigned m = mp < 10 ? mp + 3 : mp - 9;
 	y += m <= 2;
-	snprintf(buf, len, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d,
-		 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+	*py = (int)y;
+	*pm = (int)m;
+	*pd = (int)d;
+}
+
+char *pk_time_format(int64_t t, char *buf, size_t len)
+{
+	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+	int64_t secs = t - days * 86400;
+	int y, m, d;
+	pk_civil_from_days(days, &y, &m, &d);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(secs / 3600),
+		 (int)(secs / 60 % 60), (int)(secs % 60));
 	return buf;
+}
+
+/* Time zones.  The C library knows them only through TZ, so a conversion
+ * sets TZ for its duration and puts the caller's back; callers cache what
+ * they convert (calendars keep their working days). */
+static char *zone_saved;
+static int zone_had;
+
+static void zone_enter(const char *zone)
+{
+	if (!zone || !*zone)
+		return;
+	const char *old = getenv("TZ");
+	zone_had = old != NULL;
+	zone_saved = old ? pk_xstrdup(old) : NULL;
+	char *tz = pk_xasprintf(":%s", zone);
+	setenv("TZ", tz, 1);
+	free(tz);
+	tzset();
+}
+
+static void zone_leave(const char *zone)
+{
+	if (!zone || !*zone)
+		return;
+	if (zone_had)
+		setenv("TZ", zone_saved, 1);
+	else
+		unsetenv("TZ");
+	pk_freep(&zone_saved);
+	tzset();
+}
+
+int pk_zone_valid(const char *zone)
+{
+	if (!zone || !*zone || strcmp(zone, "UTC") == 0)
+		return 1;
+	if (zone[0] == '/' || strstr(zone, "..") || strlen(zone) > 64)
+		return 0;
+	for (const char *p = zone; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("/_+-", *p))
+			return 0;
+	const char *dir = getenv("TZDIR");
+	char *path = pk_xasprintf("%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
+	FILE *f = fopen(path, "rb");
+	char magic[4] = { 0 };
+	int ok = f && fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+	if (f)
+		fclose(f);
+	free(path);
+	return ok;
+}
+
+int64_t pk_zone_to_utc(const char *zone, int y, int m, int d, int hh, int mm)
+{
+	if (zone && strcmp(zone, "UTC") == 0)
+		return pk_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 + hh * 3600 +
+		       mm * 60;
+	zone_enter(zone);
+	struct tm tm = { .tm_year = y - 1900,
+			 .tm_mon = m - 1,
+			 .tm_mday = d,
+			 .tm_hour = hh,
+			 .tm_min = mm,
+			 .tm_isdst = -1 };
+	time_t t = mktime(&tm);
+	zone_leave(zone);
+	return (int64_t)t;
+}
+
+void pk_zone_local(const char *zone, int64_t t, struct tm *out)
+{
+	time_t tt = (time_t)t;
+	if (zone && strcmp(zone, "UTC") == 0) {
+		gmtime_r(&tt, out);
+		return;
+	}
+	zone_enter(zone);
+	localtime_r(&tt, out);
+	zone_leave(zone);
+}
+
+int pk_zone_time_parse(const char *zone, const char *s, int64_t *out)
+{
+	int64_t t;
+	if (pk_time_parse(s, &t) != 0)
+		return -1;
+	/* an explicit zone or Unix time stands as given */
+	size_t n = strlen(s);
+	if (s[0] == '@' ||
+	    (n > 10 && (s[n - 1] == 'Z' || strchr(s + 10, '+') || strchr(s + 10, '-'))))
+		return *out = t, 0;
+	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+	int64_t secs = t - days * 86400;
+	int y, m, d;
+	pk_civil_from_days(days, &y, &m, &d);
+	*out = pk_zone_to_utc(zone, y, m, d, (int)(secs / 3600), (int)(secs / 60 % 60));
+	return 0;
 }
 
 char *pk_age_format(int64_t s, char *buf, size_t len)

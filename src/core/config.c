@@ -12,6 +12,7 @@
 
 #include "picket/i18n.h"
 #include "picket/policy.h"
+#include "picket/sla.h"
 #include "picket/status.h"
 
 #define DEFAULT_STATUSES                                                 \
@@ -65,6 +66,39 @@ static const struct pk_config_key keys[] = {
 	{ "transitions.<status>", PK_CT_LIST, NULL,
 	  N_("Statuses a ticket in <status> may move to. Default: the built-in "
 	     "workflow.") },
+	{ "sla.warn", PK_CT_LIST, "75, 90",
+	  N_("Warning thresholds of the SLA clocks, in percent of the target.") },
+	{ "sla.pause", PK_CT_LIST, "pending_customer, pending_vendor",
+	  N_("Statuses in which the SLA clocks pause (none: an empty value).") },
+	{ "sla.p1", PK_CT_STRING, "respond 15m, resolve 4h, calendar 24x7",
+	  N_("Targets of priority 1: respond DURATION|none, resolve DURATION|none, "
+	     "calendar NAME. In a business calendar 1d is one working day.") },
+	{ "sla.p2", PK_CT_STRING, "respond 30m, resolve 8h, calendar 24x7",
+	  N_("Targets of priority 2.") },
+	{ "sla.p3", PK_CT_STRING, "respond 4h, resolve 3d, calendar business",
+	  N_("Targets of priority 3.") },
+	{ "sla.p4", PK_CT_STRING, "respond 1d, resolve 5d, calendar business",
+	  N_("Targets of priority 4.") },
+	{ "sla.follow_up", PK_CT_STRING, "2d",
+	  N_("Default delay before following up a ticket handed to a vendor.") },
+	{ "sla.<type>.p<N>", PK_CT_STRING, NULL,
+	  N_("Targets for tickets of one type, in section [sla.TYPE], e.g. [sla.request] "
+	     "p3 = respond 1d, resolve 10d, calendar business.") },
+	{ "sla.service.<name>.p<N>", PK_CT_STRING, NULL,
+	  N_("Targets for tickets of one service, in section [sla.service.NAME]; they win "
+	     "over type and default targets.") },
+	{ "calendar.<name>.days", PK_CT_LIST, NULL,
+	  N_("Working days of calendar NAME, in section [calendar.NAME]: mon-fri, or a "
+	     "list such as mon, tue, sat-sun, or all. Built in: 24x7 and business "
+	     "(mon-fri 08:00-18:00, local time).") },
+	{ "calendar.<name>.hours", PK_CT_LIST, NULL,
+	  N_("Working hours of each working day: 08:00-18:00, or up to four ranges such "
+	     "as 08:00-12:00, 13:00-17:00. Default: 00:00-24:00.") },
+	{ "calendar.<name>.timezone", PK_CT_STRING, NULL,
+	  N_("IANA time zone of the calendar, e.g. Europe/Brussels. Default: local "
+	     "time.") },
+	{ "calendar.<name>.holidays", PK_CT_LIST, NULL,
+	  N_("Dates (YYYY-MM-DD) on which the calendar does not count.") },
 };
 
 /* The built-in workflow: from -> allowed targets. */
@@ -171,6 +205,70 @@ static const char *get(const struct pk_config *cfg, const char *name)
 		return v;
 	const struct pk_config_key *k = find_key(name);
 	return k ? k->def : NULL;
+}
+
+const char *pk_config_str(const struct pk_config *cfg, const char *name)
+{
+	return get(cfg, name);
+}
+
+const char *pk_config_raw(const struct pk_config *cfg, const char *section, const char *key)
+{
+	if (!cfg->ini)
+		return NULL;
+	char name[256];
+	snprintf(name, sizeof(name), "%s:%s", section, key);
+	for (char *p = name; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return iniparser_getstring(cfg->ini, name, NULL);
+}
+
+int pk_config_sections(const struct pk_config *cfg, const char *prefix, char ***names)
+{
+	*names = NULL;
+	if (!cfg->ini)
+		return 0;
+	int n = 0, ns = iniparser_getnsec(cfg->ini);
+	size_t len = strlen(prefix);
+	for (int i = 0; i < ns; i++) {
+		const char *sec = iniparser_getsecname(cfg->ini, i);
+		if (!sec || strncmp(sec, prefix, len) != 0 || !sec[len])
+			continue;
+		*names = pk_xrealloc(*names, (size_t)(n + 1) * sizeof(**names));
+		(*names)[n++] = pk_xstrdup(sec);
+	}
+	return n;
+}
+
+int pk_config_section_keys(const struct pk_config *cfg, const char *section, char ***out)
+{
+	*out = NULL;
+	if (!cfg->ini)
+		return 0;
+	int nk = iniparser_getsecnkeys(cfg->ini, section);
+	if (nk <= 0)
+		return 0;
+	const char **ks = pk_xcalloc((size_t)nk, sizeof(*ks));
+	iniparser_getseckeys(cfg->ini, section, ks);
+	*out = pk_xcalloc((size_t)nk, sizeof(**out));
+	for (int i = 0; i < nk; i++) {
+		const char *colon = strchr(ks[i], ':');
+		(*out)[i] = pk_xstrdup(colon ? colon + 1 : ks[i]);
+	}
+	free(ks);
+	return nk;
+}
+
+void pk_config_free_names(char **names, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int pk_config_split(const char *text, char **out, int max)
+{
+	return split_list(text ? text : "", out, max);
 }
 
 static int get_int(const struct pk_config *cfg, const char *name, long long min, long long max,
@@ -450,6 +548,12 @@ static int check_known(struct pk_config *cfg, struct pk_error *err)
 			/* sections whose keys are names: the interface checks them */
 			if (strcmp(sec, "keys") == 0 || strcmp(sec, "views") == 0)
 				continue;
+			/* sections of the service-level modules: their loaders check
+			 * every key (pk_sla_config_load, ...) */
+			if (strncmp(sec, "sla.", 4) == 0 || strncmp(sec, "calendar.", 9) == 0 ||
+			    strncmp(sec, "escalate.", 9) == 0 || strncmp(sec, "rota.", 5) == 0 ||
+			    strcmp(sec, "vendors") == 0)
+				continue;
 			if (strcmp(sec, "users") == 0) {
 				char *role = NULL;
 				const char *v = iniparser_getstring(d, ks[i], "");
@@ -502,7 +606,7 @@ static int finish(struct pk_config *cfg, struct pk_error *err)
 				    cfg->default_type);
 	if ((rc = load_levels(cfg, err)) || (rc = load_matrix(cfg, err)) ||
 	    (rc = load_workflow(cfg, err)) || (rc = check_known(cfg, err)) ||
-	    (rc = check_types(cfg, err)))
+	    (rc = check_types(cfg, err)) || (rc = pk_sla_config_load(cfg, err)))
 		return rc;
 	return PK_OK;
 }
@@ -585,6 +689,7 @@ void pk_config_free(struct pk_config **pcfg)
 	free(cfg->default_type);
 	free_list(cfg->levels, cfg->nlevels);
 	free_list(cfg->wf.status, cfg->wf.nstatus);
+	pk_sla_config_free(&cfg->sla);
 	if (cfg->ini)
 		iniparser_freedict(cfg->ini);
 	free(cfg);

@@ -55,8 +55,7 @@ json_t *pk_ticket_to_json(const struct pk_ticket *t)
 	set_time(o, "updated_at", t->updated_at);
 	set_time(o, "resolved_at", t->resolved_at);
 	set_time(o, "closed_at", t->closed_at);
-	set_time(o, "response_due", t->response_due);
-	set_time(o, "resolve_due", t->resolve_due);
+	set_time(o, "followup", t->followup_at);
 	return o;
 }
 

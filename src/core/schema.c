@@ -132,9 +132,94 @@ static const char migration_2[] =
 	"CREATE INDEX tickets_due ON tickets(resolve_due)\n"
 	"  WHERE resolve_due IS NOT NULL AND status NOT IN ('resolved', 'closed');\n";
 
+/* Service levels (sla.c keeps the derived columns), vendor follow-ups,
+ * vendors, escalation bookkeeping, on-call overrides and handover notes. */
+static const char migration_3[] =
+	/* when the ticket first got an answer: a public comment or a take */
+	"ALTER TABLE tickets ADD COLUMN responded_at INTEGER;\n"
+	/* the earlier of the two clocks' due times: what breaches next */
+	"ALTER TABLE tickets ADD COLUMN sla_due INTEGER;\n"
+	/* when escalation must look at the ticket again */
+	"ALTER TABLE tickets ADD COLUMN sla_next INTEGER;\n"
+	/* outcomes once a clock stops: 'met' or 'breached' */
+	"ALTER TABLE tickets ADD COLUMN sla_response TEXT;\n"
+	"ALTER TABLE tickets ADD COLUMN sla_resolve TEXT;\n"
+	/* when to chase the vendor a ticket waits on */
+	"ALTER TABLE tickets ADD COLUMN followup_at INTEGER;\n"
+	"DROP INDEX tickets_due;\n"
+	"CREATE INDEX tickets_sla ON tickets(sla_due)\n"
+	"  WHERE sla_due IS NOT NULL AND status NOT IN ('resolved', 'closed');\n"
+	"CREATE INDEX tickets_sla_next ON tickets(sla_next) WHERE sla_next IS NOT NULL;\n"
+	"CREATE INDEX tickets_followup ON tickets(followup_at)\n"
+	"  WHERE followup_at IS NOT NULL AND status NOT IN ('resolved', 'closed');\n"
+
+	/* External service companies tickets are escalated to. */
+	"CREATE TABLE vendors (\n"
+	"  id         INTEGER PRIMARY KEY,\n"
+	"  uuid       TEXT NOT NULL UNIQUE,\n"
+	"  name       TEXT NOT NULL UNIQUE COLLATE NOCASE,\n"
+	"  contact    TEXT,\n"
+	"  contract   TEXT,\n"
+	"  created_at INTEGER NOT NULL\n"
+	");\n"
+
+	/* Escalation rules fired: one row per rule, ticket and condition, so
+	 * each fires once however many runs overlap. */
+	"CREATE TABLE escalations (\n"
+	"  rule        TEXT NOT NULL,\n"
+	"  ticket_uuid TEXT NOT NULL,\n"
+	"  condition   TEXT NOT NULL,\n"
+	"  at          INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (rule, ticket_uuid, condition)\n"
+	") WITHOUT ROWID;\n"
+	/* Notifications to deliver: retried with backoff, claimed by one
+	 * process at a time. */
+	"CREATE TABLE notifications (\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  rule        TEXT NOT NULL,\n"
+	"  ticket_uuid TEXT NOT NULL,\n"
+	"  condition   TEXT NOT NULL,\n"
+	"  command     TEXT NOT NULL,\n"
+	"  created_at  INTEGER NOT NULL,\n"
+	"  attempts    INTEGER NOT NULL DEFAULT 0,\n"
+	"  next_at     INTEGER NOT NULL,\n"
+	"  claimed_until INTEGER,\n"
+	"  state       TEXT NOT NULL DEFAULT 'pending'\n"
+	"    CHECK (state IN ('pending', 'sent', 'failed')),\n"
+	"  last_error  TEXT\n"
+	");\n"
+	"CREATE INDEX notifications_pending ON notifications(next_at) WHERE state = 'pending';\n"
+
+	/* On-call overrides: swaps and leave, on top of the configured rotas. */
+	"CREATE TABLE oncall_overrides (\n"
+	"  id         INTEGER PRIMARY KEY,\n"
+	"  uuid       TEXT NOT NULL UNIQUE,\n"
+	"  group_name TEXT NOT NULL,\n"
+	"  person     TEXT NOT NULL,\n"
+	"  starts_at  INTEGER NOT NULL,\n"
+	"  ends_at    INTEGER NOT NULL,\n"
+	"  reason     TEXT,\n"
+	"  created_at INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX oncall_overrides_group ON oncall_overrides(group_name, starts_at);\n"
+
+	/* Shift handover notes the outgoing shift writes and the incoming
+	 * shift acknowledges. */
+	"CREATE TABLE handover_notes (\n"
+	"  id         INTEGER PRIMARY KEY,\n"
+	"  uuid       TEXT NOT NULL UNIQUE,\n"
+	"  author     TEXT NOT NULL,\n"
+	"  body       TEXT NOT NULL,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  acked_by   TEXT,\n"
+	"  acked_at   INTEGER\n"
+	");\n"
+	"CREATE INDEX handover_notes_created ON handover_notes(created_at);\n";
+
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 
 int pk_schema_version(void)

@@ -13,6 +13,7 @@
 #include "picket/i18n.h"
 #include "picket/policy.h"
 #include "picket/query.h"
+#include "picket/sla.h"
 #include "picket/status.h"
 #include "picket/text.h"
 
@@ -42,8 +43,9 @@ static const struct pk_field ticket_fields[] = {
 	{ "updated_at", "updated_at", PK_FT_TIME, PK_FF_NOLOG },
 	{ "resolved_at", "resolved_at", PK_FT_TIME, 0 },
 	{ "closed_at", "closed_at", PK_FT_TIME, 0 },
-	{ "response_due", "response_due", PK_FT_TIME, 0 },
-	{ "resolve_due", "resolve_due", PK_FT_TIME, 0 },
+	{ "response_due", "response_due", PK_FT_TIME, PK_FF_NOLOG },
+	{ "resolve_due", "resolve_due", PK_FT_TIME, PK_FF_NOLOG },
+	{ "followup", "followup_at", PK_FT_TIME, 0 },
 };
 
 const struct pk_entity pk_ticket_entity = {
@@ -77,22 +79,49 @@ const char pk_ticket_columns[] =
 	"t.impact, t.urgency, t.category, t.service, t.ci, t.requester, t.assignee, "
 	"t.group_name, t.classification, t.vendor, t.vendor_ref, t.resolution, "
 	"t.created_at, t.updated_at, t.resolved_at, t.closed_at, t.response_due, "
-	"t.resolve_due";
+	"t.resolve_due, t.responded_at, t.sla_due, t.sla_response, t.sla_resolve, "
+	"t.followup_at";
 
+/* Derived upkeep of a ticket inside the change path: its full-text
+ * document and its SLA clocks (sla.h), whoever made the change. */
 static int ticket_hook(struct pk_db *db, struct pk_change *ch, enum pk_hook_phase phase)
 {
-	if (pk_change_is_create(ch))
-		return phase == PK_HOOK_AFTER ? pk_fts_touch(db, pk_change_rowid(ch), 0) : PK_OK;
-	if (phase == PK_HOOK_BEFORE &&
-	    (pk_change_differs(ch, "title") || pk_change_differs(ch, "description")))
-		return pk_fts_touch(db, pk_change_rowid(ch), 1);
+	int64_t id = pk_change_rowid(ch);
+	int rc;
+	if (pk_change_is_create(ch)) {
+		if (phase != PK_HOOK_AFTER)
+			return PK_OK;
+		if ((rc = pk_fts_touch(db, id, 0)) != PK_OK)
+			return rc;
+		return pk_sla_refresh(db, id);
+	}
+	if (phase == PK_HOOK_BEFORE) {
+		if (pk_change_differs(ch, "title") || pk_change_differs(ch, "description"))
+			return pk_fts_touch(db, id, 1);
+		return PK_OK;
+	}
+	/* taking a ticket is a first response */
+	const char *who = pk_change_get_text(ch, "assignee");
+	if (pk_change_differs(ch, "assignee") && who && pk_streq(who, db->user) &&
+	    (rc = pk_sla_responded(db, id, pk_clock_now())) != PK_OK)
+		return rc;
+	static const char *const clock_fields[] = { "status", "priority", "type", "service" };
+	for (size_t i = 0; i < PK_ARRAY_LEN(clock_fields); i++)
+		if (pk_change_differs(ch, clock_fields[i]))
+			return pk_sla_refresh(db, id);
 	return PK_OK;
 }
 
 static int comment_hook(struct pk_db *db, struct pk_change *ch, enum pk_hook_phase phase)
 {
-	if (phase == PK_HOOK_BEFORE && pk_change_is_create(ch))
-		return pk_fts_touch(db, pk_change_get_int(ch, "ticket_id"), 1);
+	if (!pk_change_is_create(ch))
+		return PK_OK;
+	int64_t ticket = pk_change_get_int(ch, "ticket_id");
+	if (phase == PK_HOOK_BEFORE)
+		return pk_fts_touch(db, ticket, 1);
+	/* a public answer is the first response */
+	if (pk_streq(pk_change_get_text(ch, "kind"), "public"))
+		return pk_sla_responded(db, ticket, pk_change_get_int(ch, "created_at"));
 	return PK_OK;
 }
 
@@ -131,6 +160,11 @@ struct pk_ticket *pk_ticket_from_row(sqlite3_stmt *st, int c)
 	t->closed_at = sqlite3_column_int64(st, c + 23);
 	t->response_due = sqlite3_column_int64(st, c + 24);
 	t->resolve_due = sqlite3_column_int64(st, c + 25);
+	t->responded_at = sqlite3_column_int64(st, c + 26);
+	t->sla_due = sqlite3_column_int64(st, c + 27);
+	t->sla_response = col_text(st, c + 28);
+	t->sla_resolve = col_text(st, c + 29);
+	t->followup_at = sqlite3_column_int64(st, c + 30);
 	return t;
 }
 
@@ -139,12 +173,12 @@ void pk_ticket_free(struct pk_ticket **pt)
 	struct pk_ticket *t = *pt;
 	if (!t)
 		return;
-	char **strs[] = { &t->uuid,	      &t->ref,	       &t->type,
-			  &t->title,	      &t->description, &t->status,
-			  &t->category,	      &t->service,     &t->ci,
-			  &t->requester,      &t->assignee,    &t->group,
-			  &t->classification, &t->vendor,      &t->vendor_ref,
-			  &t->resolution };
+	char **strs[] = { &t->uuid,	      &t->ref,		&t->type,
+			  &t->title,	      &t->description,	&t->status,
+			  &t->category,	      &t->service,	&t->ci,
+			  &t->requester,      &t->assignee,	&t->group,
+			  &t->classification, &t->vendor,	&t->vendor_ref,
+			  &t->resolution,     &t->sla_response, &t->sla_resolve };
 	for (size_t i = 0; i < PK_ARRAY_LEN(strs); i++)
 		free(*strs[i]);
 	free(t);
@@ -247,9 +281,10 @@ int pk_ticket_get(struct pk_db *db, const char *key, struct pk_ticket **out)
 /* Fields a person may set with `picket set` (status through the workflow
  * check); the rest are kept by the engine (identity, times). */
 static const char *const settable[] = {
-	"type",		  "title",   "description", "priority",	  "impact",   "urgency",
-	"category",	  "service", "ci",	    "requester",  "assignee", "group",
-	"classification", "vendor",  "vendor_ref",  "resolution", "status",   NULL
+	"type",	      "title",	  "description",    "priority", "impact",
+	"urgency",    "category", "service",	    "ci",	"requester",
+	"assignee",   "group",	  "classification", "vendor",	"vendor_ref",
+	"resolution", "status",	  "followup",	    NULL
 };
 
 /* Extra fields an import may carry. */
@@ -421,6 +456,15 @@ int pk_ticket_put(struct pk_db *db, struct pk_change *ch, const char *field, con
 		free(up);
 		return rc;
 	}
+	if (strcmp(field, "followup") == 0 && !*value)
+		return pk_change_null(ch, field);
+	if (strcmp(field, "followup") == 0) {
+		/* a date, or a delay from now: 2d, 4h */
+		int64_t d;
+		if (pk_duration_parse(value, &d) == 0)
+			return pk_change_int(ch, field, pk_clock_now() + d);
+		return put_time(db, ch, field, value);
+	}
 	if (strstr(field, "_at") || strstr(field, "_due"))
 		return put_time(db, ch, field, value);
 
@@ -442,9 +486,10 @@ char *pk_ticket_field_text(const struct pk_ticket *t, const char *f)
 	const struct {
 		const char *name;
 		const int64_t *v;
-	} times[] = { { "created_at", &t->created_at },	    { "updated_at", &t->updated_at },
-		      { "resolved_at", &t->resolved_at },   { "closed_at", &t->closed_at },
-		      { "response_due", &t->response_due }, { "resolve_due", &t->resolve_due } };
+	} times[] = { { "created_at", &t->created_at },	  { "updated_at", &t->updated_at },
+		      { "resolved_at", &t->resolved_at }, { "closed_at", &t->closed_at },
+		      { "followup", &t->followup_at },	  { "response_due", &t->response_due },
+		      { "resolve_due", &t->resolve_due } };
 	for (size_t i = 0; i < PK_ARRAY_LEN(times); i++)
 		if (strcmp(f, times[i].name) == 0)
 			return *times[i].v

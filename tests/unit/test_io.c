@@ -670,7 +670,7 @@ static void test_export_fields(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "closed_at")),
 			    "2026-03-01T11:00:00Z");
 	assert_true(json_is_null(json_object_get(o, "assignee")));
-	assert_true(json_is_null(json_object_get(o, "response_due")));
+	assert_true(json_is_null(json_object_get(o, "followup")));
 	assert_true(json_is_array(json_object_get(o, "comments")));
 	assert_int_equal(json_array_size(json_object_get(o, "comments")), 0);
 	assert_null(json_object_get(o, "id"));
@@ -732,8 +732,7 @@ static void test_ticket_to_json_shape(void **state)
 		"urgency",     "category",    "service",    "ci",
 		"requester",   "assignee",    "group",	    "classification",
 		"vendor",      "vendor_ref",  "resolution", "created_at",
-		"updated_at",  "resolved_at", "closed_at",  "response_due",
-		"resolve_due"
+		"updated_at",  "resolved_at", "closed_at",  "followup"
 	};
 	for (size_t i = 0; i < PK_ARRAY_LEN(keys); i++)
 		assert_non_null(json_object_get(o, keys[i]));
