@@ -11,6 +11,7 @@
 #include "picket/clock.h"
 #include "picket/i18n.h"
 #include "picket/policy.h"
+#include "picket/sla.h"
 #include "picket/status.h"
 
 struct token {
@@ -308,6 +309,70 @@ static int date_item(struct compiler *c, const struct token *t, const char *v, i
 	return PK_OK;
 }
 
+/* sla:breached (a target passed), sla:<2h / sla:>1d (time left to the next
+ * target), sla:paused, sla:running, sla:met and sla:missed (outcomes of
+ * resolved tickets), sla:none (no clock counting). */
+static int sla_item(struct compiler *c, const struct token *t, const char *v, int pos)
+{
+	(void)t;
+	const char *rest;
+	const char *op = split_op(v, &rest);
+	int64_t d;
+	if (!op && strcmp(v, "breached") == 0) {
+		pk_buf_puts(&c->where, "(t.sla_due < ? AND t.status NOT IN ");
+		closed_list(c);
+		pk_buf_puts(&c->where, ")");
+		add_param_int(c, c->now);
+	} else if (op && strcmp(op, "!=") != 0 && strcmp(op, "=") != 0 &&
+		   pk_duration_parse(rest, &d) == 0) {
+		pk_buf_printf(&c->where, "(t.sla_due %s ? AND t.status NOT IN ", op);
+		closed_list(c);
+		pk_buf_puts(&c->where, ")");
+		add_param_int(c, c->now + d);
+	} else if (!op && (strcmp(v, "paused") == 0 || strcmp(v, "running") == 0)) {
+		/* pause statuses come from the validated workflow, like closed_list */
+		const struct pk_workflow *wf = &c->cfg->wf;
+		int n = 0;
+		pk_buf_printf(&c->where, "(t.status %sIN (", strcmp(v, "paused") ? "NOT " : "");
+		for (int i = 0; i < wf->nstatus; i++)
+			if (pk_sla_pauses(c->cfg, wf->status[i]))
+				pk_buf_printf(&c->where, "%s'%s'", n++ ? ", " : "", wf->status[i]);
+		if (!n)
+			pk_buf_puts(&c->where, "NULL");
+		pk_buf_puts(&c->where, ") AND t.status NOT IN ");
+		closed_list(c);
+		pk_buf_puts(&c->where, ")");
+	} else if (!op && strcmp(v, "met") == 0) {
+		pk_buf_puts(&c->where, "(t.sla_resolve = 'met' AND coalesce(t.sla_response, "
+				       "'met') = 'met')");
+	} else if (!op && strcmp(v, "missed") == 0) {
+		pk_buf_puts(&c->where,
+			    "(t.sla_resolve = 'breached' OR t.sla_response = 'breached')");
+	} else if (!op && strcmp(v, "none") == 0) {
+		pk_buf_puts(&c->where, "t.sla_due IS NULL");
+	} else {
+		return fail(c, pos,
+			    _("'%s' is not an SLA condition (breached, <2h, >1d, paused, running, "
+			      "met, missed, none)"),
+			    v);
+	}
+	return PK_OK;
+}
+
+/* followup:overdue (past the vendor follow-up date, still open), or a date
+ * like the other date fields. */
+static int followup_item(struct compiler *c, const struct token *t, const char *v, int pos)
+{
+	if (strcmp(v, "overdue") == 0) {
+		pk_buf_puts(&c->where, "(t.followup_at < ? AND t.status NOT IN ");
+		closed_list(c);
+		pk_buf_puts(&c->where, ")");
+		add_param_int(c, c->now);
+		return PK_OK;
+	}
+	return date_item(c, t, v, pos);
+}
+
 static void match_phrase(struct compiler *c, const char *column, const char *text, int prefix)
 {
 	if (c->match.len)
@@ -377,6 +442,9 @@ static int sort_term(struct compiler *c, const struct token *t)
 		{ "impact", "t.impact" },
 		{ "urgency", "t.urgency" },
 		{ "requester", "t.requester" },
+		{ "sla", "t.sla_due" },
+		{ "due", "t.sla_due" },
+		{ "followup", "t.followup_at" },
 	};
 	char *copy = pk_xstrdup(t->value), *save = NULL;
 	int rc = PK_OK;
@@ -398,7 +466,7 @@ static int sort_term(struct compiler *c, const struct token *t)
 			rc = fail(c, t->vpos + (int)(k - copy),
 				  _("cannot sort by '%s' (priority, created, updated, resolved, "
 				    "closed, status, type, assignee, group, title, ref, id, "
-				    "impact, urgency, requester, rank or relevance)"),
+				    "impact, urgency, requester, sla, followup, rank or relevance)"),
 				  k);
 			break;
 		}
@@ -407,8 +475,13 @@ static int sort_term(struct compiler *c, const struct token *t)
 		if (strcmp(k, "priority") == 0 || strcmp(k, "impact") == 0 ||
 		    strcmp(k, "urgency") == 0)
 			desc = !desc;
-		pk_buf_printf(&c->order, "%s%s %s", c->order.len ? ", " : "", col,
-			      desc ? "DESC" : "ASC");
+		/* tickets without a due time come last either way */
+		if (strcmp(col, "t.sla_due") == 0 || strcmp(col, "t.followup_at") == 0)
+			pk_buf_printf(&c->order, "%s%s %s NULLS LAST", c->order.len ? ", " : "",
+				      col, desc ? "DESC" : "ASC");
+		else
+			pk_buf_printf(&c->order, "%s%s %s", c->order.len ? ", " : "", col,
+				      desc ? "DESC" : "ASC");
 	}
 	c->has_sort = 1;
 	free(copy);
@@ -438,6 +511,10 @@ static int compile_term(struct compiler *c, const struct token *t)
 	if (strcmp(f, "created") == 0 || strcmp(f, "updated") == 0 || strcmp(f, "resolved") == 0 ||
 	    strcmp(f, "closed") == 0)
 		return each_item(c, t, date_item);
+	if (strcmp(f, "sla") == 0)
+		return each_item(c, t, sla_item);
+	if (strcmp(f, "followup") == 0)
+		return each_item(c, t, followup_item);
 	if (strcmp(f, "title") == 0 || strcmp(f, "description") == 0 || strcmp(f, "comments") == 0)
 		return text_term(c, t, f);
 	if (strcmp(f, "text") == 0)
@@ -447,8 +524,8 @@ static int compile_term(struct compiler *c, const struct token *t)
 	return fail(c, t->pos,
 		    _("unknown field '%s' (status, type, priority, impact, urgency, assignee, "
 		      "group, requester, category, service, ci, vendor, vendor_ref, ref, "
-		      "classification or class, created, updated, resolved, closed, title, "
-		      "description, comments, text, sort)"),
+		      "classification or class, created, updated, resolved, closed, sla, followup, "
+		      "title, description, comments, text, sort)"),
 		    f);
 }
 

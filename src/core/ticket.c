@@ -1002,10 +1002,11 @@ int pk_ticket_list(struct pk_db *db, const struct pk_query *q, long limit, pk_ti
 
 int pk_ticket_count_overdue(struct pk_db *db, int64_t now, long *count)
 {
-	/* the open condition spelled as the index tickets_due spells it */
-	sqlite3_stmt *st = pk_db_stmt(db, "SELECT count(*) FROM tickets WHERE resolve_due IS NOT "
+	/* the open condition spelled as the index tickets_sla spells it (a
+	 * stopped clock has no due time, whatever the workflow calls closed) */
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT count(*) FROM tickets WHERE sla_due IS NOT "
 					  "NULL AND status NOT IN ('resolved', 'closed') AND "
-					  "resolve_due < ?1");
+					  "sla_due < ?1");
 	if (!st)
 		return db->err.code;
 	sqlite3_bind_int64(st, 1, now);
