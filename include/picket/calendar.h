@@ -18,8 +18,7 @@ struct pk_calendar;
  * NULL days/hours mean every day, all day.  Returns NULL with err set (the
  * message names `name`) when a setting is invalid. */
 struct pk_calendar *pk_calendar_new(const char *name, const char *days, const char *hours,
-				    const char *zone, const char *holidays,
-				    struct pk_error *err);
+				    const char *zone, const char *holidays, struct pk_error *err);
 void pk_calendar_free(struct pk_calendar **cal);
 
 const char *pk_calendar_name(const struct pk_calendar *cal);

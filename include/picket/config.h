@@ -31,6 +31,8 @@ struct pk_workflow {
 };
 
 struct pk_sla_config;
+struct pk_rota_config;
+struct pk_escalate_config;
 
 struct pk_config {
 	char *path;    /* file read, or NULL when none was found */
@@ -46,8 +48,10 @@ struct pk_config {
 	int default_impact;
 	int default_urgency;
 	struct pk_workflow wf;
-	void *ini;		   /* the iniparser dictionary, for later modules */
-	struct pk_sla_config *sla; /* service levels and calendars (sla.h) */
+	void *ini;			     /* the iniparser dictionary, for later modules */
+	struct pk_sla_config *sla;	     /* service levels and calendars (sla.h) */
+	struct pk_rota_config *rota;	     /* on-call rotas (desk.h) */
+	struct pk_escalate_config *escalate; /* escalation rules (escalate.h) */
 };
 
 /* Loads configuration.  `explicit_path` (from --config) may be NULL.

@@ -85,7 +85,8 @@ struct pk_calendar *pk_sla_calendar(const struct pk_config *cfg, const char *nam
 /* Evaluates the clocks of `t` from its status marks (the first at the
  * ticket's creation, in time order) at time `now`.  Pure: no database. */
 void pk_sla_evaluate(const struct pk_config *cfg, const struct pk_ticket *t,
-		     const struct pk_sla_mark *marks, size_t nmarks, int64_t now, struct pk_sla *out);
+		     const struct pk_sla_mark *marks, size_t nmarks, int64_t now,
+		     struct pk_sla *out);
 /* The same, reading the status marks from the ticket's history. */
 int pk_sla_compute(struct pk_db *db, const struct pk_ticket *t, int64_t now, struct pk_sla *out);
 void pk_sla_free(struct pk_sla *s);

@@ -51,6 +51,8 @@ extern const struct pk_entity pk_comment_entity;
 extern const char pk_ticket_columns[];
 
 void pk_ticket_free(struct pk_ticket **t);
+/* A deep copy, owned by the caller. */
+struct pk_ticket *pk_ticket_dup(const struct pk_ticket *t);
 void pk_comment_free(struct pk_comment **c);
 void pk_history_free(struct pk_history **h);
 

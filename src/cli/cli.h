@@ -101,6 +101,11 @@ int cmd_import(struct cli *, int, char **);
 int cmd_export(struct cli *, int, char **);
 int cmd_audit(struct cli *, int, char **);
 int cmd_config(struct cli *, int, char **);
+int cmd_sla(struct cli *, int, char **);
+int cmd_escalate(struct cli *, int, char **);
+int cmd_vendor(struct cli *, int, char **);
+int cmd_oncall(struct cli *, int, char **);
+int cmd_handover(struct cli *, int, char **);
 int cmd_queue(struct cli *, int, char **);
 
 /* The demo data of `picket init --demo` (demo.c). */

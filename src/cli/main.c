@@ -30,6 +30,23 @@ static const struct option init_opts[] = { { "demo", no_argument, NULL, 'd' }, {
 static const struct option import_opts[] = { { "format", required_argument, NULL, 'f' }, { 0 } };
 static const struct option export_opts[] = { { "output", required_argument, NULL, 'o' }, { 0 } };
 static const struct option config_opts[] = { { "list", no_argument, NULL, 'l' }, { 0 } };
+static const struct option sla_opts[] = { { "recompute", no_argument, NULL, 'R' }, { 0 } };
+static const struct option escalate_opts[] = { { "run", no_argument, NULL, 'r' },
+					       { "quiet", no_argument, NULL, 'q' },
+					       { 0 } };
+static const struct option vendor_opts[] = {
+	{ "contact", required_argument, NULL, 'c' }, { "contract", required_argument, NULL, 'k' },
+	{ "ref", required_argument, NULL, 'r' },     { "follow-up", required_argument, NULL, 'f' },
+	{ "note", required_argument, NULL, 'm' },    { 0 }
+};
+static const struct option oncall_opts[] = {
+	{ "group", required_argument, NULL, 'g' },  { "at", required_argument, NULL, 'a' },
+	{ "from", required_argument, NULL, 'f' },   { "until", required_argument, NULL, 'u' },
+	{ "reason", required_argument, NULL, 'm' }, { 0 }
+};
+static const struct option handover_opts[] = { { "since", required_argument, NULL, 's' },
+					       { "markdown", no_argument, NULL, 'M' },
+					       { 0 } };
 
 /* One table: dispatch, `picket --help` and the man page's command list. */
 const struct cli_cmd cli_commands[] = {
@@ -73,6 +90,24 @@ const struct cli_cmd cli_commands[] = {
 	  CLI_NEEDS_DB | CLI_READONLY, "o:", export_opts },
 	{ "audit", "verify", N_("verify the hash chain of the history"), cmd_audit,
 	  CLI_NEEDS_DB | CLI_JSON | CLI_READONLY, "", NULL },
+	{ "sla", "REF | --recompute", N_("explain a ticket's SLA clocks (or recompute all)"),
+	  cmd_sla, CLI_NEEDS_DB | CLI_JSON | CLI_READONLY, "", sla_opts },
+	{ "escalate", "[--run [--quiet]]",
+	  N_("run the escalation rules once (for cron), or list rules and notifications"),
+	  cmd_escalate, CLI_NEEDS_DB | CLI_JSON, "", escalate_opts },
+	{ "vendor",
+	  "list | add NAME [--contact C] [--contract K] | REF VENDOR [--ref THEIR-ID] "
+	  "[--follow-up WHEN] [--note TEXT]",
+	  N_("list or add vendors, or hand a ticket to a vendor"), cmd_vendor,
+	  CLI_NEEDS_DB | CLI_JSON, "", vendor_opts },
+	{ "oncall",
+	  "[--group G] [--at TIME] | override GROUP USER --from TIME --until TIME "
+	  "[--reason TEXT]",
+	  N_("who is on call, or record a swap or leave cover"), cmd_oncall,
+	  CLI_NEEDS_DB | CLI_JSON, "", oncall_opts },
+	{ "handover", "[--since TIME] [--markdown] | note TEXT|- | ack",
+	  N_("the shift handover report, its notes and their acknowledgement"), cmd_handover,
+	  CLI_NEEDS_DB | CLI_JSON, "", handover_opts },
 	{ "config", "[--list]", N_("show every setting, its value and meaning"), cmd_config,
 	  CLI_JSON, "l", config_opts },
 	{ NULL, NULL, NULL, NULL, 0, NULL, NULL },

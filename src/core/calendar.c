@@ -126,8 +126,7 @@ static int parse_hours(struct pk_calendar *cal, const char *text)
 			char *l = trimmed(item, strlen(item));
 			char *r = trimmed(dash + 1, strlen(dash + 1));
 			ok = parse_hhmm(l, &a) == 0 && parse_hhmm(r, &b) == 0 && a < b &&
-			     cal->nwin < W &&
-			     (cal->nwin == 0 || a >= cal->wend[cal->nwin - 1]);
+			     cal->nwin < W && (cal->nwin == 0 || a >= cal->wend[cal->nwin - 1]);
 			free(l);
 			free(r);
 		}
@@ -162,7 +161,8 @@ static int parse_holidays(struct pk_calendar *cal, const char *text, char **bad)
 				*bad = item;
 				return -1;
 			}
-			cal->hol = pk_xrealloc(cal->hol, (size_t)(cal->nhol + 1) * sizeof(*cal->hol));
+			cal->hol =
+				pk_xrealloc(cal->hol, (size_t)(cal->nhol + 1) * sizeof(*cal->hol));
 			cal->hol[cal->nhol++] = t / 86400;
 		}
 		free(item);
@@ -184,8 +184,8 @@ struct pk_calendar *pk_calendar_new(const char *name, const char *days, const ch
 	char *bad = NULL;
 	if (parse_days(days && *days ? days : "all", &cal->days) != 0) {
 		pk_error_set(err, PK_ECONFIG,
-			     _("calendar %s: days '%s' is not like mon-fri or mon, wed, sat"),
-			     name, days);
+			     _("calendar %s: days '%s' is not like mon-fri or mon, wed, sat"), name,
+			     days);
 	} else if (parse_hours(cal, hours && *hours ? hours : "00:00-24:00") != 0) {
 		pk_error_set(err, PK_ECONFIG,
 			     _("calendar %s: hours '%s' is not like 08:00-18:00 or 08:00-12:00, "

@@ -12,6 +12,8 @@
 
 #include "picket/i18n.h"
 #include "picket/policy.h"
+#include "picket/desk.h"
+#include "picket/escalate.h"
 #include "picket/sla.h"
 #include "picket/status.h"
 
@@ -87,6 +89,49 @@ static const struct pk_config_key keys[] = {
 	{ "sla.service.<name>.p<N>", PK_CT_STRING, NULL,
 	  N_("Targets for tickets of one service, in section [sla.service.NAME]; they win "
 	     "over type and default targets.") },
+	{ "escalate.timeout", PK_CT_INT, "10",
+	  N_("Seconds a notify command may run before it is killed and retried later.") },
+	{ "escalate.retries", PK_CT_INT, "5",
+	  N_("Retries of a failed notify command (with growing delays) before giving "
+	     "up.") },
+	{ "escalate.interval", PK_CT_INT, "60",
+	  N_("Seconds between the escalation runs of the full-screen interface while it "
+	     "is open (0: never).") },
+	{ "escalate.<rule>.when", PK_CT_STRING, NULL,
+	  N_("In section [escalate.RULE]: warning (an SLA threshold of sla.warn passed), "
+	     "breach (a target passed) or match (a ticket matches the query).") },
+	{ "escalate.<rule>.clock", PK_CT_STRING, "any",
+	  N_("For warning and breach rules: response, resolve or any.") },
+	{ "escalate.<rule>.threshold", PK_CT_INT, NULL,
+	  N_("For warning rules: fire from this threshold of sla.warn on (default: at "
+	     "each).") },
+	{ "escalate.<rule>.query", PK_CT_STRING, NULL,
+	  N_("Only tickets matching this query (required for match rules), e.g. "
+	     "priority:1.") },
+	{ "escalate.<rule>.priority", PK_CT_STRING, NULL,
+	  N_("Action: raise (one level) or P1-P4 (never lowers).") },
+	{ "escalate.<rule>.group", PK_CT_STRING, NULL,
+	  N_("Action: reassign to this group (the assignee is cleared).") },
+	{ "escalate.<rule>.note", PK_CT_STRING, NULL, N_("Action: add this internal note.") },
+	{ "escalate.<rule>.notify", PK_CT_STRING, NULL,
+	  N_("Action: run this command (no shell) with the ticket as JSON on standard "
+	     "input and PICKET_REF, PICKET_RULE, PICKET_CONDITION, PICKET_PRIORITY, "
+	     "PICKET_GROUP, PICKET_ASSIGNEE, PICKET_ONCALL in its environment.") },
+	{ "rota.<name>.people", PK_CT_LIST, NULL,
+	  N_("In section [rota.NAME]: the logins taking turns on call, in order.") },
+	{ "rota.<name>.group", PK_CT_STRING, NULL,
+	  N_("The group the rota covers. Default: NAME.") },
+	{ "rota.<name>.start", PK_CT_STRING, NULL,
+	  N_("Local date and time the first person's first shift starts, e.g. "
+	     "2026-01-05T08:00.") },
+	{ "rota.<name>.length", PK_CT_STRING, "1w",
+	  N_("Length of a shift: 12h, 1d, 1w; whole days hand over at the same local "
+	     "time across DST changes.") },
+	{ "rota.<name>.timezone", PK_CT_STRING, NULL,
+	  N_("IANA time zone of the rota. Default: local time.") },
+	{ "vendors.<name>", PK_CT_LIST, NULL,
+	  N_("A vendor: contact, then contract reference, e.g. acme = noc@acme.example, "
+	     "C-2291. Vendors may also be added with picket vendor add.") },
 	{ "calendar.<name>.days", PK_CT_LIST, NULL,
 	  N_("Working days of calendar NAME, in section [calendar.NAME]: mon-fri, or a "
 	     "list such as mon, tue, sat-sun, or all. Built in: 24x7 and business "
@@ -606,7 +651,8 @@ static int finish(struct pk_config *cfg, struct pk_error *err)
 				    cfg->default_type);
 	if ((rc = load_levels(cfg, err)) || (rc = load_matrix(cfg, err)) ||
 	    (rc = load_workflow(cfg, err)) || (rc = check_known(cfg, err)) ||
-	    (rc = check_types(cfg, err)) || (rc = pk_sla_config_load(cfg, err)))
+	    (rc = check_types(cfg, err)) || (rc = pk_sla_config_load(cfg, err)) ||
+	    (rc = pk_rota_config_load(cfg, err)) || (rc = pk_escalate_config_load(cfg, err)))
 		return rc;
 	return PK_OK;
 }
@@ -689,6 +735,8 @@ void pk_config_free(struct pk_config **pcfg)
 	free(cfg->default_type);
 	free_list(cfg->levels, cfg->nlevels);
 	free_list(cfg->wf.status, cfg->wf.nstatus);
+	pk_escalate_config_free(&cfg->escalate);
+	pk_rota_config_free(&cfg->rota);
 	pk_sla_config_free(&cfg->sla);
 	if (cfg->ini)
 		iniparser_freedict(cfg->ini);

@@ -463,11 +463,12 @@ static int sort_term(struct compiler *c, const struct token *t)
 			if (strcmp(keys[i][0], k) == 0)
 				col = keys[i][1];
 		if (!col) {
-			rc = fail(c, t->vpos + (int)(k - copy),
-				  _("cannot sort by '%s' (priority, created, updated, resolved, "
-				    "closed, status, type, assignee, group, title, ref, id, "
-				    "impact, urgency, requester, sla, followup, rank or relevance)"),
-				  k);
+			rc = fail(
+				c, t->vpos + (int)(k - copy),
+				_("cannot sort by '%s' (priority, created, updated, resolved, "
+				  "closed, status, type, assignee, group, title, ref, id, "
+				  "impact, urgency, requester, sla, followup, rank or relevance)"),
+				k);
 			break;
 		}
 		/* Priority sorts by importance: P1 is the highest, so "-priority"

@@ -138,9 +138,10 @@ static int parse_target(struct pk_sla_config *sc, const char *key, const char *t
 		if (!durs[i] || strcmp(durs[i], "none") == 0)
 			continue;
 		if (pk_calendar_duration(sc->cals[t->cal], durs[i], outs[i]) != 0)
-			rc = pk_error_set(err, PK_ECONFIG,
-					  _("%s: '%s' is not a duration such as 15m, 4h, 3d or none"),
-					  key, durs[i]);
+			rc = pk_error_set(
+				err, PK_ECONFIG,
+				_("%s: '%s' is not a duration such as 15m, 4h, 3d or none"), key,
+				durs[i]);
 	}
 	free(copy);
 	if (rc == PK_OK) {
@@ -264,8 +265,7 @@ int pk_sla_config_load(struct pk_config *cfg, struct pk_error *err)
 						  _("%s: [%s]: a calendar name is letters, digits, "
 						    "- and _"),
 						  cfg->path, secs[i]);
-		if (rc != PK_OK ||
-		    (rc = add_calendar(sc, cfg, name, secs[i], err, &h)) != PK_OK)
+		if (rc != PK_OK || (rc = add_calendar(sc, cfg, name, secs[i], err, &h)) != PK_OK)
 			goto out;
 	}
 	pk_config_free_names(secs, nsec);
@@ -578,9 +578,9 @@ static int load_by_id(struct pk_db *db, int64_t id, struct pk_ticket **out)
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return PK_OK;
-	return rc == SQLITE_DONE ? pk_error_set(&db->err, PK_ENOTFOUND, _("no ticket %lld"),
-						(long long)id)
-				 : pk_db_fail(db, rc, "ticket");
+	return rc == SQLITE_DONE
+		       ? pk_error_set(&db->err, PK_ENOTFOUND, _("no ticket %lld"), (long long)id)
+		       : pk_db_fail(db, rc, "ticket");
 }
 
 int pk_sla_refresh(struct pk_db *db, int64_t id)

@@ -185,6 +185,21 @@ void pk_ticket_free(struct pk_ticket **pt)
 	*pt = NULL;
 }
 
+struct pk_ticket *pk_ticket_dup(const struct pk_ticket *t)
+{
+	struct pk_ticket *c = pk_xmalloc(sizeof(*c));
+	*c = *t;
+	char **strs[] = { &c->uuid,	      &c->ref,		&c->type,
+			  &c->title,	      &c->description,	&c->status,
+			  &c->category,	      &c->service,	&c->ci,
+			  &c->requester,      &c->assignee,	&c->group,
+			  &c->classification, &c->vendor,	&c->vendor_ref,
+			  &c->resolution,     &c->sla_response, &c->sla_resolve };
+	for (size_t i = 0; i < PK_ARRAY_LEN(strs); i++)
+		*strs[i] = pk_xstrdup(*strs[i]);
+	return c;
+}
+
 void pk_comment_free(struct pk_comment **pc)
 {
 	struct pk_comment *c = *pc;
