@@ -18,13 +18,13 @@
 struct pk_db;
 
 struct pk_escalate_stats {
-	long examined;	  /* tickets looked at */
-	long fired;	  /* rule firings */
-	long notified;	  /* notify commands that succeeded */
-	long failed;	  /* notify attempts that failed (to be retried) */
-	long abandoned;	  /* notifications given up after the last retry */
-	long recomputed;  /* tickets whose clocks were recomputed first */
-	long errors;	  /* tickets a rule could not act on */
+	long examined;	 /* tickets looked at */
+	long fired;	 /* rule firings */
+	long notified;	 /* notify commands that succeeded */
+	long failed;	 /* notify attempts that failed (to be retried) */
+	long abandoned;	 /* notifications given up after the last retry */
+	long recomputed; /* tickets whose clocks were recomputed first */
+	long errors;	 /* tickets a rule could not act on */
 };
 
 /* A rule as configured, for `picket escalate` and the documentation. */

@@ -111,6 +111,12 @@ int pk_sla_recompute(struct pk_db *db, long *n);
 /* 1 if the stored clocks were computed with different settings. */
 int pk_sla_stale(struct pk_db *db);
 
+/* How urgent a ticket's stored clock is at `now`, from the row alone (no
+ * history): PK_SLA_LEVEL_OK, _WARN once the first sla.warn threshold has
+ * passed, _BREACH once a target has.  For queues: cheap per row. */
+enum { PK_SLA_LEVEL_NONE, PK_SLA_LEVEL_OK, PK_SLA_LEVEL_WARN, PK_SLA_LEVEL_BREACH };
+int pk_sla_level(const struct pk_config *cfg, const struct pk_ticket *t, int64_t now);
+
 /* Translated name of a state ("running", "paused", ...). */
 const char *pk_sla_state_name(int state);
 

@@ -35,8 +35,8 @@ static int when_arg(const char *opt, const char *s, int ago, int64_t *out)
 	}
 	if (pk_zone_time_parse(NULL, s, out) == 0)
 		return PK_OK;
-	return cli_failf(PK_EUSAGE,
-			 _("%s: '%s' is not a time (2026-03-01T08:00, now, -2h, +1d)"), opt, s);
+	return cli_failf(PK_EUSAGE, _("%s: '%s' is not a time (2026-03-01T08:00, now, -2h, +1d)"),
+			 opt, s);
 }
 
 /* 1d 4h 30m: exact enough to explain a clock. */
@@ -170,8 +170,8 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
 	} else {
 		char a[32], b[32], d[32];
 		cli_print_safe(stdout, t->ref, 0);
-		printf(_(" P%d %s: targets from %s, calendar %s\n"), t->priority, t->type,
-		       s.policy, s.calendar);
+		printf(_(" P%d %s: targets from %s, calendar %s\n"), t->priority, t->type, s.policy,
+		       s.calendar);
 		clock_text(cli->cfg, &s, _("Response"), &s.response);
 		clock_text(cli->cfg, &s, _("Resolve"), &s.resolve);
 		printf("%s\n", _("Intervals:"));
@@ -334,7 +334,8 @@ static int print_vendor(const struct pk_vendor *v, void *data)
 	if (a) {
 		json_t *o = json_object();
 		json_object_set_new(o, "name", json_string(v->name));
-		json_object_set_new(o, "contact", v->contact ? json_string(v->contact) : json_null());
+		json_object_set_new(o, "contact",
+				    v->contact ? json_string(v->contact) : json_null());
 		json_object_set_new(o, "contract",
 				    v->contract ? json_string(v->contract) : json_null());
 		json_object_set_new(o, "configured", json_boolean(v->configured));
@@ -422,7 +423,8 @@ int cmd_vendor(struct cli *cli, int argc, char **argv)
 				putchar(' ');
 				cli_print_safe(stdout, t->vendor_ref, 0);
 			}
-			printf(_(", follow up %s\n"), pk_time_format(t->followup_at, buf, sizeof(buf)));
+			printf(_(", follow up %s\n"),
+			       pk_time_format(t->followup_at, buf, sizeof(buf)));
 		}
 		pk_ticket_free(&t);
 	} else {
@@ -503,7 +505,8 @@ int cmd_oncall(struct cli *cli, int argc, char **argv)
 		if (cli->out != CLI_OUT_JSON) {
 			char a[32], b[32];
 			printf(_("%s is on call for %s from %s until %s\n"), who, argv[optind + 1],
-			       pk_time_format(from, a, sizeof(a)), pk_time_format(until, b, sizeof(b)));
+			       pk_time_format(from, a, sizeof(a)),
+			       pk_time_format(until, b, sizeof(b)));
 		}
 		return PK_OK;
 	}

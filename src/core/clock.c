@@ -257,6 +257,26 @@ int64_t pk_zone_to_utc(const char *zone, int y, int m, int d, int hh, int mm)
 			 .tm_min = mm,
 			 .tm_isdst = -1 };
 	time_t t = mktime(&tm);
+	/* a wall-clock time the change to summer time skips: mktime moves it
+	 * on by the gap; the first moment at or after it is the change */
+	if (tm.tm_hour != hh || tm.tm_min != mm) {
+		int64_t want = ((int64_t)y * 10000 + m * 100 + d) * 10000 + hh * 100 + mm;
+		time_t lo = t - 3 * 3600, hi = t;
+		while (hi - lo > 1) {
+			time_t mid = lo + (hi - lo) / 2;
+			struct tm l;
+			localtime_r(&mid, &l);
+			int64_t have = ((int64_t)(l.tm_year + 1900) * 10000 + (l.tm_mon + 1) * 100 +
+					l.tm_mday) *
+					       10000 +
+				       l.tm_hour * 100 + l.tm_min;
+			if (have >= want)
+				hi = mid;
+			else
+				lo = mid;
+		}
+		t = hi;
+	}
 	zone_leave(zone);
 	return (int64_t)t;
 }

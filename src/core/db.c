@@ -1,4 +1,5 @@
 #include "picket/db.h"
+#include "picket/sla.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -452,6 +453,13 @@ static int migrate(struct pk_db *db, int version)
 			pk_db_rollback(db);
 			return rc;
 		}
+	}
+	/* schema 3 brought the SLA clocks: compute them for the tickets there
+	 * (none in a new database, which then records the settings used) */
+	long n;
+	if (version < 3 && (rc = pk_sla_recompute(db, &n)) != PK_OK) {
+		pk_db_rollback(db);
+		return rc;
 	}
 	char sql[64];
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", pk_schema_version());

@@ -238,8 +238,8 @@ struct rota {
 	char *name, *group, *zone;
 	char *people[MAX_PEOPLE];
 	int npeople;
-	int64_t start;	/* UTC of the first handover */
-	int64_t length; /* seconds; whole days step in local time */
+	int64_t start;		  /* UTC of the first handover */
+	int64_t length;		  /* seconds; whole days step in local time */
 	int sy, sm, sd, shh, smm; /* the start as local wall-clock time */
 };
 
@@ -274,8 +274,9 @@ void pk_rota_config_free(struct pk_rota_config **prc)
 static int load_rota(struct pk_config *cfg, const char *section, struct rota *r,
 		     struct pk_error *err)
 {
-	static const char *const known[] = { "group", "people", "start", "length", "timezone",
-					     NULL };
+	static const char *const known[] = {
+		"group", "people", "start", "length", "timezone", NULL
+	};
 	char **keys;
 	int nk = pk_config_section_keys(cfg, section, &keys), rc = PK_OK;
 	for (int i = 0; i < nk && rc == PK_OK; i++) {
@@ -449,8 +450,7 @@ int pk_oncall_override(struct pk_db *db, const char *group, const char *person, 
 	    (reason && *reason && (rc = check_short(db, _("reason"), reason, 1000)) != PK_OK))
 		return rc;
 	if (until <= from)
-		return pk_error_set(&db->err, PK_EINVAL,
-				    _("an override must end after it starts"));
+		return pk_error_set(&db->err, PK_EINVAL, _("an override must end after it starts"));
 	struct pk_change *ch = pk_change_create(&pk_override_entity);
 	pk_change_text(ch, "group", group);
 	pk_change_text(ch, "person", person);
@@ -517,8 +517,9 @@ int pk_note_ack_all(struct pk_db *db, long *n)
 	if (rc != PK_OK)
 		return rc;
 	sqlite3_stmt *st;
-	rc = pk_db_prepare_once(db, "SELECT uuid FROM handover_notes WHERE acked_at IS NULL AND "
-				    "author != ?1 ORDER BY id",
+	rc = pk_db_prepare_once(db,
+				"SELECT uuid FROM handover_notes WHERE acked_at IS NULL AND "
+				"author != ?1 ORDER BY id",
 				&st);
 	if (rc == PK_OK) {
 		sqlite3_bind_text(st, 1, db->user, -1, SQLITE_STATIC);

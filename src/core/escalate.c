@@ -195,12 +195,13 @@ static int load_rule(struct pk_config *cfg, const char *section, struct rule *r,
 				      "at most %d)"),
 				    section, r->notify, MAX_ARGS);
 	if (!r->priority && !r->group && !r->note && !r->notify)
-		return pk_error_set(err, PK_ECONFIG,
-				    _("%s: a rule needs an action: priority, group, note or notify"),
-				    section);
-	r->info = (struct pk_rule_info){ r->name,  when_names[r->when], clock_names[r->clock],
-					 r->query, prio,		r->group,
-					 r->note,  r->notify,		r->threshold };
+		return pk_error_set(
+			err, PK_ECONFIG,
+			_("%s: a rule needs an action: priority, group, note or notify"), section);
+	r->info = (struct pk_rule_info){
+		r->name, when_names[r->when], clock_names[r->clock], r->query, prio, r->group,
+		r->note, r->notify,	      r->threshold
+	};
 	return PK_OK;
 }
 
@@ -216,8 +217,8 @@ int pk_escalate_config_load(struct pk_config *cfg, struct pk_error *err)
 		long long v;
 		const char *s = pk_config_str(cfg, ints[i]);
 		if (pk_parse_int(s, i == 0 ? 1 : 0, 86400, &v) != 0)
-			return pk_error_set(err, PK_ECONFIG, _("%s: '%s' is out of range"),
-					    ints[i], s);
+			return pk_error_set(err, PK_ECONFIG, _("%s: '%s' is out of range"), ints[i],
+					    s);
 		*outs[i] = (int)v;
 	}
 	char **secs;
@@ -266,8 +267,8 @@ static int rule_matches(struct pk_db *db, const struct rule *r, int64_t id, int6
 	struct pk_query *q = NULL;
 	if (pk_query_compile(db->cfg, db->user, now, r->query, 0, &q, &db->err) != PK_OK)
 		return 0;
-	char *sql = pk_xasprintf("SELECT 1 FROM %s WHERE (%s) AND t.id = ?", q->sql_from,
-				 q->sql_where);
+	char *sql =
+		pk_xasprintf("SELECT 1 FROM %s WHERE (%s) AND t.id = ?", q->sql_from, q->sql_where);
 	sqlite3_stmt *st = pk_db_stmt(db, sql);
 	free(sql);
 	int hit = 0;
@@ -283,8 +284,8 @@ static int rule_matches(struct pk_db *db, const struct rule *r, int64_t id, int6
 }
 
 /* Records the firing; 0 if it fired before (another run got there). */
-static int claim_firing(struct pk_db *db, const struct rule *r, const char *uuid,
-			const char *cond, int64_t now, int *fresh)
+static int claim_firing(struct pk_db *db, const struct rule *r, const char *uuid, const char *cond,
+			int64_t now, int *fresh)
 {
 	sqlite3_stmt *st = pk_db_stmt(db, "INSERT OR IGNORE INTO escalations(rule, ticket_uuid, "
 					  "condition, at) VALUES (?1, ?2, ?3, ?4)");
@@ -538,8 +539,9 @@ static int run_match_rules(struct pk_db *db, int64_t now, struct pk_escalate_sta
 		pk_buf_printf(&sql, "SELECT t.uuid FROM %s WHERE (%s) AND t.status NOT IN ",
 			      q->sql_from, q->sql_where);
 		closed_sql(db->cfg, &sql);
-		pk_buf_printf(&sql, " AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.rule = "
-				    "?%d AND e.ticket_uuid = t.uuid AND e.condition = 'match')",
+		pk_buf_printf(&sql,
+			      " AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.rule = "
+			      "?%d AND e.ticket_uuid = t.uuid AND e.condition = 'match')",
 			      q->nparams + (q->match ? 1 : 0) + 1);
 		sqlite3_stmt *st;
 		char **uuids = NULL;
@@ -761,10 +763,12 @@ static int deliver_one(struct pk_db *db, int64_t id, int64_t now, struct pk_esca
 		else
 			stats->failed++;
 		if (log) {
-			char *msg = pk_xasprintf(
-				*state == 'f' ? _("notify %s for %s (%s) failed: %s; giving up after %d attempts")
-					      : _("notify %s for %s (%s) failed: %s; retrying (attempt %d)"),
-				rule, t ? t->ref : uuid, cond, err, attempts);
+			char *msg =
+				pk_xasprintf(*state == 'f' ? _("notify %s for %s (%s) failed: %s; "
+							       "giving up after %d attempts")
+							   : _("notify %s for %s (%s) failed: %s; "
+							       "retrying (attempt %d)"),
+					     rule, t ? t->ref : uuid, cond, err, attempts);
 			log(msg, log_data);
 			free(msg);
 		}
@@ -802,8 +806,9 @@ static int deliver(struct pk_db *db, int64_t now, struct pk_escalate_stats *stat
 		   void (*log)(const char *, void *), void *log_data)
 {
 	sqlite3_stmt *st;
-	int rc = pk_db_prepare_once(db, "SELECT id FROM notifications WHERE state = 'pending' AND "
-					"next_at <= ?1 ORDER BY id",
+	int rc = pk_db_prepare_once(db,
+				    "SELECT id FROM notifications WHERE state = 'pending' AND "
+				    "next_at <= ?1 ORDER BY id",
 				    &st);
 	if (rc != PK_OK)
 		return rc;
@@ -845,7 +850,8 @@ int pk_escalate_run(struct pk_db *db, struct pk_escalate_stats *stats,
 	if ((rc = run_sla_rules(db, now, full, stats)) != PK_OK ||
 	    (rc = run_match_rules(db, now, stats)) != PK_OK)
 		return rc;
-	if (full && (rc = pk_db_meta_set(db, "escalate_digest", db->cfg->escalate->digest)) != PK_OK)
+	if (full &&
+	    (rc = pk_db_meta_set(db, "escalate_digest", db->cfg->escalate->digest)) != PK_OK)
 		return rc;
 	return deliver(db, now, stats, log, log_data);
 }

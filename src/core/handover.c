@@ -192,8 +192,8 @@ char *pk_handover_text(const struct pk_handover *h, int markdown)
 				pk_buf_printf(&b, _(" until %s"),
 					      pk_time_format(d->until, s1, sizeof(s1)));
 			if (d->override)
-				pk_buf_printf(&b, " (%s%s%s)", _("override"),
-					      d->reason ? ": " : "", d->reason ? d->reason : "");
+				pk_buf_printf(&b, " (%s%s%s)", _("override"), d->reason ? ": " : "",
+					      d->reason ? d->reason : "");
 			pk_buf_putc(&b, '\n');
 		}
 	}
@@ -254,12 +254,12 @@ json_t *pk_handover_json(const struct pk_handover *h)
 		json_object_set_new(j, "body", json_string(n->body));
 		json_object_set_new(j, "created_at",
 				    json_string(pk_time_format(n->created_at, buf, sizeof(buf))));
-		json_object_set_new(j, "acked_by", n->acked_by ? json_string(n->acked_by)
-							       : json_null());
-		json_object_set_new(j, "acked_at",
-				    n->acked_at ? json_string(pk_time_format(n->acked_at, buf,
-									     sizeof(buf)))
-						: json_null());
+		json_object_set_new(j, "acked_by",
+				    n->acked_by ? json_string(n->acked_by) : json_null());
+		json_object_set_new(
+			j, "acked_at",
+			n->acked_at ? json_string(pk_time_format(n->acked_at, buf, sizeof(buf)))
+				    : json_null());
 		json_array_append_new(notes, j);
 	}
 	json_object_set_new(o, "notes", notes);
@@ -269,9 +269,10 @@ json_t *pk_handover_json(const struct pk_handover *h)
 		json_t *j = json_object();
 		json_object_set_new(j, "group", json_string(d->group));
 		json_object_set_new(j, "person", json_string(d->person));
-		json_object_set_new(j, "until", d->until ? json_string(pk_time_format(
-								   d->until, buf, sizeof(buf)))
-							 : json_null());
+		json_object_set_new(
+			j, "until",
+			d->until ? json_string(pk_time_format(d->until, buf, sizeof(buf)))
+				 : json_null());
 		json_object_set_new(j, "override", json_boolean(d->override));
 		json_array_append_new(duty, j);
 	}

@@ -359,6 +359,25 @@ static const struct target *lookup(const struct pk_sla_config *sc, const struct 
 	return &sc->scopes[0].t[p];
 }
 
+int pk_sla_level(const struct pk_config *cfg, const struct pk_ticket *t, int64_t now)
+{
+	if (!t->sla_due)
+		return PK_SLA_LEVEL_NONE;
+	if (t->sla_due <= now)
+		return PK_SLA_LEVEL_BREACH;
+	const struct pk_sla_config *sc = cfg->sla;
+	const struct target *tg = lookup(sc, t);
+	if (!tg->set || !sc->nwarn)
+		return PK_SLA_LEVEL_OK;
+	/* the clock that falls due first, and the working time left on it */
+	int64_t target =
+		t->sla_due == t->response_due && !t->responded_at ? tg->respond : tg->resolve;
+	if (target <= 0)
+		return PK_SLA_LEVEL_OK;
+	int64_t left = pk_calendar_work(sc->cals[tg->cal], now, t->sla_due);
+	return (target - left) * 100 >= target * sc->warn[0] ? PK_SLA_LEVEL_WARN : PK_SLA_LEVEL_OK;
+}
+
 /* When `x` working seconds of the clock have passed, within its spans and
  * before its stop; the current span of a clock still counting runs on
  * without end.  0 if it was not reached. */
@@ -405,6 +424,9 @@ static void eval_clock(struct pk_calendar *cal, const struct pk_sla *s, int64_t 
 		c->state = PK_SLA_RUNNING, c->due = reach(cal, s, 0, target);
 	else
 		c->state = PK_SLA_PAUSED;
+	/* exactly on target is met, not breached */
+	if (c->state != PK_SLA_RUNNING && c->elapsed <= target)
+		c->breached_at = 0;
 }
 
 void pk_sla_evaluate(const struct pk_config *cfg, const struct pk_ticket *t,
@@ -441,11 +463,15 @@ void pk_sla_evaluate(const struct pk_config *cfg, const struct pk_ticket *t,
 		sp->running = !closed && !pk_sla_pauses(cfg, marks[i].status);
 		out->nspans++;
 	}
+	/* resolved (then perhaps closed): stopped when the closed run began */
 	int64_t resolve_stop = 0;
-	if (out->nspans && pk_wf_is_closed(&cfg->wf, out->spans[out->nspans - 1].status))
-		resolve_stop = out->spans[out->nspans - 1].from;
-	/* the first response, or the first resolution without one */
-	int64_t respond_stop = t->responded_at ? t->responded_at : first_closed;
+	for (size_t i = out->nspans; i > 0 && pk_wf_is_closed(&cfg->wf, out->spans[i - 1].status);
+	     i--)
+		resolve_stop = out->spans[i - 1].from;
+	/* the first response, or the first resolution if that came earlier */
+	int64_t respond_stop = t->responded_at;
+	if (first_closed && (!respond_stop || first_closed < respond_stop))
+		respond_stop = first_closed;
 	eval_clock(cal, out, tg->set ? tg->respond : 0, respond_stop, &out->response);
 	eval_clock(cal, out, tg->set ? tg->resolve : 0, resolve_stop, &out->resolve);
 }

@@ -1,14 +1,20 @@
 /* The app: terminal set-up and restore, the view stack, the loop that
  * turns keys into actions, the banner and status lines, live refresh. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "picket/clock.h"
+#include "picket/desk.h"
+#include "picket/escalate.h"
 #include "picket/i18n.h"
 #include "picket/policy.h"
 #include "picket/query.h"
@@ -95,6 +101,79 @@ void tui_pop(struct tui *t)
 	t->redraw = 1;
 }
 
+/* Who is on call for the user's group (or the first rota), for the status
+ * bar. */
+static void oncall_now(struct tui *t)
+{
+	const char **groups;
+	int n = pk_rota_groups(t->cfg, &groups);
+	t->oncall[0] = '\0';
+	if (!n)
+		return;
+	char *mine = pk_user_group(t->cfg, t->user);
+	const char *group = groups[0];
+	for (int i = 0; mine && i < n; i++)
+		if (strcasecmp(groups[i], mine) == 0)
+			group = groups[i];
+	struct pk_duty d;
+	if (pk_oncall(t->db, group, pk_clock_now(), &d) == PK_OK) {
+		snprintf(t->oncall, sizeof(t->oncall), "%s (%s)", d.person, d.group);
+		pk_duty_clear(&d);
+	}
+	free(mine);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The escalation rules run in the background while the interface is open:
+ * a child `picket escalate --run --quiet` every escalate.interval seconds,
+ * so a slow notify command never holds up a key press. */
+static void escalate_tick(struct tui *t)
+{
+	if (t->escalate_pid > 0) {
+		if (waitpid(t->escalate_pid, NULL, WNOHANG) == 0)
+			return;
+		t->escalate_pid = 0;
+	}
+	int interval = pk_escalate_interval(t->cfg);
+	int64_t now = mono_ms();
+	if (interval <= 0 || (t->escalate_last && now - t->escalate_last < interval * 1000LL))
+		return;
+	t->escalate_last = now;
+	pid_t pid = fork();
+	if (pid != 0) {
+		t->escalate_pid = pid > 0 ? pid : 0;
+		return;
+	}
+	int devnull = open("/dev/null", O_RDWR);
+	if (devnull >= 0) {
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		dup2(devnull, STDERR_FILENO);
+	}
+	setpgid(0, 0);
+	char *argv[10];
+	int n = 0;
+	argv[n++] = "picket";
+	argv[n++] = "--db";
+	argv[n++] = (char *)pk_db_path(t->db);
+	if (t->cfg->path) {
+		argv[n++] = "--config";
+		argv[n++] = t->cfg->path;
+	}
+	argv[n++] = "escalate";
+	argv[n++] = "--run";
+	argv[n++] = "--quiet";
+	argv[n] = NULL;
+	execv("/proc/self/exe", argv);
+	_exit(127);
+}
+
 /* Open tickets and those past their resolution target, for the status
  * bar; counted when the data changes, not on every key. */
 static void count_tickets(struct tui *t)
@@ -109,6 +188,7 @@ static void count_tickets(struct tui *t)
 	}
 	t->breach_count = 0;
 	pk_ticket_count_overdue(t->db, pk_clock_now(), &t->breach_count);
+	oncall_now(t);
 }
 
 void tui_changed(struct tui *t)
@@ -140,9 +220,13 @@ static void draw_status(struct tui *t, int y)
 	char line[512];
 	const char *path = pk_db_path(t->db);
 	const char *base = strrchr(path, '/');
-	snprintf(line, sizeof(line), _(" %s (%s)@%s  %s  open %ld  breaching %ld  sync: off"),
-		 t->user, t->role, t->cfg->node, base ? base + 1 : path, t->open_count,
-		 t->breach_count);
+	int n = snprintf(line, sizeof(line), _(" %s (%s)@%s  %s  open %ld  breaching %ld"), t->user,
+			 t->role, t->cfg->node, base ? base + 1 : path, t->open_count,
+			 t->breach_count);
+	if (t->oncall[0] && n > 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - (size_t)n, _("  on call: %s"), t->oncall);
+	if (n > 0 && (size_t)n < sizeof(line))
+		snprintf(line + n, sizeof(line) - (size_t)n, "%s", _("  sync: off"));
 	tui_fill(t, y, 0, t->cols, TUI_C_STATUS);
 	tui_text(t, y, 0, t->cols, line, TUI_C_STATUS);
 }
@@ -352,6 +436,7 @@ int tui_run(struct pk_db *db, const struct pk_config *cfg, const char *user)
 		if (t->redraw)
 			draw(t);
 		wint_t ch;
+		escalate_tick(t);
 		timeout(t->wake_ms ? t->wake_ms : 1000);
 		int r = get_wch(&ch);
 		if (r == ERR) {
@@ -388,6 +473,8 @@ int tui_run(struct pk_db *db, const struct pk_config *cfg, const char *user)
 	while (t->depth > 0)
 		tui_pop(t);
 	restore_terminal();
+	if (t->escalate_pid > 0) /* a run in flight finishes on its own */
+		waitpid(t->escalate_pid, NULL, WNOHANG);
 	rc = PK_OK;
 out:
 	tui_views_free(t);

@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "picket/clock.h"
 #include "picket/i18n.h"
+#include "picket/policy.h"
+#include "picket/sla.h"
 #include "picket/text.h"
 #include "tui_private.h"
 
@@ -52,7 +55,8 @@ void tui_table_header(struct tui *t, int y, int cols, const struct tui_column *c
 }
 
 void tui_table_row(struct tui *t, int y, int cols, const struct tui_column *columns, int n,
-		   const char *const *cells, int selected, int prio_col, int priority)
+		   const char *const *cells, int selected, int prio_col, int priority,
+		   const enum tui_color *colors)
 {
 	enum tui_color base = selected ? TUI_C_SELECTED : TUI_C_NORMAL;
 	tui_fill(t, y, 0, cols, base);
@@ -62,10 +66,31 @@ void tui_table_row(struct tui *t, int y, int cols, const struct tui_column *colu
 			w = cols - x;
 		enum tui_color col =
 			!selected && c == prio_col ? tui_priority_color(priority) : base;
+		if (!selected && colors && colors[c] != TUI_C_NORMAL)
+			col = colors[c];
 		/* a fixed column keeps one blank column before the next */
 		tui_text(t, y, x, w - (columns[c].width ? 1 : 0), cells[c], col);
 		x += w;
 	}
+}
+
+enum tui_color tui_sla_cell(struct tui *t, const struct pk_ticket *tk, char *buf, size_t len)
+{
+	const struct pk_config *cfg = tui_cfg(t);
+	int64_t now = pk_clock_now();
+	int level = pk_sla_level(cfg, tk, now);
+	if (level == PK_SLA_LEVEL_NONE) {
+		int paused =
+			!pk_wf_is_closed(&cfg->wf, tk->status) && pk_sla_pauses(cfg, tk->status);
+		snprintf(buf, len, "%s", paused ? "||" : "-");
+		return TUI_C_NORMAL;
+	}
+	if (level == PK_SLA_LEVEL_BREACH) {
+		pk_age_format(tk->sla_due - now, buf, len);
+		return TUI_C_BREACH;
+	}
+	pk_age_format(tk->sla_due - now, buf, len);
+	return level == PK_SLA_LEVEL_WARN ? TUI_C_WARN : TUI_C_NORMAL;
 }
 
 void tui_text(struct tui *t, int y, int x, int width, const char *s, enum tui_color c)

@@ -45,6 +45,8 @@
 	X(RESOLVE, "resolve", N_("resolve the ticket"), "r")                           \
 	X(REOPEN, "reopen", N_("reopen the ticket"), "R")                              \
 	X(ESCALATE, "escalate", N_("escalate to a vendor"), "e")                       \
+	X(HANDOVER, "handover", N_("the shift handover report"), "H")                  \
+	X(ACK, "acknowledge", N_("acknowledge the handover notes"), "A")               \
 	X(REFRESH, "refresh", N_("reload from the database"), "C-l")
 
 enum tui_action {
@@ -130,6 +132,7 @@ extern const struct tui_view tui_view_ticket;
 extern const struct tui_view tui_view_form;
 extern const struct tui_view tui_view_search;
 extern const struct tui_view tui_view_help;
+extern const struct tui_view tui_view_handover;
 
 /* Runs the interface until the user quits.  Returns a picket status. */
 int tui_run(struct pk_db *db, const struct pk_config *cfg, const char *user);
@@ -171,9 +174,14 @@ struct tui_column {
 void tui_table_header(struct tui *t, int y, int cols, const struct tui_column *columns, int n,
 		      int marked, const char *mark);
 /* One table row of cells, highlighted when selected; the cell in column
- * `prio_col` (or -1) takes the colour of `priority` 1..4. */
+ * `prio_col` (or -1) takes the colour of `priority` 1..4, and a cell whose
+ * entry in `colors` (may be NULL) is not TUI_C_NORMAL takes that colour. */
 void tui_table_row(struct tui *t, int y, int cols, const struct tui_column *columns, int n,
-		   const char *const *cells, int selected, int prio_col, int priority);
+		   const char *const *cells, int selected, int prio_col, int priority,
+		   const enum tui_color *colors);
+/* The SLA cell of a ticket row: time left to the next target ("2h"), how
+ * long ago it breached ("-45m"), "||" paused, "-" none; and its colour. */
+enum tui_color tui_sla_cell(struct tui *t, const struct pk_ticket *tk, char *buf, size_t len);
 attr_t tui_attr(struct tui *t, enum tui_color c);
 /* The colour role of a priority 1..4. */
 enum tui_color tui_priority_color(int priority);

@@ -3,6 +3,8 @@
 #ifndef PICKET_TUI_PRIVATE_H
 #define PICKET_TUI_PRIVATE_H
 
+#include <sys/types.h>
+
 #include "tui.h"
 
 #define TUI_MAX_BINDINGS 256
@@ -44,6 +46,9 @@ struct tui {
 	int quit;
 	int rows, cols;
 	long open_count, breach_count; /* for the status bar */
+	char oncall[160];	       /* "bob (network)", or "" without a rota */
+	pid_t escalate_pid;	       /* the background escalation run, or 0 */
+	int64_t escalate_last;	       /* monotonic ms of its last start */
 	struct tui_saved_view *views;
 	int nviews;
 	int mouse;

@@ -37,6 +37,20 @@ static const struct entry queue_entries[] = {
 	{ TUI_TAKE, N_("take the ticket under the cursor") },
 	{ TUI_SEARCH, NULL },
 	{ TUI_NEW, NULL },
+	{ TUI_HANDOVER, NULL },
+	{ TUI_NONE, NULL },
+};
+
+static const struct entry handover_entries[] = {
+	{ TUI_NOTE, N_("write a note for the next shift") },
+	{ TUI_ACK, NULL },
+	{ TUI_UP, NULL },
+	{ TUI_DOWN, NULL },
+	{ TUI_PAGE_UP, NULL },
+	{ TUI_PAGE_DOWN, NULL },
+	{ TUI_FIRST, NULL },
+	{ TUI_LAST, NULL },
+	{ TUI_REFRESH, NULL },
 	{ TUI_NONE, NULL },
 };
 
@@ -104,7 +118,8 @@ static const struct entry all_entries[] = {
 	{ TUI_NEW, NULL },	 { TUI_TAKE, NULL },	  { TUI_ASSIGN, NULL },
 	{ TUI_MOVE, NULL },	 { TUI_COMMENT, NULL },	  { TUI_NOTE, NULL },
 	{ TUI_WORKLOG, NULL },	 { TUI_SET, NULL },	  { TUI_RESOLVE, NULL },
-	{ TUI_REOPEN, NULL },	 { TUI_ESCALATE, NULL },  { TUI_NONE, NULL },
+	{ TUI_REOPEN, NULL },	 { TUI_ESCALATE, NULL },  { TUI_HANDOVER, NULL },
+	{ TUI_ACK, NULL },	 { TUI_NONE, NULL },
 };
 
 static const struct screen {
@@ -120,6 +135,9 @@ static const struct screen {
 	{ "search", N_("Keys of the search screen"), search_entries, 1,
 	  N_("Type words to search as you type; Backspace, C-w and C-u edit them. Esc goes "
 	     "back.") },
+	{ "handover", N_("Keys of the shift handover"), handover_entries, 0,
+	  N_("The report covers the last 12 hours; picket handover --since TIME prints "
+	     "other spans.") },
 	{ "form", N_("Keys of the new ticket form"), form_entries, 0,
 	  N_("On impact and urgency a digit from 1 to 4 is the value. Esc leaves like quit.") },
 };

@@ -13,11 +13,11 @@
 
 /* Columns, and each one's sort key in the query language. */
 static const struct tui_column columns[] = {
-	{ N_("REF"), 11 },	{ N_("P"), 3 },	  { N_("AGE"), 5 },   { N_("STATUS"), 17 },
-	{ N_("ASSIGNEE"), 11 }, { N_("UPD"), 5 }, { N_("TITLE"), 0 },
+	{ N_("REF"), 11 },    { N_("P"), 3 },	      { N_("SLA"), 5 }, { N_("AGE"), 5 },
+	{ N_("STATUS"), 17 }, { N_("ASSIGNEE"), 11 }, { N_("UPD"), 5 }, { N_("TITLE"), 0 },
 };
-static const char *const sort_keys[] = { "ref",	     "priority", "created", "status",
-					 "assignee", "updated",	 "title" };
+static const char *const sort_keys[] = { "ref",	   "priority", "sla",	  "created",
+					 "status", "assignee", "updated", "title" };
 #define NCOLUMNS ((int)PK_ARRAY_LEN(columns))
 
 struct queue {
@@ -162,15 +162,17 @@ static void draw_tabs(struct tui *t, struct queue *s, int y, int cols)
 static void draw_row(struct tui *t, struct queue *s, int y, int cols, const struct pk_ticket *tk,
 		     int selected)
 {
-	char prio[4], age[16], upd[16];
+	char prio[4], sla[16], age[16], upd[16];
 	int64_t now = pk_clock_now();
 	snprintf(prio, sizeof(prio), "P%d", tk->priority);
+	enum tui_color colors[NCOLUMNS] = { TUI_C_NORMAL };
+	colors[2] = tui_sla_cell(t, tk, sla, sizeof(sla));
 	pk_age_format(now - tk->created_at, age, sizeof(age));
 	pk_age_format(now - tk->updated_at, upd, sizeof(upd));
-	const char *cells[NCOLUMNS] = {
-		tk->ref, prio, age, tk->status, tk->assignee ? tk->assignee : "-", upd, tk->title
-	};
-	tui_table_row(t, y, cols, columns, NCOLUMNS, cells, selected, 1, tk->priority);
+	const char *cells[NCOLUMNS] = { tk->ref, prio,	     sla,
+					age,	 tk->status, tk->assignee ? tk->assignee : "-",
+					upd,	 tk->title };
+	tui_table_row(t, y, cols, columns, NCOLUMNS, cells, selected, 1, tk->priority, colors);
 	(void)s;
 }
 
@@ -287,6 +289,7 @@ static int queue_action(struct tui *t, void *state, enum tui_action a)
 		reload(t, s);
 		break;
 	case TUI_TAKE: tui_command(t, "take"); break;
+	case TUI_HANDOVER: tui_push(t, &tui_view_handover, NULL); break;
 	default: return TUI_UNHANDLED;
 	}
 	return TUI_HANDLED | TUI_REDRAW;

@@ -271,7 +271,7 @@ static void draw_row(struct tui *t, int y, int cols, const struct pk_ticket *tk,
 	snprintf(prio, sizeof(prio), "P%d", tk->priority);
 	const char *cells[NCOLUMNS] = { tk->ref, prio, tk->status,
 					tk->assignee ? tk->assignee : "-", tk->title };
-	tui_table_row(t, y, cols, columns, NCOLUMNS, cells, selected, 1, tk->priority);
+	tui_table_row(t, y, cols, columns, NCOLUMNS, cells, selected, 1, tk->priority, NULL);
 }
 
 static void search_draw(struct tui *t, void *state, int top, int rows, int cols)

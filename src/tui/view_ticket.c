@@ -4,8 +4,11 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "picket/clock.h"
+#include "picket/desk.h"
+#include "picket/sla.h"
 #include "picket/i18n.h"
 #include "picket/policy.h"
 #include "picket/status.h"
@@ -92,27 +95,38 @@ static void add_text(struct ticket_view *s, char *text, enum tui_color color, in
 	add(s, ITEM_TEXT, NULL, text, color, indent);
 }
 
-/* An SLA target with how it stands: "in 3h" (warning in its last quarter)
- * or "overdue by 2h" while it still runs; the bare time once it stopped. */
-static void add_due(struct ticket_view *s, const struct pk_config *cfg, const char *label,
-		    int64_t due, int running)
+/* One SLA clock as it stands: "due 2026-03-01T13:00:00Z (in 3h)",
+ * "breached 45m ago", "paused, 1h left", "met". */
+static void add_clock(struct ticket_view *s, const struct pk_config *cfg, const struct pk_sla *sla,
+		      const char *label, const struct pk_sla_clock *c)
 {
-	const struct pk_ticket *tk = s->t;
-	char when[32], age[16];
-	int64_t now = pk_clock_now();
+	char when[32], age[16], left[16];
+	int64_t now = sla->now;
 	enum tui_color color = TUI_C_NORMAL;
-	char *text;
-	pk_time_format(due, when, sizeof(when));
-	if (!running || pk_wf_is_closed(&cfg->wf, tk->status)) {
-		text = pk_xstrdup(when);
-	} else if (due <= now) {
-		pk_age_format(now - due, age, sizeof(age));
-		text = pk_xasprintf(_("%s  (overdue by %s)"), when, age);
+	char *text = NULL;
+	if (c->state == PK_SLA_NONE)
+		return;
+	pk_age_format(c->target - c->elapsed, left, sizeof(left));
+	if (c->state == PK_SLA_MET || c->state == PK_SLA_BREACHED) {
+		text = pk_xasprintf(_("%s at %s"), pk_sla_state_name(c->state),
+				    pk_time_format(c->stopped, when, sizeof(when)));
+		color = c->state == PK_SLA_BREACHED ? TUI_C_BREACH : TUI_C_NORMAL;
+	} else if (c->breached_at) {
+		pk_age_format(now - c->breached_at, age, sizeof(age));
+		text = pk_xasprintf(c->state == PK_SLA_PAUSED ? _("breached %s ago, paused")
+							      : _("breached %s ago"),
+				    age);
 		color = TUI_C_BREACH;
+	} else if (c->state == PK_SLA_PAUSED) {
+		text = pk_xasprintf(_("paused, %s left"), left);
 	} else {
-		pk_age_format(due - now, age, sizeof(age));
-		text = pk_xasprintf(_("%s  (in %s)"), when, age);
-		if ((due - now) * 4 < due - tk->created_at)
+		pk_age_format(c->due - now, age, sizeof(age));
+		text = pk_xasprintf(_("due %s (in %s)"), pk_time_format(c->due, when, sizeof(when)),
+				    age);
+		const int *levels;
+		int nl = pk_sla_warn_levels(cfg, &levels);
+		int64_t w = nl ? pk_sla_crossing(cfg, sla, c, levels[0]) : 0;
+		if (w && w <= now)
 			color = TUI_C_WARN;
 	}
 	add(s, ITEM_WIDE, label, text, color, 0);
@@ -217,12 +231,14 @@ static void build(struct tui *t, struct ticket_view *s, const struct pk_timeline
 		add_time(s, _("Resolved"), tk->resolved_at);
 		add_time(s, _("Closed"), tk->closed_at);
 	}
-	/* the response target runs while nobody has picked the ticket up */
-	if (tk->response_due)
-		add_due(s, cfg, _("Response due"), tk->response_due,
-			cfg->wf.nstatus > 0 && strcmp(tk->status, cfg->wf.status[0]) == 0);
-	if (tk->resolve_due)
-		add_due(s, cfg, _("Resolve due"), tk->resolve_due, !tk->resolved_at);
+	if (tk->followup_at)
+		add_time(s, _("Follow up"), tk->followup_at);
+	struct pk_sla sla;
+	if (pk_sla_compute(tui_db(t), tk, pk_clock_now(), &sla) == PK_OK) {
+		add_clock(s, cfg, &sla, _("Response"), &sla.response);
+		add_clock(s, cfg, &sla, _("Resolution"), &sla.resolve);
+		pk_sla_free(&sla);
+	}
 
 	add_text(s, pk_xstrdup(""), TUI_C_NORMAL, 0);
 	add_text(s, pk_xstrdup(_("Description")), TUI_C_LABEL, 0);
@@ -887,15 +903,43 @@ static void do_reopen(struct tui *t, struct ticket_view *s)
 
 /* To a vendor: who, their reference, and pending_vendor, in one save.  A
  * ticket already waiting on a vendor may change vendor. */
+/* Completes a vendor name from the known vendors. */
+struct vendor_names {
+	char **v;
+	int n;
+};
+
+static int keep_vendor(const struct pk_vendor *v, void *data)
+{
+	struct vendor_names *x = data;
+	x->v = pk_xrealloc(x->v, (size_t)(x->n + 1) * sizeof(*x->v));
+	x->v[x->n++] = pk_xstrdup(v->name);
+	return 0;
+}
+
+static int complete_vendor(void *data, const char *prefix, char ***matches)
+{
+	struct vendor_names *x = data;
+	size_t len = strlen(prefix);
+	int n = 0;
+	*matches = pk_xcalloc((size_t)x->n + 1, sizeof(char *));
+	for (int i = 0; i < x->n; i++)
+		if (strncasecmp(x->v[i], prefix, len) == 0)
+			(*matches)[n++] = pk_xstrdup(x->v[i]);
+	return n;
+}
+
 static void do_escalate(struct tui *t, struct ticket_view *s)
 {
 	static const char to[] = "pending_vendor";
 	struct pk_ticket *tk = fresh(t, s);
-	struct pk_change *ch = NULL;
-	char *vendor = NULL, *ref = NULL, *done = NULL;
+	struct vendor_names names = { 0 };
+	char *vendor = NULL, *ref = NULL, *follow = NULL;
+	struct pk_db *db = tui_db(t);
 	if (!tk || refused(t, tk, to))
 		goto out;
-	if (!tui_prompt(t, _("Vendor: "), tk->vendor, NULL, NULL, &vendor))
+	pk_vendor_list(db, keep_vendor, &names);
+	if (!tui_prompt(t, _("Vendor: "), tk->vendor, complete_vendor, &names, &vendor))
 		goto out;
 	if (!*trim(vendor)) {
 		tui_message(t, 1, "%s", _("escalating needs a vendor"));
@@ -903,24 +947,31 @@ static void do_escalate(struct tui *t, struct ticket_view *s)
 	}
 	if (!tui_prompt(t, _("Vendor ref: "), tk->vendor_ref, NULL, NULL, &ref))
 		goto out;
-	ch = pk_change_update(&pk_ticket_entity, tk->uuid);
-	struct pk_db *db = tui_db(t);
-	int rc = pk_ticket_put(db, ch, "vendor", trim(vendor), 0);
-	if (rc == PK_OK)
-		rc = pk_ticket_put(db, ch, "vendor_ref", trim(ref), 0);
-	if (rc == PK_OK && strcmp(tk->status, to) != 0)
-		rc = pk_ticket_put(db, ch, "status", to, 0);
+	if (!tui_prompt(t, _("Follow up in (e.g. 2d) or on (date): "),
+			pk_config_str(tui_cfg(t), "sla.follow_up"), NULL, NULL, &follow))
+		goto out;
+	int64_t at = 0, d;
+	if (*trim(follow) && pk_duration_parse(trim(follow), &d) == 0)
+		at = pk_clock_now() + d;
+	else if (*trim(follow) && pk_zone_time_parse(NULL, trim(follow), &at) != 0) {
+		tui_message(t, 1, _("'%s' is not a delay (2d) or a date"), trim(follow));
+		goto out;
+	}
+	int rc = pk_vendor_escalate(db, tk, trim(vendor), trim(ref), at, NULL);
 	if (rc != PK_OK) {
 		tui_fail(t, rc);
 		goto out;
 	}
-	done = pk_xasprintf(_("escalated to %s"), trim(vendor));
-	save(t, tk, ch, NULL, done);
+	/* TRANSLATORS: a ticket ref, then the vendor */
+	tui_message(t, 0, _("%s: escalated to %s"), tk->ref, trim(vendor));
+	tui_changed(t);
 out:
-	free(done);
+	for (int i = 0; i < names.n; i++)
+		free(names.v[i]);
+	free(names.v);
+	free(follow);
 	free(ref);
 	free(vendor);
-	pk_change_free(&ch);
 	pk_ticket_free(&tk);
 }
 

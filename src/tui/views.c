@@ -15,9 +15,11 @@ static const char *const default_views[][2] = {
 	{ N_("My tickets"), "status:open assignee:me sort:-priority" },
 	{ N_("Unassigned"), "status:open assignee:none sort:-priority" },
 	{ N_("Open P1/P2"), "status:open priority:<=P2 sort:-priority" },
-	{ N_("Pending vendor"), "status:pending_vendor sort:updated" },
+	{ N_("Pending vendor"), "status:pending_vendor sort:followup" },
 	{ N_("All open"), "status:open sort:-priority" },
 	{ N_("Recently closed"), "status:resolved,closed updated:>-7d sort:-updated" },
+	{ N_("Breaching next"), "status:open sort:sla" },
+	{ N_("Vendor follow-up"), "followup:overdue sort:followup" },
 };
 
 static void add_view(struct tui *t, const char *name, const char *query)

@@ -1,6 +1,6 @@
 /* picket-gen: deterministic synthetic service-desk data for the benchmark.
  *
- *   picket-gen [--seed S] [--comments-per-ticket C] [--quiet]
+ *   picket-gen [--seed S] [--comments-per-ticket C] [--open-pct P] [--quiet]
  *              --format jsonl|floor N OUTDIR-or-FILE
  *
  * --format jsonl FILE   one ticket a line with its comments, the picket
@@ -50,7 +50,12 @@
  *   type        incident 60%, request 25%, change 10%, problem 5%
  *   status      open 30% (new 5, assigned 6, in_progress 8,
  *               pending_customer 4, pending_vendor 3, pending_change 2,
- *               reopened 2), resolved 15%, closed 55%
+ *               reopened 2), resolved 15%, closed 55%.  --open-pct P
+ *               (0-100, default 30) makes P% open instead, in the same
+ *               proportions among the open statuses and among resolved
+ *               and closed; the status is still one draw of the stream,
+ *               so the other fields draw the same numbers (with P = 30
+ *               the output is the default one, byte for byte).
  *   impact      1: 4%, 2: 16%, 3: 45%, 4: 35%
  *   urgency     1: 6%, 2: 24%, 3: 45%, 4: 25%
  *   priority    from the impact x urgency matrix `prio_matrix`
@@ -72,8 +77,11 @@
  *               time in milliseconds (strictly increasing with the ticket
  *               number for tickets), version nibble 7, variant 10, the rest
  *               from the stream.
- *   vendor, vendor_ref, resolution, response_due, resolve_due: not
- *               generated (absent in JSON, NULL in the floor).
+ *   vendor, vendor_ref, resolution and the derived SLA columns
+ *               (response_due, resolve_due, responded_at, sla_due, sla_next,
+ *               sla_response, sla_resolve, followup_at: picket computes them
+ *               on import): not generated (absent in JSON, NULL in the
+ *               floor).
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -1199,6 +1207,7 @@ struct params {
 	uint64_t seed;
 	long n;
 	int comments_per_ticket;
+	int open_pct;	    /* share of open tickets, 30 by default */
 	int64_t start, end; /* the period, Unix seconds */
 	int64_t span_ms;    /* creation times spread over [start, start + span) */
 };
@@ -1251,7 +1260,18 @@ static void gen_ticket(const struct params *p, long n, struct ticket *t)
 	c.fr = rng_pct(r, 35);
 	c.site = (int)rng_below(r, ARRAY_LEN(sites));
 	t->type = types[rng_weighted(r, type_weight, ARRAY_LEN(types))];
-	t->status = (int)rng_weighted(r, status_weight, ARRAY_LEN(statuses));
+	if (p->open_pct == 30) {
+		t->status = (int)rng_weighted(r, status_weight, ARRAY_LEN(statuses));
+	} else {
+		/* the open statuses (30 in all) scaled to P, resolved and closed
+		 * (70) to 100 - P; still one draw */
+		unsigned w[ARRAY_LEN(statuses)];
+		for (size_t i = 0; i < ARRAY_LEN(statuses); i++)
+			w[i] = status_weight[i] * (i < ST_RESOLVED
+							   ? 7u * (unsigned)p->open_pct
+							   : 3u * (unsigned)(100 - p->open_pct));
+		t->status = (int)rng_weighted(r, w, ARRAY_LEN(statuses));
+	}
 	t->impact = (int)rng_weighted(r, impact_weight, 4) + 1;
 	t->urgency = (int)rng_weighted(r, urgency_weight, 4) + 1;
 	t->priority = prio_matrix[t->impact - 1][t->urgency - 1];
@@ -1486,7 +1506,8 @@ static void csv_int_or_null(struct out *o, int64_t v)
 /* tickets: id,uuid,ref,type,title,description,status,priority,impact,
  * urgency,category,service,ci,requester,assignee,group_name,
  * classification,vendor,vendor_ref,resolution,created_at,updated_at,
- * resolved_at,closed_at,response_due,resolve_due */
+ * resolved_at,closed_at,response_due,resolve_due,responded_at,sla_due,
+ * sla_next,sla_response,sla_resolve,followup_at (schema version 3) */
 static void write_floor_ticket(struct out *o, const struct ticket *t)
 {
 	out_int(o, t->n);
@@ -1530,7 +1551,9 @@ static void write_floor_ticket(struct out *o, const struct ticket *t)
 	csv_int_or_null(o, t->resolved_at);
 	out_chr(o, ',');
 	csv_int_or_null(o, t->closed_at);
-	out_str(o, ",,\n"); /* response_due, resolve_due: NULL */
+	/* response_due, resolve_due, responded_at, sla_due, sla_next,
+	 * sla_response, sla_resolve, followup_at: NULL */
+	out_str(o, ",,,,,,,,\n");
 }
 
 /* comments: id,uuid,ticket_id,kind,author,body,minutes,created_at */
@@ -1660,11 +1683,12 @@ static int ticket_has(const struct ticket *t, const char *w)
 
 static void usage(FILE *f)
 {
-	fputs("usage: picket-gen [--seed S] [--comments-per-ticket C] [--quiet]\n"
+	fputs("usage: picket-gen [--seed S] [--comments-per-ticket C] [--open-pct P] [--quiet]\n"
 	      "                  --format jsonl|floor N OUTDIR-or-FILE\n"
 	      "  jsonl FILE    one ticket a line, the picket import format (- = stdout)\n"
 	      "  floor OUTDIR  OUTDIR/tickets.csv and OUTDIR/comments.csv, the same rows\n"
-	      "                in the columns of the tickets and comments tables\n",
+	      "                in the columns of the tickets and comments tables\n"
+	      "  --open-pct P  P% of the tickets open (default 30)\n",
 	      f);
 }
 
@@ -1687,6 +1711,7 @@ int main(int argc, char **argv)
 	memset(&p, 0, sizeof p);
 	p.seed = 42;
 	p.comments_per_ticket = 3;
+	p.open_pct = 30;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = NULL;
@@ -1711,6 +1736,11 @@ int main(int argc, char **argv)
 				die("--comments-per-ticket needs a value");
 			p.comments_per_ticket =
 				(int)parse_long(val, "comments per ticket", 0, MAX_COMMENTS / 2);
+		} else if (strncmp(a, "--open-pct", 10) == 0 && (a[10] == '=' || !a[10])) {
+			val = a[10] ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!val)
+				die("--open-pct needs a value");
+			p.open_pct = (int)parse_long(val, "open percentage", 0, 100);
 		} else if (strncmp(a, "--format", 8) == 0 && (a[8] == '=' || !a[8])) {
 			format = a[8] ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
 			if (!format)
@@ -1767,7 +1797,7 @@ int main(int argc, char **argv)
 		die("out of memory");
 	clock_t t0 = clock();
 	int64_t next_comment = 1;
-	long kerb = 0, prin = 0;
+	long kerb = 0, prin = 0, open = 0;
 	for (long n = 1; n <= p.n; n++) {
 		gen_ticket(&p, n, t);
 		int hk = ticket_has(t, "kerberos"), hp = ticket_has(t, "printer");
@@ -1775,6 +1805,7 @@ int main(int argc, char **argv)
 			die("internal error: controlled word mismatch in %s", t->ref);
 		kerb += hk;
 		prin += hp;
+		open += t->status < ST_RESOLVED;
 		if (floor_fmt) {
 			write_floor_ticket(&o1, t);
 			write_floor_comments(&o2, t, &next_comment);
@@ -1792,8 +1823,8 @@ int main(int argc, char **argv)
 	if (!quiet)
 		fprintf(stderr,
 			"picket-gen: %ld tickets, %" PRId64 " comments (seed %" PRIu64
-			"), kerberos in %ld, printer in %ld; %.1f MB in %.2f s CPU\n",
-			p.n, next_comment - 1, p.seed, kerb, prin,
+			"), kerberos in %ld, printer in %ld; %ld open; %.1f MB in %.2f s CPU\n",
+			p.n, next_comment - 1, p.seed, kerb, prin, open,
 			(double)(o1.total + (floor_fmt ? o2.total : 0)) / 1e6,
 			(double)(clock() - t0) / CLOCKS_PER_SEC);
 	return 0;

@@ -24,7 +24,7 @@ keys :
 wait_screen '^:$' ": opens the command line"
 keys 'assign bob' Enter
 wait_screen 'LUX1-1: assigned' ":assign: the message"
-wait_screen '^LUX1-1 +P2 +[0-9a-z]+ +assigned +bob ' ":assign: the queue shows it"
+wait_screen '^LUX1-1 +P2 +[-0-9a-z|]+ +[0-9a-z]+ +assigned +bob ' ":assign: the queue shows it"
 expect_eq "bob|assigned" "$(field "assignee || '|' || status")" ":assign: database"
 expect_eq "$((h0 + 2))" "$(nhistory)" ":assign: history rows (assignee, status)"
 expect_eq "$((o0 + 2))" "$(noplog)" ":assign: oplog events"
@@ -82,7 +82,7 @@ expect_unchanged "$before" "refused commands"
 # ---- :q goes back, then quits ------------------------------------------------------
 keys : q Enter
 wait_screen 'My tickets +Unassigned' ":q in the ticket view goes back to the queue"
-wait_screen '^LUX1-1 +P1 +[0-9a-z]+ +in_progress +bob ' "the queue shows the changes"
+wait_screen '^LUX1-1 +P1 +[-0-9a-z|]+ +[0-9a-z]+ +in_progress +bob ' "the queue shows the changes"
 expect_consistent "after the command line"
 keys : q Enter
 CHECKS=$((CHECKS + 1))

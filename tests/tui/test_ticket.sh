@@ -8,6 +8,7 @@
 ln -s "$PICKET" "$T/picket-tui" && PICKET="$T/picket-tui"
 
 pk init >/dev/null
+pk vendor add Cisco --contact tac@cisco.example >/dev/null
 pk new --title "Core switch down" --impact 1 --urgency 1 --group network --requester carol \
 	--category hardware --service lan --ci sw-core-01 \
 	--body "The core switch in rack 4 is down." >/dev/null
@@ -184,11 +185,14 @@ wait_screen '^Vendor:' "escalate: asks for the vendor"
 keys Cisco Enter
 wait_screen '^Vendor ref:' "escalate: asks for the vendor's reference"
 keys TAC-123 Enter
+wait_screen '^Follow up in' "escalate: asks when to follow up, offering the default"
+wait_screen 'Follow up in .*: 2d' "escalate: the default delay is offered"
+keys Enter
 wait_screen 'LUX1-1: escalated to Cisco' "escalate: the message"
 keys g
 wait_screen 'Status +pending_vendor' "escalate: the status on screen"
 wait_screen 'Vendor +Cisco +Vendor ref +TAC-123' "escalate: vendor fields on screen"
-expect_eq "Cisco|TAC-123|pending_vendor" "$(sql "SELECT vendor || '|' || vendor_ref || '|' || status FROM tickets WHERE ref = 'LUX1-1'")" "escalate: database"
+expect_eq "Cisco|TAC-123|pending_vendor|$((1772355600 + 2 * 86400))" "$(sql "SELECT vendor || '|' || vendor_ref || '|' || status || '|' || followup_at FROM tickets WHERE ref = 'LUX1-1'")" "escalate: database, with the follow-up date"
 
 # ---- resolve asks for a resolution ----------------------------------------------
 keys r
@@ -242,7 +246,7 @@ wait_gone '^Set \(field=value\)' "C-g cancels the prompt"
 # ---- q goes back to the queue ----------------------------------------------------------
 keys q
 wait_screen 'My tickets +Unassigned' "q: back to the queue"
-wait_screen 'LUX1-1 +P1 +[0-9a-z]+ +in_progress ' "the queue shows the changes"
+wait_screen 'LUX1-1 +P1 +[-0-9a-z|]+ +[0-9a-z]+ +in_progress ' "the queue shows the changes"
 
 # ---- a long description scrolls; the banner shows the ticket's level ---------------
 keys j l
