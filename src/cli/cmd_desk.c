@@ -14,6 +14,7 @@
 #include "picket/policy.h"
 #include "picket/sla.h"
 #include "picket/status.h"
+#include "picket/text.h"
 
 /* A time argument: a date and time (local time unless it names a zone),
  * or a duration from now: "-2h" is two hours ago, "2h" or "+2h" in two
@@ -243,7 +244,7 @@ int cmd_escalate(struct cli *cli, int argc, char **argv)
 		else
 			return PK_EUSAGE;
 	}
-	if (argc != optind)
+	if (argc != optind || (quiet && !run))
 		return cli_usage(cmd);
 	if ((rc = cli_open(cli, run ? cmd->flags : cmd->flags | CLI_READONLY)) != PK_OK)
 		return rc;
@@ -264,8 +265,10 @@ int cmd_escalate(struct cli *cli, int argc, char **argv)
 			cli_json_print(o);
 		} else if (!quiet) {
 			printf(_("escalation: %ld examined, %ld fired, %ld notified, %ld failed "
-				 "(retried later), %ld given up\n"),
-			       st.examined, st.fired, st.notified, st.failed, st.abandoned);
+				 "(retried later), %ld given up, %ld not actionable, %ld clocks "
+				 "recomputed\n"),
+			       st.examined, st.fired, st.notified, st.failed, st.abandoned,
+			       st.errors, st.recomputed);
 		}
 		return PK_OK;
 	}
@@ -387,10 +390,22 @@ int cmd_vendor(struct cli *cli, int argc, char **argv)
 	} else if (a0 && strcmp(a0, "add") == 0 && nargs == 2) {
 		if ((rc = cli_open(cli, cmd->flags)) != PK_OK)
 			goto out;
-		if ((rc = pk_vendor_add(cli->db, argv[optind + 1], contact, contract)) != PK_OK)
+		struct pk_vendor v;
+		if ((rc = pk_vendor_add(cli->db, argv[optind + 1], contact, contract)) != PK_OK) {
 			rc = cli_fail(cli, rc);
-		else if (cli->out != CLI_OUT_JSON)
-			printf(_("vendor %s added\n"), argv[optind + 1]);
+		} else if (cli->out == CLI_OUT_JSON) {
+			json_t *a = json_array();
+			if (pk_vendor_find(cli->db, argv[optind + 1], &v) == PK_OK) {
+				print_vendor(&v, a);
+				pk_vendor_clear(&v);
+			}
+			cli_json_print(json_incref(json_array_get(a, 0)));
+			json_decref(a);
+		} else {
+			char *name = pk_sanitize_dup(argv[optind + 1], cli_san_flags(0));
+			printf(_("vendor %s added\n"), name);
+			free(name);
+		}
 	} else if (nargs == 2) {
 		int64_t at = 0;
 		if (follow && (rc = when_arg("--follow-up", follow, 0, &at)) != PK_OK)
@@ -502,11 +517,23 @@ int cmd_oncall(struct cli *cli, int argc, char **argv)
 		if ((rc = pk_oncall_override(cli->db, argv[optind + 1], who, from, until,
 					     reason)) != PK_OK)
 			return cli_fail(cli, rc);
-		if (cli->out != CLI_OUT_JSON) {
+		if (cli->out == CLI_OUT_JSON) {
+			struct pk_duty d = { .group = argv[optind + 1],
+					     .person = (char *)who,
+					     .from = from,
+					     .until = until,
+					     .override = 1,
+					     .reason = (char *)reason };
+			cli_json_print(duty_json(&d));
+		} else {
 			char a[32], b[32];
-			printf(_("%s is on call for %s from %s until %s\n"), who, argv[optind + 1],
+			char *p = pk_sanitize_dup(who, cli_san_flags(0));
+			char *g = pk_sanitize_dup(argv[optind + 1], cli_san_flags(0));
+			printf(_("%s is on call for %s from %s until %s\n"), p, g,
 			       pk_time_format(from, a, sizeof(a)),
 			       pk_time_format(until, b, sizeof(b)));
+			free(p);
+			free(g);
 		}
 		return PK_OK;
 	}
@@ -568,10 +595,17 @@ int cmd_handover(struct cli *cli, int argc, char **argv)
 		if ((rc = cli_text_arg(argv[optind + 1], &text)) != PK_OK)
 			return rc;
 		if ((rc = cli_open(cli, cmd->flags)) == PK_OK &&
-		    (rc = pk_note_add(cli->db, text)) != PK_OK)
+		    (rc = pk_note_add(cli->db, text)) != PK_OK) {
 			rc = cli_fail(cli, rc);
-		else if (rc == PK_OK && cli->out != CLI_OUT_JSON)
+		} else if (rc == PK_OK && cli->out == CLI_OUT_JSON) {
+			json_t *o = json_object();
+			json_object_set_new(o, "author", json_string(cli->user));
+			json_object_set_new(o, "body", json_string(text));
+			json_object_set_new(o, "created_at", time_json(pk_clock_now()));
+			cli_json_print(o);
+		} else if (rc == PK_OK) {
 			printf("%s\n", _("handover note added"));
+		}
 		free(text);
 		return rc;
 	}

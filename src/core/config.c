@@ -64,7 +64,7 @@ static const struct pk_config_key keys[] = {
 	{ "views.<name>", PK_CT_STRING, NULL,
 	  N_("A saved view of the queue: the key is its name (_ for spaces), the value "
 	     "a query. Default: My tickets, Unassigned, Open P1/P2, Pending vendor, All "
-	     "open, Recently closed.") },
+	     "open, Recently closed, Breaching next, Vendor follow-up.") },
 	{ "transitions.<status>", PK_CT_LIST, NULL,
 	  N_("Statuses a ticket in <status> may move to. Default: the built-in "
 	     "workflow.") },
@@ -115,8 +115,9 @@ static const struct pk_config_key keys[] = {
 	{ "escalate.<rule>.note", PK_CT_STRING, NULL, N_("Action: add this internal note.") },
 	{ "escalate.<rule>.notify", PK_CT_STRING, NULL,
 	  N_("Action: run this command (no shell) with the ticket as JSON on standard "
-	     "input and PICKET_REF, PICKET_RULE, PICKET_CONDITION, PICKET_PRIORITY, "
-	     "PICKET_GROUP, PICKET_ASSIGNEE, PICKET_ONCALL in its environment.") },
+	     "input and PICKET_REF, PICKET_UUID, PICKET_RULE, PICKET_CONDITION, "
+	     "PICKET_PRIORITY, PICKET_STATUS, PICKET_GROUP, PICKET_ASSIGNEE, PICKET_ONCALL "
+	     "and PICKET_DB in its environment.") },
 	{ "rota.<name>.people", PK_CT_LIST, NULL,
 	  N_("In section [rota.NAME]: the logins taking turns on call, in order.") },
 	{ "rota.<name>.group", PK_CT_STRING, NULL,

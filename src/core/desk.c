@@ -89,15 +89,25 @@ static int apply_new(struct pk_db *db, struct pk_change **ch)
 
 /* Vendors ----------------------------------------------------------- */
 
+static char *trim_dup(const char *s, size_t n)
+{
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n ? pk_xstrndup(s, n) : NULL;
+}
+
+/* "contact, contract": the contract reference is everything after the
+ * first comma. */
 static int parse_configured(const char *name, const char *v, struct pk_vendor *out)
 {
-	char *items[2] = { NULL, NULL };
-	int n = pk_config_split(v, items, 2);
-	if (n < 0)
-		return -1;
+	if (!v)
+		v = "";
+	const char *comma = strchr(v, ',');
+	out->contact = trim_dup(v, comma ? (size_t)(comma - v) : strlen(v));
+	out->contract = comma ? trim_dup(comma + 1, strlen(comma + 1)) : NULL;
 	out->name = pk_xstrdup(name);
-	out->contact = items[0];
-	out->contract = items[1];
 	out->configured = 1;
 	return 0;
 }
@@ -221,6 +231,8 @@ int pk_vendor_escalate(struct pk_db *db, const struct pk_ticket *t, const char *
 	pk_change_text(ch, "vendor", v.name);
 	if (their_ref && *their_ref)
 		pk_change_text(ch, "vendor_ref", their_ref);
+	else if (!pk_strcaseeq(t->vendor, v.name))
+		pk_change_null(ch, "vendor_ref"); /* the last vendor's reference */
 	pk_change_text(ch, "status", "pending_vendor");
 	pk_change_int(ch, "followup",
 		      followup ? followup : pk_clock_now() + pk_sla_vendor_follow_up(db->cfg));
@@ -316,8 +328,7 @@ static int load_rota(struct pk_config *cfg, const char *section, struct rota *r,
 				    section, len);
 	const char *start = pk_config_raw(cfg, section, "start");
 	int64_t t;
-	if (!start || pk_time_parse(start, &t) != 0 || strchr(start + 10, 'Z') ||
-	    strchr(start + 10, '+'))
+	if (!start || pk_time_parse(start, &t) != 0 || strpbrk(start + 10, "Z+-"))
 		return pk_error_set(err, PK_ECONFIG,
 				    _("%s.start: '%s' is not a local date and time such as "
 				      "2026-01-05T08:00"),
@@ -436,8 +447,16 @@ int pk_oncall(struct pk_db *db, const char *group, int64_t at, struct pk_duty *o
 		out->person = pk_xstrdup(r->people[idx]);
 		out->from = shift_start(r, k);
 		out->until = shift_start(r, k + 1);
+		out->next_person = pk_xstrdup(r->people[(idx + 1) % n]);
+		return PK_OK;
 	}
-	out->next_person = pk_xstrdup(r->people[(idx + 1) % n]);
+	/* after an override: whoever the rota (or a later override) has then */
+	struct pk_duty after;
+	if (out->until && pk_oncall(db, group, out->until, &after) == PK_OK) {
+		out->next_person = after.person;
+		after.person = NULL;
+		pk_duty_clear(&after);
+	}
 	return PK_OK;
 }
 

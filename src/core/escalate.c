@@ -682,8 +682,8 @@ static int deliver_one(struct pk_db *db, int64_t id, int64_t now, struct pk_esca
 	const struct pk_escalate_config *ec = db->cfg->escalate;
 	/* claim it: one process delivers, the others skip it */
 	sqlite3_stmt *st = pk_db_stmt(db, "UPDATE notifications SET claimed_until = ?2 WHERE id = "
-					  "?1 AND state = 'pending' AND (claimed_until IS NULL OR "
-					  "claimed_until < ?3)");
+					  "?1 AND state = 'pending' AND next_at <= ?3 AND "
+					  "(claimed_until IS NULL OR claimed_until < ?3)");
 	if (!st)
 		return db->err.code;
 	sqlite3_bind_int64(st, 1, id);
@@ -843,7 +843,7 @@ int pk_escalate_run(struct pk_db *db, struct pk_escalate_stats *stats,
 			return rc;
 	}
 	char *seen = NULL;
-	if ((rc = pk_db_meta_get(db, "escalate_digest", &seen)) != PK_OK)
+	if ((rc = pk_db_meta_get(db, "escalate_digest", &seen)) != PK_OK && rc != PK_ENOTFOUND)
 		return rc;
 	int full = !pk_streq(seen, db->cfg->escalate->digest);
 	free(seen);

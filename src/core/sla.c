@@ -75,9 +75,13 @@ static int add_calendar(struct pk_sla_config *sc, const struct pk_config *cfg, c
 			return rc;
 		for (int k = 0; known[k]; k++)
 			v[k] = pk_config_raw(cfg, section, known[k]);
-	} else if (strcmp(name, "business") == 0) {
-		v[0] = "mon-fri";
-		v[1] = "08:00-18:00";
+	}
+	/* the built-in business calendar's days and hours, unless changed */
+	if (strcmp(name, "business") == 0) {
+		if (!v[0])
+			v[0] = "mon-fri";
+		if (!v[1])
+			v[1] = "08:00-18:00";
 	}
 	for (int k = 0; k < 4; k++)
 		digest_add(h, v[k]);
@@ -270,6 +274,10 @@ int pk_sla_config_load(struct pk_config *cfg, struct pk_error *err)
 	}
 	pk_config_free_names(secs, nsec);
 	secs = NULL;
+	/* calendars in local time follow TZ; the clocks stop in closed statuses */
+	digest_add(&h, getenv("TZ"));
+	for (int i = 0; i < cfg->wf.nstatus; i++)
+		digest_add(&h, cfg->wf.closed[i] ? cfg->wf.status[i] : "");
 	if ((rc = load_lists(sc, cfg, err, &h)) != PK_OK ||
 	    (rc = load_scope(sc, cfg, NULL, err, &h)) != PK_OK)
 		goto out;

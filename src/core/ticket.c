@@ -474,11 +474,18 @@ int pk_ticket_put(struct pk_db *db, struct pk_change *ch, const char *field, con
 	if (strcmp(field, "followup") == 0 && !*value)
 		return pk_change_null(ch, field);
 	if (strcmp(field, "followup") == 0) {
-		/* a date, or a delay from now: 2d, 4h */
+		/* a delay from now (2d, +4h), or a date in local time as people
+		 * type it; an import's ISO times name their zone */
 		int64_t d;
-		if (pk_duration_parse(value, &d) == 0)
+		const char *v = value[0] == '+' ? value + 1 : value;
+		if (pk_duration_parse(v, &d) == 0)
 			return pk_change_int(ch, field, pk_clock_now() + d);
-		return put_time(db, ch, field, value);
+		if (pk_zone_time_parse(NULL, value, &d) == 0)
+			return pk_change_int(ch, field, d);
+		return pk_error_set(&db->err, PK_EINVAL,
+				    _("followup: '%s' is not a delay (2d, +4h) or a date "
+				      "(2026-03-05T09:00)"),
+				    value);
 	}
 	if (strstr(field, "_at") || strstr(field, "_due"))
 		return put_time(db, ch, field, value);

@@ -143,8 +143,8 @@ static void ack_notes(struct tui *t)
 		tui_fail(t, rc);
 		return;
 	}
-	tui_message(t, 0, P_("acknowledged %ld handover note", "acknowledged %ld handover notes", n),
-		    n);
+	tui_message(t, 0,
+		    P_("acknowledged %ld handover note", "acknowledged %ld handover notes", n), n);
 	tui_changed(t);
 }
 
@@ -179,8 +179,8 @@ static int handover_level(struct tui *t, void *state)
 	return ((struct handover_view *)state)->level;
 }
 
-static const enum tui_action handover_hints[] = { TUI_NOTE, TUI_ACK,  TUI_DOWN,
-						  TUI_UP,   TUI_HELP, TUI_QUIT, TUI_NONE };
+static const enum tui_action handover_hints[] = { TUI_NOTE, TUI_ACK,  TUI_DOWN, TUI_UP,
+						  TUI_HELP, TUI_QUIT, TUI_NONE };
 
 const struct tui_view tui_view_handover = {
 	.name = "handover",
