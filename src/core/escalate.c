@@ -367,21 +367,22 @@ static int fire(struct pk_db *db, const struct rule *r, const char *uuid, const 
 }
 
 /* The SLA conditions of one ticket: per clock, the breach, or else the
- * highest warning threshold crossed.  Rules for them fire once each. */
-static int sla_ticket(struct pk_db *db, const char *uuid, int64_t now,
-		      struct pk_escalate_stats *stats)
+ * highest warning threshold crossed.  Rules for them fire once each;
+ * *fired counts this pass's firings. */
+static int sla_pass(struct pk_db *db, const char *uuid, int64_t now,
+		    struct pk_escalate_stats *stats, long *fired)
 {
 	const struct pk_escalate_config *ec = db->cfg->escalate;
 	struct pk_ticket *t = NULL;
 	struct pk_sla s;
-	int rc = pk_db_begin(db);
+	long before = stats->fired;
+	int rc = pk_ticket_get(db, uuid, &t);
 	if (rc != PK_OK)
 		return rc;
-	if ((rc = pk_ticket_get(db, uuid, &t)) != PK_OK)
-		goto out;
-	if ((rc = pk_sla_compute(db, t, now, &s)) != PK_OK)
-		goto out;
-	stats->examined++;
+	if ((rc = pk_sla_compute(db, t, now, &s)) != PK_OK) {
+		pk_ticket_free(&t);
+		return rc;
+	}
 	const int *levels;
 	int nl = pk_sla_warn_levels(db->cfg, &levels);
 	const struct pk_sla_clock *clocks[2] = { &s.response, &s.resolve };
@@ -415,31 +416,45 @@ static int sla_ticket(struct pk_db *db, const char *uuid, int64_t now,
 		}
 	}
 	pk_sla_free(&s);
-	if (rc == PK_OK) {
-		/* actions may have moved the clock: look again at its next moment */
-		pk_ticket_free(&t);
-		if ((rc = pk_ticket_get(db, uuid, &t)) == PK_OK &&
-		    (rc = pk_sla_compute(db, t, now, &s)) == PK_OK) {
-			int64_t next = pk_sla_next(db->cfg, &s, now);
-			pk_sla_free(&s);
-			sqlite3_stmt *st =
-				pk_db_stmt(db, "UPDATE tickets SET sla_next = ?2 WHERE id = ?1");
-			if (!st) {
-				rc = db->err.code;
-			} else {
-				sqlite3_bind_int64(st, 1, t->id);
-				if (next)
-					sqlite3_bind_int64(st, 2, next);
-				else
-					sqlite3_bind_null(st, 2);
-				int sq = sqlite3_step(st);
-				sqlite3_reset(st);
-				if (sq != SQLITE_DONE)
-					rc = pk_db_fail(db, sq, "tickets");
-			}
+	pk_ticket_free(&t);
+	*fired = stats->fired - before;
+	return rc;
+}
+
+/* One ticket in one transaction: its conditions, again while rules act
+ * (a raised priority can put the ticket past a target at once), then when
+ * to look next. */
+static int sla_ticket(struct pk_db *db, const char *uuid, int64_t now,
+		      struct pk_escalate_stats *stats)
+{
+	struct pk_ticket *t = NULL;
+	struct pk_sla s;
+	long fired = 1;
+	int rc = pk_db_begin(db);
+	if (rc != PK_OK)
+		return rc;
+	stats->examined++;
+	for (int pass = 0; pass < 4 && fired && rc == PK_OK; pass++)
+		rc = sla_pass(db, uuid, now, stats, &fired);
+	if (rc == PK_OK && (rc = pk_ticket_get(db, uuid, &t)) == PK_OK &&
+	    (rc = pk_sla_compute(db, t, now, &s)) == PK_OK) {
+		int64_t next = pk_sla_next(db->cfg, &s, now);
+		pk_sla_free(&s);
+		sqlite3_stmt *st = pk_db_stmt(db, "UPDATE tickets SET sla_next = ?2 WHERE id = ?1");
+		if (!st) {
+			rc = db->err.code;
+		} else {
+			sqlite3_bind_int64(st, 1, t->id);
+			if (next)
+				sqlite3_bind_int64(st, 2, next);
+			else
+				sqlite3_bind_null(st, 2);
+			int sq = sqlite3_step(st);
+			sqlite3_reset(st);
+			if (sq != SQLITE_DONE)
+				rc = pk_db_fail(db, sq, "tickets");
 		}
 	}
-out:
 	pk_ticket_free(&t);
 	if (rc != PK_OK) {
 		pk_db_rollback(db);
