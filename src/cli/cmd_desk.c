@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "picket/calendar.h"
 #include "picket/clock.h"
 #include "picket/desk.h"
 #include "picket/escalate.h"
@@ -40,13 +41,17 @@ static int when_arg(const char *opt, const char *s, int ago, int64_t *out)
 			 opt, s);
 }
 
-/* 1d 4h 30m: exact enough to explain a clock. */
+/* 1d4h30m: exact enough to explain a clock.  Working time on a business
+ * calendar is counted in hours (a "day" there is the working day). */
+static int hours_only;
+
 static char *dur(int64_t s, char *buf, size_t len)
 {
 	const char *sign = s < 0 ? "-" : "";
 	if (s < 0)
 		s = -s;
-	long long d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60;
+	long long d = hours_only ? 0 : s / 86400, h = hours_only ? s / 3600 : s / 3600 % 24,
+		  m = s / 60 % 60;
 	if (d)
 		snprintf(buf, len, "%s%lldd%lldh%02lldm", sign, d, h, m);
 	else if (h)
@@ -170,6 +175,8 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
 		cli_json_print(o);
 	} else {
 		char a[32], b[32], d[32];
+		struct pk_calendar *cal = pk_sla_calendar(cli->cfg, s.calendar);
+		hours_only = cal && !pk_calendar_always(cal);
 		cli_print_safe(stdout, t->ref, 0);
 		printf(_(" P%d %s: targets from %s, calendar %s\n"), t->priority, t->type, s.policy,
 		       s.calendar);
@@ -184,7 +191,7 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
 			       last && !pk_wf_is_closed(&cli->cfg->wf, sp->status)
 				       ? _("now")
 				       : pk_time_format(sp->to, b, sizeof(b)),
-			       dur(sp->to - sp->from, d, sizeof(d)), sp->status,
+			       (hours_only = 0, dur(sp->to - sp->from, d, sizeof(d))), sp->status,
 			       sp->running ? _("counting") : _("paused or stopped"));
 		}
 	}

@@ -222,6 +222,11 @@ int pk_vendor_escalate(struct pk_db *db, const struct pk_ticket *t, const char *
 	int rc = pk_vendor_find(db, vendor, &v);
 	if (rc != PK_OK)
 		return rc;
+	/* a name from the configuration is checked like a typed one */
+	if ((rc = check_short(db, _("vendor name"), v.name, PK_FIELD_MAX)) != PK_OK) {
+		pk_vendor_clear(&v);
+		return rc;
+	}
 	if (their_ref && *their_ref &&
 	    (rc = check_short(db, _("vendor reference"), their_ref, PK_FIELD_MAX)) != PK_OK) {
 		pk_vendor_clear(&v);

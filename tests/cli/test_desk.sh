@@ -837,8 +837,11 @@ expect_rc 0 pk vendor list
 expect_eq "evil^[[31mco	x@y.example	-" "$OUT" "vendor list: ESC from the configuration shown as ^["
 at $T0 pk new --title "t" >/dev/null
 at $T0 pk move LUX1-1 in_progress >/dev/null
-expect_rc 0 pk vendor LUX1-1 "$(printf 'evil\033[31mco')"
-expect_match '^LUX1-1 pending_vendor evil\^\[\[31mco, follow up' "$OUT" "vendor hand-off text sanitized"
+# a name with control characters is refused on a ticket, as set vendor= is
+expect_rc 4 pk vendor LUX1-1 "$(printf 'evil\033[31mco')"
+expect_match 'control character' "$ERR" "a vendor name with ESC is refused on a ticket"
+expect_eq "" "$(sql "SELECT vendor FROM tickets WHERE ref = 'LUX1-1' AND vendor LIKE 'evil%'")" \
+	"the ticket keeps no name with ESC"
 # U+009B (CSI as a C1 control) and U+202E pass the control check
 C1=$(printf 'Evil\302\23331mCorp')
 expect_rc 0 pk vendor add "$C1" --contact "$(printf 'a\342\200\256b')"
