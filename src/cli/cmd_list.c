@@ -13,10 +13,10 @@
 #include "picket/text.h"
 
 static const char *const csv_fields[] = {
-	"ref",	      "uuid",	     "type",	       "title",	  "status",	"priority",
-	"impact",     "urgency",     "category",       "service", "ci",		"requester",
-	"assignee",   "group",	     "classification", "vendor",  "vendor_ref", "created_at",
-	"updated_at", "resolved_at", "closed_at",      NULL
+	"ref",	      "uuid",	     "type",	       "title",	   "status",	 "priority",
+	"impact",     "urgency",     "category",       "service",  "ci",	 "requester",
+	"assignee",   "group",	     "classification", "vendor",   "vendor_ref", "created_at",
+	"updated_at", "resolved_at", "closed_at",      "followup", NULL
 };
 
 static void csv_header(void)

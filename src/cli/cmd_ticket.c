@@ -8,6 +8,7 @@
 #include "picket/i18n.h"
 #include "picket/io.h"
 #include "picket/policy.h"
+#include "picket/sla.h"
 #include "picket/status.h"
 #include "picket/text.h"
 
@@ -362,6 +363,41 @@ static void print_comment(const struct pk_comment *c)
 	pk_buf_free(&b);
 }
 
+/* Where the SLA clocks stand, one line each (picket sla explains them). */
+static void print_clocks(struct cli *cli, const struct pk_ticket *t)
+{
+	struct pk_sla s;
+	if (pk_sla_compute(cli->db, t, pk_clock_now(), &s) != PK_OK)
+		return;
+	const struct pk_sla_clock *clocks[2] = { &s.response, &s.resolve };
+	const char *labels[2] = { _("Response"), _("Resolution") };
+	for (int k = 0; k < 2; k++) {
+		const struct pk_sla_clock *c = clocks[k];
+		char when[32], age[16], line[96];
+		if (c->state == PK_SLA_NONE)
+			continue;
+		if (c->state == PK_SLA_RUNNING && !c->breached_at) {
+			pk_age_format(c->due - s.now, age, sizeof(age));
+			snprintf(line, sizeof(line), _("due %s (in %s)"),
+				 pk_time_format(c->due, when, sizeof(when)), age);
+		} else if (c->state == PK_SLA_RUNNING || c->state == PK_SLA_PAUSED) {
+			if (c->breached_at)
+				pk_age_format(s.now - c->breached_at, age, sizeof(age));
+			snprintf(line, sizeof(line),
+				 c->breached_at
+					 ? (c->state == PK_SLA_PAUSED ? _("breached %s ago, paused")
+								      : _("breached %s ago"))
+					 : "%s",
+				 c->breached_at ? age : pk_sla_state_name(c->state));
+		} else {
+			snprintf(line, sizeof(line), _("%s at %s"), pk_sla_state_name(c->state),
+				 pk_time_format(c->stopped, when, sizeof(when)));
+		}
+		print_field(labels[k], line);
+	}
+	pk_sla_free(&s);
+}
+
 int cmd_show(struct cli *cli, int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_cmd_find("show");
@@ -418,6 +454,9 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		print_field(_("Closed"), pk_time_format(t->closed_at, when, sizeof(when)));
 	if (t->resolution)
 		print_field(_("Resolution"), t->resolution);
+	if (t->followup_at)
+		print_field(_("Follow up"), pk_time_format(t->followup_at, when, sizeof(when)));
+	print_clocks(cli, t);
 	print_field(_("UUID"), t->uuid);
 	if (t->description && *t->description) {
 		printf("\n");

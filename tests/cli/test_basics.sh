@@ -129,6 +129,8 @@ CI              -
 Classification  UNCLASSIFIED
 Created         2026-03-01T09:00:00Z
 Updated         2026-03-01T09:00:00Z
+Response        due 2026-03-01T09:15:00Z (in 15m)
+Resolution      due 2026-03-01T13:00:00Z (in 4h)
 UUID            $uuid1
 
 smoke everywhere
@@ -184,10 +186,10 @@ expect_eq "Printer on fire|P1|1|2" \
 	"$(jget "$OUT" '$[0].title')|$(jget "$OUT" '$[0].priority')|$(jget "$OUT" '$[0].impact')|$(jget "$OUT" '$[0].urgency')" \
 	"list --json fields"
 expect_rc 0 pk list --csv
-expect_eq "ref,uuid,type,title,status,priority,impact,urgency,category,service,ci,requester,assignee,group,classification,vendor,vendor_ref,created_at,updated_at,resolved_at,closed_at" \
+expect_eq "ref,uuid,type,title,status,priority,impact,urgency,category,service,ci,requester,assignee,group,classification,vendor,vendor_ref,created_at,updated_at,resolved_at,closed_at,followup" \
 	"$(printf '%s\n' "$OUT" | head -1)" "list --csv header"
 expect_eq 5 "$(printf '%s\n' "$OUT" | wc -l)" "list --csv: header and 4 rows"
-expect_eq "LUX1-1,$uuid1,incident,Printer on fire,new,P1,1,2,,,,,,,UNCLASSIFIED,,,2026-03-01T09:00:00Z,2026-03-01T09:00:00Z,," \
+expect_eq "LUX1-1,$uuid1,incident,Printer on fire,new,P1,1,2,,,,,,,UNCLASSIFIED,,,2026-03-01T09:00:00Z,2026-03-01T09:00:00Z,,," \
 	"$(printf '%s\n' "$OUT" | sed -n 2p)" "list --csv row"
 pk set LUX1-2 'title=Comma, and "quotes"' >/dev/null
 expect_match '^LUX1-2,[^,]*,incident,"Comma, and ""quotes""",new,' "$(pk list --csv)" \
