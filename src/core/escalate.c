@@ -392,7 +392,7 @@ static int sla_pass(struct pk_db *db, const char *uuid, int64_t now,
 			continue;
 		const char *cname = k == 0 ? "response" : "resolve";
 		int64_t b = pk_sla_crossing(db->cfg, &s, c, 100);
-		int breached = b && b <= now, top = 0;
+		int breached = b && b < now, top = 0;
 		for (int i = 0; i < nl; i++) {
 			int64_t m = pk_sla_crossing(db->cfg, &s, c, levels[i]);
 			if (m && m <= now)

@@ -215,7 +215,19 @@ char *pk_handover_text(const struct pk_handover *h, int markdown)
 			pk_buf_printf(&b, _(" (acknowledged by %s)"), n->acked_by);
 		else
 			pk_buf_printf(&b, " (%s)", _("not acknowledged"));
-		pk_buf_printf(&b, markdown ? ":\n\n  %s\n\n" : "\n    %s\n", n->body);
+		/* every line of the note indented, so none reads as a heading */
+		pk_buf_puts(&b, markdown ? ":\n\n" : "\n");
+		for (const char *p = n->body; *p;) {
+			size_t len = strcspn(p, "\n");
+			pk_buf_puts(&b, markdown ? "  " : "    ");
+			pk_buf_add(&b, p, len);
+			pk_buf_putc(&b, '\n');
+			p += len;
+			if (*p)
+				p++;
+		}
+		if (markdown)
+			pk_buf_putc(&b, '\n');
 	}
 	return pk_buf_detach(&b);
 }

@@ -371,7 +371,7 @@ int pk_sla_level(const struct pk_config *cfg, const struct pk_ticket *t, int64_t
 {
 	if (!t->sla_due)
 		return PK_SLA_LEVEL_NONE;
-	if (t->sla_due <= now)
+	if (t->sla_due < now) /* exactly on target is met */
 		return PK_SLA_LEVEL_BREACH;
 	const struct pk_sla_config *sc = cfg->sla;
 	const struct target *tg = lookup(sc, t);
@@ -424,7 +424,8 @@ static void eval_clock(struct pk_calendar *cal, const struct pk_sla *s, int64_t 
 	}
 	c->stopped = stop;
 	c->breached_at = reach(cal, s, stop, target);
-	if (c->breached_at > s->now || c->breached_at == INT64_MAX)
+	/* breached once past the target: exactly on it is met */
+	if (c->breached_at >= s->now || c->breached_at == INT64_MAX)
 		c->breached_at = 0;
 	if (stop)
 		c->state = c->elapsed > target ? PK_SLA_BREACHED : PK_SLA_MET;

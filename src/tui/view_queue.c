@@ -147,9 +147,26 @@ static void queue_close(struct tui *t, void *state)
 static void draw_tabs(struct tui *t, struct queue *s, int y, int cols)
 {
 	const struct tui_saved_view *views;
-	int n = tui_saved_views(t, &views), x = 0;
+	int n = tui_saved_views(t, &views), x = 0, first = 0;
 	tui_fill(t, y, 0, cols, TUI_C_TAB);
-	for (int i = 0; i < n && x < cols; i++) {
+	/* tabs scroll so the active one is always whole on the line, with "<"
+	 * saying some are left of it */
+	for (;;) {
+		int w = first ? 2 : 0;
+		for (int i = first; i <= s->tab && i < n; i++) {
+			char label[128];
+			snprintf(label, sizeof(label), " %s ", views[i].name);
+			w += pk_text_width(label) + 1;
+		}
+		if (w <= cols || first >= s->tab)
+			break;
+		first++;
+	}
+	if (first) {
+		tui_text(t, y, 0, 2, "<", TUI_C_TAB);
+		x = 2;
+	}
+	for (int i = first; i < n && x < cols; i++) {
 		char label[128];
 		snprintf(label, sizeof(label), " %s ", views[i].name);
 		int w = pk_text_width(label);
