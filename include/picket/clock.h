@@ -20,6 +20,9 @@ int pk_time_parse(const char *s, int64_t *out);
 /* Parses a duration such as 30m, 2h, 7d, 2w, 90s, 1d12h.  Returns 0 on
  * success. */
 int pk_duration_parse(const char *s, int64_t *seconds);
+/* The same with the lengths of a day and a week given (0: the unit is not
+ * allowed): SLA targets count working days of a calendar. */
+int pk_duration_parse_units(const char *s, int64_t day, int64_t week, int64_t *seconds);
 /* Formats as 2026-03-01T09:00:00Z into buf (at least 21 bytes). */
 char *pk_time_format(int64_t t, char *buf, size_t len);
 /* Formats an age/duration compactly: 45s, 12m, 3h, 5d, 8w. */

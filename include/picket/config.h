@@ -78,6 +78,10 @@ const char *pk_config_raw(const struct pk_config *cfg, const char *section, cons
 int pk_config_sections(const struct pk_config *cfg, const char *prefix, char ***names);
 int pk_config_section_keys(const struct pk_config *cfg, const char *section, char ***keys);
 void pk_config_free_names(char **names, int n);
+/* Refuses a key of [section] that is not in `known` (NULL-terminated),
+ * naming the keys it takes. */
+int pk_config_check_section(const struct pk_config *cfg, const char *section,
+			    const char *const *known, struct pk_error *err);
 /* Splits a comma-separated list into at most max trimmed items (owned by
  * out); -1 when there are more. */
 int pk_config_split(const char *text, char **out, int max);

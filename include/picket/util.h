@@ -59,6 +59,10 @@ void pk_error_clear(struct pk_error *err);
 
 /* String helpers. */
 int pk_streq(const char *a, const char *b); /* NULL-safe equality */
+/* Adds s (NULL as "") to a 64-bit FNV-1a digest, with a separator so
+ * ("ab", "c") and ("a", "bc") differ.  Start from PK_DIGEST_INIT. */
+#define PK_DIGEST_INIT 1469598103934665603ULL
+void pk_digest_add(uint64_t *h, const char *s);
 int pk_strcaseeq(const char *a, const char *b);
 /* Parses a whole decimal integer; returns 0 on success. */
 int pk_parse_int(const char *s, long long min, long long max, long long *out);

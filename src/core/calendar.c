@@ -330,25 +330,10 @@ int64_t pk_calendar_add(struct pk_calendar *cal, int64_t from, int64_t seconds)
 
 int pk_calendar_duration(const struct pk_calendar *cal, const char *s, int64_t *seconds)
 {
-	int64_t total = 0;
-	if (!s || !*s)
+	/* no weeks: a week of working days would read as seven of them */
+	int64_t v;
+	if (pk_duration_parse_units(s, pk_calendar_day_length(cal), 0, &v) != 0 || v <= 0)
 		return -1;
-	while (*s) {
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		int64_t v = 0;
-		while (isdigit((unsigned char)*s)) {
-			v = v * 10 + (*s++ - '0');
-			if (v > 100000)
-				return -1;
-		}
-		switch (*s++) {
-		case 'm': total += v * 60; break;
-		case 'h': total += v * 3600; break;
-		case 'd': total += v * pk_calendar_day_length(cal); break;
-		default: return -1;
-		}
-	}
-	*seconds = total;
-	return total > 0 ? 0 : -1;
+	*seconds = v;
+	return 0;
 }

@@ -138,6 +138,11 @@ int pk_time_parse(const char *s, int64_t *out)
 
 int pk_duration_parse(const char *s, int64_t *seconds)
 {
+	return pk_duration_parse_units(s, 86400, 7 * 86400, seconds);
+}
+
+int pk_duration_parse_units(const char *s, int64_t day, int64_t week, int64_t *seconds)
+{
 	int64_t total = 0;
 	if (!s || !*s)
 		return -1;
@@ -155,10 +160,12 @@ int pk_duration_parse(const char *s, int64_t *seconds)
 		case 's': unit = 1; break;
 		case 'm': unit = 60; break;
 		case 'h': unit = 3600; break;
-		case 'd': unit = 86400; break;
-		case 'w': unit = 7 * 86400; break;
+		case 'd': unit = day; break;
+		case 'w': unit = week; break;
 		default: return -1;
 		}
+		if (!unit)
+			return -1;
 		total += v * unit;
 	}
 	*seconds = total;

@@ -305,6 +305,28 @@ int pk_config_section_keys(const struct pk_config *cfg, const char *section, cha
 	return nk;
 }
 
+int pk_config_check_section(const struct pk_config *cfg, const char *section,
+			    const char *const *known, struct pk_error *err)
+{
+	char **names;
+	int nk = pk_config_section_keys(cfg, section, &names), rc = PK_OK;
+	for (int i = 0; i < nk && rc == PK_OK; i++) {
+		int ok = 0;
+		for (int k = 0; known[k]; k++)
+			ok |= strcmp(names[i], known[k]) == 0;
+		if (ok)
+			continue;
+		struct pk_buf list = { 0 };
+		for (int k = 0; known[k]; k++)
+			pk_buf_printf(&list, "%s%s", k ? ", " : "", known[k]);
+		rc = pk_error_set(err, PK_ECONFIG, _("%s: unknown setting '%s.%s' (%s)"),
+				  cfg->path ? cfg->path : "", section, names[i], list.data);
+		pk_buf_free(&list);
+	}
+	pk_config_free_names(names, nk);
+	return rc;
+}
+
 void pk_config_free_names(char **names, int n)
 {
 	for (int i = 0; i < n; i++)

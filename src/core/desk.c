@@ -294,19 +294,7 @@ static int load_rota(struct pk_config *cfg, const char *section, struct rota *r,
 	static const char *const known[] = {
 		"group", "people", "start", "length", "timezone", NULL
 	};
-	char **keys;
-	int nk = pk_config_section_keys(cfg, section, &keys), rc = PK_OK;
-	for (int i = 0; i < nk && rc == PK_OK; i++) {
-		int ok = 0;
-		for (int k = 0; known[k]; k++)
-			ok |= strcmp(keys[i], known[k]) == 0;
-		if (!ok)
-			rc = pk_error_set(err, PK_ECONFIG,
-					  _("%s: unknown setting '%s.%s' (group, people, start, "
-					    "length, timezone)"),
-					  cfg->path, section, keys[i]);
-	}
-	pk_config_free_names(keys, nk);
+	int rc = pk_config_check_section(cfg, section, known, err);
 	if (rc != PK_OK)
 		return rc;
 	r->name = pk_xstrdup(section + 5);

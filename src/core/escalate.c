@@ -113,35 +113,21 @@ void pk_escalate_config_free(struct pk_escalate_config **pec)
 	*pec = NULL;
 }
 
-static void digest_add(uint64_t *h, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		*h ^= *p;
-		*h *= 1099511628211ULL;
-	}
-	*h ^= 0xff;
-	*h *= 1099511628211ULL;
-}
-
 static int load_rule(struct pk_config *cfg, const char *section, struct rule *r,
 		     struct pk_error *err, uint64_t *h)
 {
 	static const char *const known[] = { "when",  "clock", "threshold", "query", "priority",
 					     "group", "note",  "notify",    NULL };
-	char **keys;
-	int nk = pk_config_section_keys(cfg, section, &keys), rc = PK_OK;
-	for (int i = 0; i < nk && rc == PK_OK; i++) {
-		if (name_index(known, keys[i]) < 0)
-			rc = pk_error_set(err, PK_ECONFIG,
-					  _("%s: unknown setting '%s.%s' (when, clock, threshold, "
-					    "query, priority, group, note, notify)"),
-					  cfg->path, section, keys[i]);
-		digest_add(h, keys[i]);
-		digest_add(h, pk_config_raw(cfg, section, keys[i]));
-	}
-	pk_config_free_names(keys, nk);
+	int rc = pk_config_check_section(cfg, section, known, err);
 	if (rc != PK_OK)
 		return rc;
+	char **keys;
+	int nk = pk_config_section_keys(cfg, section, &keys);
+	for (int i = 0; i < nk; i++) {
+		pk_digest_add(h, keys[i]);
+		pk_digest_add(h, pk_config_raw(cfg, section, keys[i]));
+	}
+	pk_config_free_names(keys, nk);
 	r->name = pk_xstrdup(section + 9);
 	const char *when = pk_config_raw(cfg, section, "when");
 	if (!when || (r->when = name_index(when_names, when)) < 0)
@@ -210,7 +196,7 @@ int pk_escalate_config_load(struct pk_config *cfg, struct pk_error *err)
 	struct pk_escalate_config *ec = pk_xcalloc(1, sizeof(*ec));
 	pk_escalate_config_free(&cfg->escalate);
 	cfg->escalate = ec;
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = PK_DIGEST_INIT;
 	const char *ints[] = { "escalate.timeout", "escalate.retries", "escalate.interval" };
 	int *outs[] = { &ec->timeout, &ec->retries, &ec->interval };
 	for (int i = 0; i < 3; i++) {
@@ -225,7 +211,7 @@ int pk_escalate_config_load(struct pk_config *cfg, struct pk_error *err)
 	int nsec = pk_config_sections(cfg, "escalate.", &secs), rc = PK_OK;
 	ec->r = pk_xcalloc(nsec ? (size_t)nsec : 1, sizeof(*ec->r));
 	for (int i = 0; i < nsec && rc == PK_OK; i++) {
-		digest_add(&h, secs[i]);
+		pk_digest_add(&h, secs[i]);
 		rc = load_rule(cfg, secs[i], &ec->r[ec->n++], err, &h);
 	}
 	pk_config_free_names(secs, nsec);

@@ -40,37 +40,13 @@ struct pk_sla_config {
 	char digest[17];
 };
 
-/* FNV-1a over the settings the clocks depend on. */
-static void digest_add(uint64_t *h, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		*h ^= *p;
-		*h *= 1099511628211ULL;
-	}
-	*h ^= 0xff;
-	*h *= 1099511628211ULL;
-}
-
 static int add_calendar(struct pk_sla_config *sc, const struct pk_config *cfg, const char *name,
 			const char *section, struct pk_error *err, uint64_t *h)
 {
 	static const char *const known[] = { "days", "hours", "timezone", "holidays", NULL };
 	const char *v[4] = { NULL, NULL, NULL, NULL };
 	if (section) {
-		char **keys;
-		int nk = pk_config_section_keys(cfg, section, &keys);
-		int rc = PK_OK;
-		for (int i = 0; i < nk && rc == PK_OK; i++) {
-			int ok = 0;
-			for (int k = 0; known[k]; k++)
-				ok |= strcmp(keys[i], known[k]) == 0;
-			if (!ok)
-				rc = pk_error_set(err, PK_ECONFIG,
-						  _("%s: unknown setting '%s.%s' (days, hours, "
-						    "timezone, holidays)"),
-						  cfg->path, section, keys[i]);
-		}
-		pk_config_free_names(keys, nk);
+		int rc = pk_config_check_section(cfg, section, known, err);
 		if (rc != PK_OK)
 			return rc;
 		for (int k = 0; known[k]; k++)
@@ -84,7 +60,7 @@ static int add_calendar(struct pk_sla_config *sc, const struct pk_config *cfg, c
 			v[1] = "08:00-18:00";
 	}
 	for (int k = 0; k < 4; k++)
-		digest_add(h, v[k]);
+		pk_digest_add(h, v[k]);
 	struct pk_calendar *cal = pk_calendar_new(name, v[0], v[1], v[2], v[3], err);
 	if (!cal)
 		return PK_ECONFIG;
@@ -175,8 +151,8 @@ static int load_scope(struct pk_sla_config *sc, const struct pk_config *cfg, con
 		}
 		if (!v)
 			continue;
-		digest_add(h, full);
-		digest_add(h, v);
+		pk_digest_add(h, full);
+		pk_digest_add(h, v);
 		int rc = parse_target(sc, full, v, &s->t[p], err);
 		if (rc != PK_OK)
 			return rc;
@@ -190,16 +166,8 @@ static int load_scope(struct pk_sla_config *sc, const struct pk_config *cfg, con
 				    _("%s: [%s]: '%s' is not a ticket type (incident, request, "
 				      "problem, change) nor service.NAME"),
 				    cfg->path, section, scope);
-	char **keys;
-	int nk = pk_config_section_keys(cfg, section, &keys), rc = PK_OK;
-	for (int i = 0; i < nk && rc == PK_OK; i++)
-		if (!(strlen(keys[i]) == 2 && keys[i][0] == 'p' && keys[i][1] >= '1' &&
-		      keys[i][1] <= '4'))
-			rc = pk_error_set(err, PK_ECONFIG,
-					  _("%s: unknown setting '%s.%s' (p1, p2, p3, p4)"),
-					  cfg->path, section, keys[i]);
-	pk_config_free_names(keys, nk);
-	return rc;
+	static const char *const known[] = { "p1", "p2", "p3", "p4", NULL };
+	return pk_config_check_section(cfg, section, known, err);
 }
 
 static int load_lists(struct pk_sla_config *sc, const struct pk_config *cfg, struct pk_error *err,
@@ -223,7 +191,7 @@ static int load_lists(struct pk_sla_config *sc, const struct pk_config *cfg, str
 			sc->warn[sc->nwarn++] = (int)v;
 		free(items[i]);
 	}
-	digest_add(h, warn);
+	pk_digest_add(h, warn);
 	if (rc != PK_OK)
 		return rc;
 	const char *pause = pk_config_str(cfg, "sla.pause");
@@ -239,7 +207,7 @@ static int load_lists(struct pk_sla_config *sc, const struct pk_config *cfg, str
 			sc->pause[k] = 1;
 		free(items[i]);
 	}
-	digest_add(h, pause);
+	pk_digest_add(h, pause);
 	if (rc != PK_OK)
 		return rc;
 	const char *fu = pk_config_str(cfg, "sla.follow_up");
@@ -252,7 +220,7 @@ static int load_lists(struct pk_sla_config *sc, const struct pk_config *cfg, str
 int pk_sla_config_load(struct pk_config *cfg, struct pk_error *err)
 {
 	struct pk_sla_config *sc = pk_xcalloc(1, sizeof(*sc));
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = PK_DIGEST_INIT;
 	char **secs = NULL;
 	int nsec = 0, rc;
 	pk_sla_config_free(&cfg->sla);
@@ -275,9 +243,9 @@ int pk_sla_config_load(struct pk_config *cfg, struct pk_error *err)
 	pk_config_free_names(secs, nsec);
 	secs = NULL;
 	/* calendars in local time follow TZ; the clocks stop in closed statuses */
-	digest_add(&h, getenv("TZ"));
+	pk_digest_add(&h, getenv("TZ"));
 	for (int i = 0; i < cfg->wf.nstatus; i++)
-		digest_add(&h, cfg->wf.closed[i] ? cfg->wf.status[i] : "");
+		pk_digest_add(&h, cfg->wf.closed[i] ? cfg->wf.status[i] : "");
 	if ((rc = load_lists(sc, cfg, err, &h)) != PK_OK ||
 	    (rc = load_scope(sc, cfg, NULL, err, &h)) != PK_OK)
 		goto out;

@@ -181,3 +181,13 @@ int pk_parse_int(const char *s, long long min, long long max, long long *out)
 	*out = v;
 	return 0;
 }
+
+void pk_digest_add(uint64_t *h, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		*h ^= *p;
+		*h *= 1099511628211ULL;
+	}
+	*h ^= 0xff;
+	*h *= 1099511628211ULL;
+}

@@ -131,7 +131,7 @@ static void test_cal_24x7(void **state)
 	assert_int_equal(dur(c, "15m"), 900);
 	assert_int_equal(dur(c, "3d"), 3 * T_DAY);
 	assert_int_equal(dur(c, "1d4h30m"), T_DAY + 4 * H + 30 * MIN);
-	const char *bad[] = { "", "0m", "15", "4x", "h", "1.5h", "-1h", "4s", "100001m" };
+	const char *bad[] = { "", "0m", "15", "4x", "h", "1.5h", "-1h", "1w", "1000000000m" };
 	int64_t v;
 	for (size_t i = 0; i < PK_ARRAY_LEN(bad); i++)
 		assert_int_not_equal(pk_calendar_duration(c, bad[i], &v), 0);
