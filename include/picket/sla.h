@@ -103,6 +103,9 @@ int64_t pk_sla_next(const struct pk_config *cfg, const struct pk_sla *s, int64_t
 /* Recomputes and stores the derived SLA columns of one ticket; called by
  * the change path inside its transaction. */
 int pk_sla_refresh(struct pk_db *db, int64_t ticket_id);
+/* The end of a bulk import: the first responses and clocks of the tickets
+ * it created, in one pass (their hooks skipped them). */
+int pk_sla_bulk_finish(struct pk_db *db);
 /* Records the first response of a ticket at `at` (earliest wins). */
 int pk_sla_responded(struct pk_db *db, int64_t ticket_id, int64_t at);
 /* Recomputes every open ticket (after the SLA settings changed); *n gets

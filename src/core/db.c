@@ -348,6 +348,7 @@ int pk_db_bulk_begin(struct pk_db *db)
 		return rc;
 	}
 	db->fts_bulk = 1;
+	db->sla_bulk = 1;
 	db->fts_rebuild = last == 0;
 	db->bulk_first = last + 1;
 	return PK_OK;
@@ -357,11 +358,13 @@ int pk_db_bulk_end(struct pk_db *db, int commit)
 {
 	int rc = PK_OK;
 	if (db->depth > 0) {
-		if (commit && (rc = pk_fts_flush(db)) == PK_OK)
+		if (commit && (rc = pk_sla_bulk_finish(db)) == PK_OK &&
+		    (rc = pk_fts_flush(db)) == PK_OK)
 			rc = pk_db_commit(db);
 		else
 			pk_db_rollback(db);
 	}
+	db->sla_bulk = 0;
 	if (db->depth == 0) {
 		sqlite3_exec(db->h, "PRAGMA cache_size = -8192", NULL, NULL, NULL);
 		if (db->bulk_journal && !journal_mode(db, "WAL") && rc == PK_OK)

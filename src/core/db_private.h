@@ -39,6 +39,7 @@ struct pk_db {
 	int fts_bulk;
 	int fts_rebuild;
 	int64_t bulk_first;
+	int sla_bulk;	  /* SLA clocks of tickets from bulk_first on: at the end */
 	int bulk_journal; /* switched to a rollback journal for the bulk */
 
 	/* per-transaction caches of the chain head and the clock */

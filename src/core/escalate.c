@@ -407,23 +407,14 @@ static int sla_pass(struct pk_db *db, const char *uuid, int64_t now,
 	return rc;
 }
 
-/* One ticket in one transaction: its conditions, again while rules act
- * (a raised priority can put the ticket past a target at once), then when
- * to look next. */
-static int sla_ticket(struct pk_db *db, const char *uuid, int64_t now,
-		      struct pk_escalate_stats *stats)
+/* Stores when escalation must look at the ticket next: its first warning
+ * or breach moment after now. */
+static int store_next(struct pk_db *db, const char *uuid, int64_t now)
 {
 	struct pk_ticket *t = NULL;
 	struct pk_sla s;
-	long fired = 1;
-	int rc = pk_db_begin(db);
-	if (rc != PK_OK)
-		return rc;
-	stats->examined++;
-	for (int pass = 0; pass < 4 && fired && rc == PK_OK; pass++)
-		rc = sla_pass(db, uuid, now, stats, &fired);
-	if (rc == PK_OK && (rc = pk_ticket_get(db, uuid, &t)) == PK_OK &&
-	    (rc = pk_sla_compute(db, t, now, &s)) == PK_OK) {
+	int rc = pk_ticket_get(db, uuid, &t);
+	if (rc == PK_OK && (rc = pk_sla_compute(db, t, now, &s)) == PK_OK) {
 		int64_t next = pk_sla_next(db->cfg, &s, now);
 		pk_sla_free(&s);
 		sqlite3_stmt *st = pk_db_stmt(db, "UPDATE tickets SET sla_next = ?2 WHERE id = ?1");
@@ -442,6 +433,24 @@ static int sla_ticket(struct pk_db *db, const char *uuid, int64_t now,
 		}
 	}
 	pk_ticket_free(&t);
+	return rc;
+}
+
+/* One ticket in one transaction: its conditions, again while rules act
+ * (a raised priority can put the ticket past a target at once), then when
+ * to look next. */
+static int sla_ticket(struct pk_db *db, const char *uuid, int64_t now,
+		      struct pk_escalate_stats *stats)
+{
+	long fired = 1;
+	int rc = pk_db_begin(db);
+	if (rc != PK_OK)
+		return rc;
+	stats->examined++;
+	for (int pass = 0; pass < 4 && fired && rc == PK_OK; pass++)
+		rc = sla_pass(db, uuid, now, stats, &fired);
+	if (rc == PK_OK)
+		rc = store_next(db, uuid, now);
 	if (rc != PK_OK) {
 		pk_db_rollback(db);
 		return rc;
@@ -515,10 +524,21 @@ static int run_sla_rules(struct pk_db *db, int64_t now, int full, struct pk_esca
 		/* one ticket a rule cannot act on (above system-high, say) must
 		 * not stop the others */
 		if (trc == PK_ECLASS || trc == PK_EINVAL || trc == PK_ETRANSITION ||
-		    trc == PK_ENOTFOUND)
+		    trc == PK_ENOTFOUND) {
+			/* not again on every run: from its next moment on */
 			stats->errors++;
-		else
+			if ((rc = pk_db_begin(db)) == PK_OK) {
+				rc = store_next(db, uuids[i], now);
+				if (rc == PK_OK)
+					rc = pk_db_commit(db);
+				else
+					pk_db_rollback(db);
+			}
+			if (rc == PK_ENOTFOUND)
+				rc = PK_OK;
+		} else {
 			rc = trc;
+		}
 	}
 	free_list(uuids, n);
 	return rc;
@@ -627,7 +647,8 @@ static int run_command(char *const *argv, char *const *env, const char *input, i
 	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
 	size_t len = strlen(input), off = 0;
 	int status = 0, done = 0, wfd = in[1];
-	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	/* 1 ms, doubling to 10 ms: a quick command is not held up */
+	struct timespec nap = { 0, 1000 * 1000 };
 	/* the wall clock, not PICKET_NOW: a fixed test clock must not stop
 	 * the timeout */
 	struct timespec t0;
@@ -657,6 +678,8 @@ static int run_command(char *const *argv, char *const *env, const char *input, i
 		    (long)timeout * 1000)
 			break;
 		nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 10 * 1000 * 1000)
+			nap.tv_nsec *= 2;
 	}
 	if (wfd >= 0)
 		close(wfd);

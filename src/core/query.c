@@ -157,8 +157,14 @@ static int status_item(struct compiler *c, const struct token *t, const char *v,
 		pk_buf_puts(&c->where, "t.status IN ");
 		closed_list(c);
 	} else if (pk_wf_index(&c->cfg->wf, v) >= 0) {
+		/* an open status also spells the open condition, so the partial
+		 * index of open tickets serves the queue's status tabs */
 		pk_buf_puts(&c->where, "t.status = ?");
 		add_param_text(c, v);
+		if (!pk_wf_is_closed(&c->cfg->wf, v)) {
+			pk_buf_puts(&c->where, " AND t.status NOT IN ");
+			closed_list(c);
+		}
 	} else {
 		return fail(c, pos, _("unknown status '%s' (try status:open)"), v);
 	}

@@ -640,6 +640,33 @@ int pk_sla_responded(struct pk_db *db, int64_t id, int64_t at)
 	return sqlite3_changes(db->h) ? pk_sla_refresh(db, id) : PK_OK;
 }
 
+int pk_sla_bulk_finish(struct pk_db *db)
+{
+	if (!db->sla_bulk)
+		return PK_OK;
+	db->sla_bulk = 0;
+	sqlite3_stmt *st = pk_db_stmt(db, "UPDATE tickets SET responded_at = (SELECT "
+					  "min(c.created_at) FROM comments c WHERE c.ticket_id = "
+					  "tickets.id AND c.kind = 'public') WHERE id >= ?1");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_int64(st, 1, db->bulk_first);
+	int sq = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (sq != SQLITE_DONE)
+		return pk_db_fail(db, sq, _("updating the SLA clock"));
+	int rc = pk_db_prepare_once(db, "SELECT id FROM tickets WHERE id >= ?1", &st);
+	if (rc != PK_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, db->bulk_first);
+	while (rc == PK_OK && (sq = sqlite3_step(st)) == SQLITE_ROW)
+		rc = pk_sla_refresh(db, sqlite3_column_int64(st, 0));
+	if (rc == PK_OK && sq != SQLITE_DONE)
+		rc = pk_db_fail(db, sq, "tickets");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int pk_sla_stale(struct pk_db *db)
 {
 	char *v = NULL;

@@ -93,7 +93,8 @@ static int ticket_hook(struct pk_db *db, struct pk_change *ch, enum pk_hook_phas
 			return PK_OK;
 		if ((rc = pk_fts_touch(db, id, 0)) != PK_OK)
 			return rc;
-		return pk_sla_refresh(db, id);
+		/* an import computes its tickets' clocks once, at the end */
+		return db->sla_bulk && id >= db->bulk_first ? PK_OK : pk_sla_refresh(db, id);
 	}
 	if (phase == PK_HOOK_BEFORE) {
 		if (pk_change_differs(ch, "title") || pk_change_differs(ch, "description"))
@@ -120,6 +121,8 @@ static int comment_hook(struct pk_db *db, struct pk_change *ch, enum pk_hook_pha
 	if (phase == PK_HOOK_BEFORE)
 		return pk_fts_touch(db, ticket, 1);
 	/* a public answer is the first response */
+	if (db->sla_bulk && ticket >= db->bulk_first)
+		return PK_OK; /* see pk_sla_bulk_finish */
 	if (pk_streq(pk_change_get_text(ch, "kind"), "public"))
 		return pk_sla_responded(db, ticket, pk_change_get_int(ch, "created_at"));
 	return PK_OK;

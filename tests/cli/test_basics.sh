@@ -17,21 +17,25 @@ expect_eq "700 700 600" \
 	"modes of the new directories and the database"
 expect_rc 0 pk init
 expect_eq "picket database ready at $PICKET_DB (node LUX1)" "$OUT" "init message"
-expect_eq "3" "$(sql 'PRAGMA user_version')" "schema version after init"
+expect_eq "4" "$(sql 'PRAGMA user_version')" "schema version after init"
 # a database of schema 1 (as an older picket left it) is migrated by the
 # first command, even a read-only one
 sql "DROP INDEX tickets_sla; DROP INDEX tickets_sla_next; DROP INDEX tickets_followup;
+	DROP INDEX tickets_open;
+	CREATE INDEX tickets_open ON tickets(priority, id) WHERE status NOT IN ('resolved', 'closed');
 	ALTER TABLE tickets DROP COLUMN responded_at; ALTER TABLE tickets DROP COLUMN sla_due;
 	ALTER TABLE tickets DROP COLUMN sla_next; ALTER TABLE tickets DROP COLUMN sla_response;
 	ALTER TABLE tickets DROP COLUMN sla_resolve; ALTER TABLE tickets DROP COLUMN followup_at;
 	DROP TABLE vendors; DROP TABLE escalations; DROP TABLE notifications;
 	DROP TABLE oncall_overrides; DROP TABLE handover_notes; PRAGMA user_version = 1"
 expect_rc 0 pk list
-expect_eq "3" "$(sql 'PRAGMA user_version')" "list migrated a schema 1 database"
+expect_eq "4" "$(sql 'PRAGMA user_version')" "list migrated a schema 1 database"
 expect_eq "1" "$(sql "SELECT count(*) FROM sqlite_master WHERE name = 'tickets_sla'")" \
 	"the migrations added the index"
 expect_eq "0" "$(sql "SELECT count(*) FROM sqlite_master WHERE name = 'tickets_due'")" \
 	"the migrations replaced the old index"
+expect_match 'sla_due, status' "$(sql "SELECT sql FROM sqlite_master WHERE name = 'tickets_open'")" \
+	"the migrations widened the open queue's index"
 expect_eq "LUX1" "$(sql "SELECT value FROM meta WHERE key = 'node'")" "node recorded in meta"
 expect_eq "2026-03-01T09:00:00Z" "$(sql "SELECT value FROM meta WHERE key = 'created_at'")" \
 	"creation time recorded from the fixed clock"
