@@ -491,6 +491,23 @@ int64_t pk_sla_next(const struct pk_config *cfg, const struct pk_sla *s, int64_t
 	return best;
 }
 
+/* Where a ticket's status story starts when its history has no status
+ * change (created so, or imported): in its status since creation, except a
+ * ticket imported resolved, which counted in the workflow's first status
+ * until its resolution.  Returns the number of marks (1 or 2). */
+static size_t first_marks(const struct pk_config *cfg, const struct pk_ticket *t,
+			  struct pk_sla_mark *m)
+{
+	if (t->resolved_at > t->created_at && pk_wf_is_closed(&cfg->wf, t->status) &&
+	    cfg->wf.nstatus > 0) {
+		m[0] = (struct pk_sla_mark){ t->created_at, cfg->wf.status[0] };
+		m[1] = (struct pk_sla_mark){ t->resolved_at, t->status };
+		return 2;
+	}
+	m[0] = (struct pk_sla_mark){ t->created_at, t->status };
+	return 1;
+}
+
 /* The status marks of a ticket from its history: where it started, then
  * each change. */
 static int load_marks(struct pk_db *db, const struct pk_ticket *t, struct pk_sla_mark **out,
@@ -505,8 +522,7 @@ static int load_marks(struct pk_db *db, const struct pk_ticket *t, struct pk_sla
 	size_t cap = 4, k = 0;
 	struct pk_sla_mark *m = pk_xcalloc(cap, sizeof(*m));
 	char **s = pk_xcalloc(cap * 2, sizeof(*s));
-	m[0] = (struct pk_sla_mark){ t->created_at, t->status };
-	*n = 1;
+	*n = first_marks(db->cfg, t, m);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n + 1 >= cap) {
@@ -516,8 +532,11 @@ static int load_marks(struct pk_db *db, const struct pk_ticket *t, struct pk_sla
 		}
 		const char *old = (const char *)sqlite3_column_text(st, 1);
 		const char *nw = (const char *)sqlite3_column_text(st, 2);
-		if (*n == 1 && old)
-			m[0].status = s[k++] = pk_xstrdup(old);
+		if (!k && old) {
+			/* the history knows how the ticket began */
+			*n = 1;
+			m[0] = (struct pk_sla_mark){ t->created_at, s[k++] = pk_xstrdup(old) };
+		}
 		s[k] = pk_xstrdup(nw ? nw : "");
 		m[(*n)++] = (struct pk_sla_mark){ sqlite3_column_int64(st, 0), s[k++] };
 	}
@@ -586,18 +605,11 @@ static int load_by_id(struct pk_db *db, int64_t id, struct pk_ticket **out)
 		       : pk_db_fail(db, rc, "ticket");
 }
 
-int pk_sla_refresh(struct pk_db *db, int64_t id)
+/* Writes the derived columns of one ticket from its evaluated clocks. */
+static int store_clocks(struct pk_db *db, int64_t id, const struct pk_sla *sp)
 {
-	struct pk_ticket *t;
-	struct pk_sla s;
-	int rc = load_by_id(db, id, &t);
-	if (rc != PK_OK)
-		return rc;
-	int64_t now = pk_clock_now();
-	if ((rc = pk_sla_compute(db, t, now, &s)) != PK_OK) {
-		pk_ticket_free(&t);
-		return rc;
-	}
+	const struct pk_sla s = *sp;
+	int rc;
 	int64_t rd = due_of(&s.response), vd = due_of(&s.resolve);
 	int64_t sla_due = rd && (!vd || rd < vd) ? rd : vd;
 	/* escalation looks again at the first warning or breach, past ones
@@ -620,7 +632,20 @@ int pk_sla_refresh(struct pk_db *db, int64_t id)
 	} else {
 		rc = db->err.code;
 	}
-	pk_sla_free(&s);
+	return rc;
+}
+
+int pk_sla_refresh(struct pk_db *db, int64_t id)
+{
+	struct pk_ticket *t;
+	struct pk_sla s;
+	int rc = load_by_id(db, id, &t);
+	if (rc != PK_OK)
+		return rc;
+	if ((rc = pk_sla_compute(db, t, pk_clock_now(), &s)) == PK_OK) {
+		rc = store_clocks(db, id, &s);
+		pk_sla_free(&s);
+	}
 	pk_ticket_free(&t);
 	return rc;
 }
@@ -655,12 +680,23 @@ int pk_sla_bulk_finish(struct pk_db *db)
 	sqlite3_reset(st);
 	if (sq != SQLITE_DONE)
 		return pk_db_fail(db, sq, _("updating the SLA clock"));
-	int rc = pk_db_prepare_once(db, "SELECT id FROM tickets WHERE id >= ?1", &st);
+	/* imported tickets have no status history: their rows say it all */
+	char *sql = pk_xasprintf("SELECT %s FROM tickets t WHERE t.id >= ?1", pk_ticket_columns);
+	int rc = pk_db_prepare_once(db, sql, &st);
+	free(sql);
 	if (rc != PK_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, db->bulk_first);
-	while (rc == PK_OK && (sq = sqlite3_step(st)) == SQLITE_ROW)
-		rc = pk_sla_refresh(db, sqlite3_column_int64(st, 0));
+	int64_t now = pk_clock_now();
+	while (rc == PK_OK && (sq = sqlite3_step(st)) == SQLITE_ROW) {
+		struct pk_ticket *t = pk_ticket_from_row(st, 0);
+		struct pk_sla_mark m[2];
+		struct pk_sla s;
+		pk_sla_evaluate(db->cfg, t, m, first_marks(db->cfg, t, m), now, &s);
+		rc = store_clocks(db, t->id, &s);
+		pk_sla_free(&s);
+		pk_ticket_free(&t);
+	}
 	if (rc == PK_OK && sq != SQLITE_DONE)
 		rc = pk_db_fail(db, sq, "tickets");
 	sqlite3_finalize(st);

@@ -856,4 +856,22 @@ expect_rc 0 pk oncall override network "$(printf 'mal\302\2332Jlory')" --from 20
 expect_eq "mal<U+009B>2Jlory is on call for network from 2026-03-04T07:00:00Z until 2026-03-05T07:00:00Z" "$OUT" \
 	"oncall override shows the person sanitized"
 
+# ---- an import computes its tickets' clocks once, from the rows --------------------
+use_db imported
+cat >"$T/import.jsonl" <<'EOF2'
+{"title":"answered","impact":1,"urgency":1,"created_at":"2026-03-02T09:00:00Z","comments":[{"kind":"internal","body":"x","created_at":"2026-03-02T09:05:00Z"},{"kind":"public","body":"on it","created_at":"2026-03-02T09:10:00Z"}]}
+{"title":"answered late","impact":1,"urgency":1,"created_at":"2026-03-02T09:00:00Z","comments":[{"kind":"public","body":"sorry","created_at":"2026-03-02T09:30:00Z"}]}
+{"title":"resolved in 6h","impact":1,"urgency":1,"status":"resolved","resolution":"fixed","created_at":"2026-03-02T03:00:00Z","resolved_at":"2026-03-02T09:00:00Z"}
+EOF2
+expect_rc 0 at 2026-03-02T12:00:00Z pk import "$T/import.jsonl"
+expect_eq "LUX1-1|1772442600|met|1772456400
+LUX1-2|1772443800|breached|1772456400
+LUX1-3||breached|" \
+	"$(sql "SELECT ref, responded_at, sla_response, sla_due FROM tickets ORDER BY id" | sed 's/|$/|/')" \
+	"imported: first public comment is the response; due times from the rows"
+expect_eq "breached" "$(sql "SELECT sla_resolve FROM tickets WHERE ref = 'LUX1-3'")" \
+	"a ticket imported resolved counted from creation to its resolution (6h > 4h)"
+expect_match 'elapsed 6h00m' "$(at 2026-03-02T12:00:00Z pk sla LUX1-3)" \
+	"picket sla tells the same story for the imported ticket"
+
 done_testing
