@@ -3,12 +3,14 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX     ?= /usr/local
 DATA_HOME  := $(or $(XDG_DATA_HOME),$(HOME)/.local/share)
 DEMO_DB    ?= $(DATA_HOME)/picket/picket.db
 
-.PHONY: all deps build build-asan run test test-asan bench install format format-check clean pot
+.PHONY: all deps build build-asan build-fuzz run test test-asan bench fuzz fuzz-smoke install format format-check clean pot
 
 all: build
 
@@ -29,6 +31,21 @@ build: deps $(BUILD)/CMakeCache.txt
 build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
+$(FUZZ_BUILD)/CMakeCache.txt:
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+	      -DPICKET_WERROR=ON -DPICKET_FUZZ=ON
+
+build-fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_query fuzz_sanitize fuzz_config fuzz_import
+
+# every libFuzzer target for FUZZ_SECONDS (make fuzz FUZZ_SECONDS=3600)
+fuzz: build-fuzz
+	sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# the short run make test does
+fuzz-smoke: build-fuzz
+	sh tests/fuzz/run.sh $(FUZZ_BUILD) 10
+
 run: build
 	@if [ ! -f "$(DEMO_DB)" ]; then \
 		echo "picket: creating a demo database at $(DEMO_DB)"; \
@@ -36,7 +53,7 @@ run: build
 	fi
 	$(BUILD)/picket --db "$(DEMO_DB)"
 
-test: build build-asan format-check
+test: build build-asan format-check fuzz-smoke
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -172,6 +172,9 @@ const struct pk_config_key *pk_config_keys(size_t *n)
 
 static char ini_errbuf[512];
 
+/* iniparser's error callback: its formats are its own literals */
+static int ini_error(const char *fmt, ...) PK_PRINTF(1, 2);
+
 static int ini_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -329,7 +332,7 @@ int pk_config_check_section(const struct pk_config *cfg, const char *section,
 
 void pk_config_free_names(char **names, int n)
 {
-	for (int i = 0; i < n; i++)
+	for (int i = 0; names && i < n; i++)
 		free(names[i]);
 	free(names);
 }

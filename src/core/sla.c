@@ -180,9 +180,11 @@ static int load_lists(struct pk_sla_config *sc, const struct pk_config *cfg, str
 		return pk_error_set(err, PK_ECONFIG, _("sla.warn: at most %d thresholds"),
 				    PK_SLA_MAX_WARN);
 	for (int i = 0; i < n; i++) {
-		long long v;
-		if (rc == PK_OK &&
-		    (pk_parse_int(items[i], 1, 99, &v) != 0 || (i && v <= sc->warn[i - 1])))
+		long long v = 0;
+		if (rc != PK_OK)
+			; /* the first error is the one told */
+		else if (pk_parse_int(items[i], 1, 99, &v) != 0 ||
+			 (sc->nwarn && v <= sc->warn[sc->nwarn - 1]))
 			rc = pk_error_set(err, PK_ECONFIG,
 					  _("sla.warn: '%s' is not a percentage 1-99 above the "
 					    "one before"),
@@ -242,6 +244,7 @@ int pk_sla_config_load(struct pk_config *cfg, struct pk_error *err)
 	}
 	pk_config_free_names(secs, nsec);
 	secs = NULL;
+	nsec = 0;
 	/* calendars in local time follow TZ; the clocks stop in closed statuses */
 	pk_digest_add(&h, getenv("TZ"));
 	for (int i = 0; i < cfg->wf.nstatus; i++)

@@ -874,4 +874,14 @@ expect_eq "breached" "$(sql "SELECT sla_resolve FROM tickets WHERE ref = 'LUX1-3
 expect_match 'elapsed 6h00m' "$(at 2026-03-02T12:00:00Z pk sla LUX1-3)" \
 	"picket sla tells the same story for the imported ticket"
 
+# Regression (found by tests/fuzz): a calendar section, then a bad SLA
+# target, crashed while freeing the section list
+use_db cal_then_bad_target
+set_config "[calendar.bx]
+days = mon-fri
+[sla]
+p1 = respond bogus"
+expect_rc 9 pk list
+expect_match "sla.p1: 'bogus' is not a duration" "$ERR" "a bad target after a calendar: one clear message"
+
 done_testing
