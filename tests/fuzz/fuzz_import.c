@@ -31,8 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!size)
 		return 0;
-	enum pk_format fmt = data[0] % 3 == 0 ? PK_FMT_AUTO : data[0] % 3 == 1 ? PK_FMT_JSONL
-										 : PK_FMT_CSV;
+	enum pk_format fmt = data[0] % 3 == 0	? PK_FMT_AUTO
+			     : data[0] % 3 == 1 ? PK_FMT_JSONL
+						: PK_FMT_CSV;
 	FILE *f = fmemopen((void *)(data + 1), size - 1 ? size - 1 : 1, "rb");
 	if (!f)
 		return 0;
