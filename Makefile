@@ -44,7 +44,7 @@ fuzz: build-fuzz
 
 # the short run make test does
 fuzz-smoke: build-fuzz
-	sh tests/fuzz/run.sh $(FUZZ_BUILD) 10
+	sh tests/fuzz/run.sh $(FUZZ_BUILD) smoke
 
 run: build
 	@if [ ! -f "$(DEMO_DB)" ]; then \
