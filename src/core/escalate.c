@@ -458,22 +458,15 @@ static int sla_ticket(struct pk_db *db, const char *uuid, int64_t now,
 	return pk_db_commit(db);
 }
 
-/* Reads a column of uuids into a list (so each ticket is then handled in a
- * short transaction of its own). */
-static int collect(struct pk_db *db, const char *sql, int nbind, const int64_t *binds,
-		   const char *text_bind, char ***out, long *n)
+/* Reads the first column of a prepared and bound statement (uuids) into a
+ * list, so each ticket is then handled in a short transaction of its own;
+ * finalizes the statement. */
+static int collect(struct pk_db *db, sqlite3_stmt *st, char ***out, long *n)
 {
-	sqlite3_stmt *st;
 	*out = NULL;
 	*n = 0;
-	int rc = pk_db_prepare_once(db, sql, &st), sq;
-	if (rc != PK_OK)
-		return rc;
-	for (int i = 0; i < nbind; i++)
-		sqlite3_bind_int64(st, i + 1, binds[i]);
-	if (text_bind)
-		sqlite3_bind_text(st, nbind + 1, text_bind, -1, SQLITE_STATIC);
 	long cap = 0;
+	int sq, rc = PK_OK;
 	while ((sq = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -502,23 +495,27 @@ static int run_sla_rules(struct pk_db *db, int64_t now, int full, struct pk_esca
 		any |= ec->r[i].when != W_MATCH;
 	if (!any)
 		return PK_OK;
-	char **uuids;
-	long n;
+	char **uuids = NULL;
+	long n = 0;
 	struct pk_buf sql = { 0 };
-	int rc;
+	sqlite3_stmt *st;
 	if (full) {
 		/* the rules changed: every ticket whose clock still counts */
 		pk_buf_puts(&sql, "SELECT uuid FROM tickets WHERE sla_next IS NOT NULL UNION "
 				  "SELECT uuid FROM tickets WHERE sla_due IS NOT NULL AND status "
 				  "NOT IN ");
 		closed_sql(db->cfg, &sql);
-		rc = collect(db, sql.data, 0, NULL, NULL, &uuids, &n);
 	} else {
 		pk_buf_puts(&sql, "SELECT uuid FROM tickets WHERE sla_next IS NOT NULL AND "
 				  "sla_next <= ?1 ORDER BY sla_next");
-		rc = collect(db, sql.data, 1, &now, NULL, &uuids, &n);
 	}
+	int rc = pk_db_prepare_once(db, sql.data, &st);
 	pk_buf_free(&sql);
+	if (rc == PK_OK) {
+		if (!full)
+			sqlite3_bind_int64(st, 1, now);
+		rc = collect(db, st, &uuids, &n);
+	}
 	for (long i = 0; i < n && rc == PK_OK; i++) {
 		int trc = sla_ticket(db, uuids[i], now, stats);
 		/* one ticket a rule cannot act on (above system-high, say) must
@@ -566,21 +563,11 @@ static int run_match_rules(struct pk_db *db, int64_t now, struct pk_escalate_sta
 			      q->nparams + (q->match ? 1 : 0) + 1);
 		sqlite3_stmt *st;
 		char **uuids = NULL;
-		long n = 0, cap = 0;
+		long n = 0;
 		if ((rc = pk_db_prepare_once(db, sql.data, &st)) == PK_OK) {
 			int idx = pk_query_bind(q, st, 1);
 			sqlite3_bind_text(st, idx, r->name, -1, SQLITE_STATIC);
-			int sq;
-			while ((sq = sqlite3_step(st)) == SQLITE_ROW) {
-				if (n == cap) {
-					cap = cap ? cap * 2 : 16;
-					uuids = pk_xrealloc(uuids, (size_t)cap * sizeof(*uuids));
-				}
-				uuids[n++] = pk_xstrdup((const char *)sqlite3_column_text(st, 0));
-			}
-			if (sq != SQLITE_DONE)
-				rc = pk_db_fail(db, sq, "tickets");
-			sqlite3_finalize(st);
+			rc = collect(db, st, &uuids, &n);
 		}
 		pk_buf_free(&sql);
 		pk_query_free(&q);

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "picket/config.h"
@@ -14,7 +15,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char path[64];
 	if (!path[0]) {
-		snprintf(path, sizeof(path), "/tmp/picket-fuzz-config-XXXXXX");
+		/* a mkstemp template in $TMPDIR, rewritten for each input */
+		const char *dir = getenv("TMPDIR");
+		snprintf(path, sizeof(path), "%s/picket-fuzz-config-XXXXXX",
+			 dir && *dir && strlen(dir) < 32 ? dir : "/tmp");
 		int fd = mkstemp(path);
 		if (fd < 0)
 			abort();
