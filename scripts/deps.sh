@@ -6,8 +6,8 @@ set -eu
 
 PKGS="build-essential cmake pkg-config gettext
 libsqlite3-dev libiniparser-dev libncurses-dev libcurl4-openssl-dev
-libjansson-dev uuid-dev libsodium-dev libcmocka-dev
-sqlite3 tmux locales tzdata clang-format clang libclang-rt-14-dev"
+libjansson-dev libmicrohttpd-dev uuid-dev libsodium-dev libcmocka-dev
+sqlite3 openssl tmux locales tzdata clang-format clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -59,6 +59,9 @@ int pk_change_int(struct pk_change *ch, const char *field, int64_t value);
 int pk_change_null(struct pk_change *ch, const char *field);
 /* Replaces the generated uuid of a create (imports keep their identity). */
 void pk_change_set_uuid(struct pk_change *ch, const char *uuid);
+/* Logs the fields set even when they hold that value already: a decision
+ * (picking one side of a conflict) is an event of its own. */
+void pk_change_force(struct pk_change *ch);
 /* Names the parent record (uuid) of a child being created. */
 void pk_change_set_parent(struct pk_change *ch, const char *parent_uuid);
 
@@ -88,6 +91,8 @@ int pk_change_apply(struct pk_db *db, struct pk_change *ch);
 /* The hybrid logical clock: milliseconds << 16 | counter, monotonic across
  * processes using the same database. */
 int64_t pk_hlc_next(struct pk_db *db);
+/* Moves the clock past an hlc seen in another node's event. */
+int pk_hlc_observe(struct pk_db *db, int64_t hlc);
 
 /* Full-text upkeep for tickets: call before a ticket's indexed text changes
  * (existing = 1) or after a ticket is created (existing = 0); the index is

@@ -17,9 +17,6 @@ enum pk_db_flags {
 	PK_DB_READONLY = 1 << 1,
 };
 
-/* The schema version this program writes (PRAGMA user_version). */
-#define PK_SCHEMA_VERSION 2
-
 /* Opens (and if asked creates) the database at `path`, applies pragmas and
  * forward-only migrations.  `cfg` is borrowed and must outlive the handle;
  * `user` is copied.  A new file is created 0600 in a 0700 directory.

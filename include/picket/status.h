@@ -19,7 +19,10 @@
 	X(PK_ECLASS, 10, "above the classification ceiling")           \
 	X(PK_EIO, 11, "input/output error")                            \
 	X(PK_EAUDIT, 12, "audit chain broken")                         \
-	X(PK_EQUERY, 13, "invalid query")
+	X(PK_EQUERY, 13, "invalid query")                              \
+	X(PK_ENET, 14, "network or server unavailable")                \
+	X(PK_EREFUSED, 15, "refused by the server")                    \
+	X(PK_EPROTO, 16, "sync protocol mismatch")
 
 enum pk_status {
 #define PK_STATUS_ENUM(name, value, text) name = value,

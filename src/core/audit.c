@@ -93,9 +93,10 @@ int pk_history_append(struct pk_db *db, const char *entity, const char *uuid, co
 		db->history_next = last + 1;
 		db->have_last_hash = 1;
 	}
-	int64_t at = pk_clock_now();
+	int64_t at = pk_db_change_time(db);
+	const char *actor = pk_db_actor(db);
 	unsigned char h[HASH_LEN];
-	hash_entry(h, db->last_hash, db->history_next, at, db->user, entity, uuid, field, old_value,
+	hash_entry(h, db->last_hash, db->history_next, at, actor, entity, uuid, field, old_value,
 		   new_value);
 
 	sqlite3_stmt *st = pk_db_stmt(
@@ -105,7 +106,7 @@ int pk_history_append(struct pk_db *db, const char *entity, const char *uuid, co
 		return db->err.code;
 	sqlite3_bind_int64(st, 1, db->history_next);
 	sqlite3_bind_int64(st, 2, at);
-	sqlite3_bind_text(st, 3, db->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, entity, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, uuid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, field, -1, SQLITE_STATIC);

@@ -25,6 +25,7 @@ struct pk_change {
 	int create;
 	int count;
 	int wrote; /* the row was written */
+	int force; /* log the set fields even when unchanged */
 	int64_t rowid;
 	char uuid[40];
 	char parent[40];
@@ -170,6 +171,11 @@ void pk_change_set_uuid(struct pk_change *ch, const char *uuid)
 	snprintf(ch->uuid, sizeof(ch->uuid), "%s", uuid);
 }
 
+void pk_change_force(struct pk_change *ch)
+{
+	ch->force = 1;
+}
+
 void pk_change_set_parent(struct pk_change *ch, const char *parent_uuid)
 {
 	snprintf(ch->parent, sizeof(ch->parent), "%s", parent_uuid);
@@ -270,46 +276,162 @@ static void bind_value(sqlite3_stmt *st, int idx, const struct pk_field *f,
 		sqlite3_bind_int64(st, idx, v->i);
 }
 
+static void hlc_load(struct pk_db *db)
+{
+	if (db->have_hlc)
+		return;
+	/* the last event's clock, or a merged event's if that was ahead */
+	db->hlc_last = 0;
+	sqlite3_stmt *st = pk_db_stmt(
+		db, "SELECT max(ifnull((SELECT hlc FROM oplog ORDER BY id DESC LIMIT 1), 0), "
+		    "ifnull((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc_seen'), 0))");
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		db->hlc_last = sqlite3_column_int64(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	db->have_hlc = 1;
+}
+
 int64_t pk_hlc_next(struct pk_db *db)
 {
-	if (!db->have_hlc) {
-		db->hlc_last = 0;
-		sqlite3_stmt *st = pk_db_stmt(db, "SELECT hlc FROM oplog ORDER BY id DESC LIMIT 1");
-		if (st && sqlite3_step(st) == SQLITE_ROW)
-			db->hlc_last = sqlite3_column_int64(st, 0);
-		if (st)
-			sqlite3_reset(st);
-		db->have_hlc = 1;
-	}
+	hlc_load(db);
 	int64_t phys = pk_clock_now_ms() << 16;
 	db->hlc_last = phys > db->hlc_last ? phys : db->hlc_last + 1;
 	return db->hlc_last;
 }
 
-static int oplog_append(struct pk_db *db, const struct pk_change *ch, const char *op,
-			const char *field, const char *json)
+int pk_hlc_observe(struct pk_db *db, int64_t hlc)
 {
+	hlc_load(db);
+	if (hlc <= db->hlc_last)
+		return PK_OK;
+	db->hlc_last = hlc;
+	/* remembered, since the event may not end up as the oplog's last row */
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%lld", (long long)hlc);
+	return pk_db_meta_set(db, "hlc_seen", buf);
+}
+
+const char *pk_db_actor(struct pk_db *db)
+{
+	return db->remote ? db->remote->actor : db->user;
+}
+
+int64_t pk_db_change_time(struct pk_db *db)
+{
+	return db->remote ? db->remote->at : pk_clock_now();
+}
+
+int pk_oplog_field_clock(struct pk_db *db, const char *entity_uuid, const char *field,
+			 int64_t *hlc, const char **origin)
+{
+	/* the field's latest set, else the record's creation */
+	static const char *const sql[] = {
+		"SELECT hlc, origin FROM oplog WHERE entity_uuid = ?1 AND field = ?2 "
+		"ORDER BY hlc DESC, origin DESC LIMIT 1",
+		"SELECT hlc, origin FROM oplog WHERE entity_uuid = ?1 AND field IS NULL "
+		"ORDER BY hlc DESC, origin DESC LIMIT 1",
+	};
+	*hlc = 0;
+	if (origin)
+		*origin = NULL;
+	for (int i = 0; i < 2; i++) {
+		sqlite3_stmt *st = pk_db_stmt(db, sql[i]);
+		if (!st)
+			return db->err.code;
+		sqlite3_bind_text(st, 1, entity_uuid, -1, SQLITE_STATIC);
+		if (i == 0)
+			sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*hlc = sqlite3_column_int64(st, 0);
+			/* valid until the statement's next use: the caller copies */
+			if (origin)
+				*origin = (const char *)sqlite3_column_text(st, 1);
+			return PK_OK;
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return pk_db_fail(db, rc, _("reading the oplog"));
+	}
+	return PK_OK;
+}
+
+/* Writes one event.  A local one gets a fresh uuid and clock, and for a
+ * set the clock of the value it replaces as its base (an edit supersedes
+ * whatever conflict the field had); a merged one (db->remote) is written
+ * as it came, already pushed. */
+static int oplog_write(struct pk_db *db, const char *entity, const char *entity_uuid,
+		       const char *op, const char *field, const char *json)
+{
+	const struct pk_event *r = db->remote;
 	char ev[37];
-	uuid_v7(ev);
+	int64_t base = 0;
+	int rc;
+	if (r && db->remote_written)
+		return pk_error_set(&db->err, PK_ERR, _("merged event %s would be written twice"),
+				    r->uuid);
+	if (!r) {
+		uuid_v7(ev);
+		if (field) {
+			if ((rc = pk_oplog_field_clock(db, entity_uuid, field, &base, NULL)) != PK_OK ||
+			    (rc = pk_hlc_observe(db, base)) != PK_OK)
+				return rc;
+			sqlite3_stmt *del = pk_db_stmt(
+				db, "DELETE FROM conflicts WHERE entity_uuid = ?1 AND field = ?2");
+			if (!del)
+				return db->err.code;
+			sqlite3_bind_text(del, 1, entity_uuid, -1, SQLITE_STATIC);
+			sqlite3_bind_text(del, 2, field, -1, SQLITE_STATIC);
+			rc = sqlite3_step(del);
+			sqlite3_reset(del);
+			if (rc != SQLITE_DONE)
+				return pk_db_fail(db, rc, _("writing the oplog"));
+		}
+	}
 	sqlite3_stmt *st = pk_db_stmt(
 		db, "INSERT INTO oplog(event_uuid, entity, entity_uuid, op, field, value, hlc, "
-		    "origin, actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+		    "base, origin, actor, at, pushed) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
 	if (!st)
 		return db->err.code;
-	sqlite3_bind_text(st, 1, ev, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ch->ent->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, ch->uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, r ? r->uuid : ev, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, entity, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, entity_uuid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, op, -1, SQLITE_STATIC);
 	if (field)
 		sqlite3_bind_text(st, 5, field, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, json, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, pk_hlc_next(db));
-	sqlite3_bind_text(st, 8, db->cfg->node, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, db->user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 10, pk_clock_now());
-	int rc = sqlite3_step(st);
+	sqlite3_bind_int64(st, 7, r ? r->hlc : pk_hlc_next(db));
+	if (field)
+		sqlite3_bind_int64(st, 8, r ? r->base : base);
+	sqlite3_bind_text(st, 9, r ? r->origin : db->cfg->node, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, r ? r->actor : db->user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, r ? r->at : pk_clock_now());
+	sqlite3_bind_int(st, 12, r != NULL);
+	rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	if (r)
+		db->remote_written = 1; /* one merged event is one row */
 	return rc == SQLITE_DONE ? PK_OK : pk_db_fail(db, rc, _("writing the oplog"));
+}
+
+static int oplog_append(struct pk_db *db, const struct pk_change *ch, const char *op,
+			const char *field, const char *json)
+{
+	if (db->remote && (db->remote->create != (strcmp(op, "create") == 0) ||
+			   !pk_streq(db->remote->field, field) ||
+			   strcmp(db->remote->entity_uuid, ch->uuid) != 0))
+		return pk_error_set(&db->err, PK_ERR, _("merged event %s does not match its change"),
+				    db->remote->uuid);
+	return oplog_write(db, ch->ent->name, ch->uuid, op, field, json);
+}
+
+int pk_oplog_append_remote(struct pk_db *db)
+{
+	const struct pk_event *r = db->remote;
+	return oplog_write(db, r->entity, r->entity_uuid, r->create ? "create" : "set", r->field,
+			   r->value);
 }
 
 static int do_create(struct pk_db *db, struct pk_change *ch)
@@ -424,6 +546,8 @@ static int load_old(struct pk_db *db, struct pk_change *ch, int *nlogged, int *n
 			v->old = old_null ? NULL : int_text(f, old);
 			v->differs = v->null ? !old_null : (old_null || old != v->i);
 		}
+		if (ch->force && !(f->flags & PK_FF_NOLOG))
+			v->differs = 1;
 		if (v->differs) {
 			(*ndiff)++;
 			if (!(f->flags & PK_FF_NOLOG))

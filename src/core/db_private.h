@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "picket/db.h"
+#include "picket/oplog.h"
 
 struct stmt_slot {
 	char *sql;
@@ -50,6 +51,12 @@ struct pk_db {
 	int64_t hlc_last;
 	int have_hlc;
 
+	/* The event from another node being merged (oplog.c): the change path
+	 * writes it as is, under its author's name and time, instead of making
+	 * a local event. */
+	const struct pk_event *remote;
+	int remote_written;
+
 	struct {
 		pk_db_observer fn;
 		void *data;
@@ -65,5 +72,16 @@ struct pk_db {
 	} * profile;
 	int nprofile;
 };
+
+/* Appends the merged event db->remote to the oplog without changing any
+ * record (it lost to a later value, or set what was there). */
+int pk_oplog_append_remote(struct pk_db *db);
+/* The author and time of the change being applied: the merged event's, or
+ * this handle's user and the clock. */
+const char *pk_db_actor(struct pk_db *db);
+int64_t pk_db_change_time(struct pk_db *db);
+/* The hlc of the value a field holds: its winning event's (0 if none). */
+int pk_oplog_field_clock(struct pk_db *db, const char *entity_uuid, const char *field,
+			 int64_t *hlc, const char **origin);
 
 #endif

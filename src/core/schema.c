@@ -224,11 +224,39 @@ static const char migration_4[] =
 	"CREATE INDEX tickets_open ON tickets(priority, id, sla_due, status)\n"
 	"  WHERE status NOT IN ('resolved', 'closed');\n";
 
+/* Sync.  A "set" event records `base`, the hlc of the field's value its
+ * author saw, so a merge tells a later edit from a concurrent one
+ * (oplog.h); existing events get the value they replaced.  oplog_field
+ * finds a field's events (its winner, its base) by index.  `conflicts`
+ * holds the fields whose concurrent values by different people disagree:
+ * derived, recomputed from the oplog by every merge and cleared by the
+ * next edit of the field. */
+static const char migration_5[] =
+	"DROP TRIGGER oplog_only_pushed;\n"
+	"ALTER TABLE oplog ADD COLUMN base INTEGER;\n"
+	"CREATE INDEX oplog_field ON oplog(entity_uuid, field, hlc);\n"
+	"UPDATE oplog SET base = coalesce(\n"
+	"  (SELECT max(o.hlc) FROM oplog o WHERE o.entity_uuid = oplog.entity_uuid\n"
+	"     AND o.field = oplog.field AND o.hlc < oplog.hlc),\n"
+	"  (SELECT max(o.hlc) FROM oplog o WHERE o.entity_uuid = oplog.entity_uuid\n"
+	"     AND o.field IS NULL AND o.hlc < oplog.hlc), 0)\n"
+	"  WHERE op = 'set';\n"
+	"CREATE TRIGGER oplog_only_pushed BEFORE UPDATE OF\n"
+	"  id, event_uuid, entity, entity_uuid, op, field, value, hlc, base, origin, actor, at\n"
+	"  ON oplog BEGIN SELECT RAISE(ABORT, 'oplog is append-only'); END;\n"
+	"CREATE TABLE conflicts (\n"
+	"  entity_uuid TEXT NOT NULL,\n"
+	"  field       TEXT NOT NULL,\n"
+	"  entity      TEXT NOT NULL,\n"
+	"  PRIMARY KEY (entity_uuid, field)\n"
+	") WITHOUT ROWID;\n";
+
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
 	migration_4,
+	migration_5,
 };
 
 int pk_schema_version(void)

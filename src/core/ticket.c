@@ -103,8 +103,8 @@ static int ticket_hook(struct pk_db *db, struct pk_change *ch, enum pk_hook_phas
 	}
 	/* taking a ticket is a first response */
 	const char *who = pk_change_get_text(ch, "assignee");
-	if (pk_change_differs(ch, "assignee") && who && pk_streq(who, db->user) &&
-	    (rc = pk_sla_responded(db, id, pk_clock_now())) != PK_OK)
+	if (pk_change_differs(ch, "assignee") && who && pk_streq(who, pk_db_actor(db)) &&
+	    (rc = pk_sla_responded(db, id, pk_db_change_time(db))) != PK_OK)
 		return rc;
 	static const char *const clock_fields[] = { "status", "priority", "type", "service" };
 	for (size_t i = 0; i < PK_ARRAY_LEN(clock_fields); i++)

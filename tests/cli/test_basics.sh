@@ -17,7 +17,7 @@ expect_eq "700 700 600" \
 	"modes of the new directories and the database"
 expect_rc 0 pk init
 expect_eq "picket database ready at $PICKET_DB (node LUX1)" "$OUT" "init message"
-expect_eq "4" "$(sql 'PRAGMA user_version')" "schema version after init"
+expect_eq "5" "$(sql 'PRAGMA user_version')" "schema version after init"
 # a database of schema 1 (as an older picket left it) is migrated by the
 # first command, even a read-only one
 sql "DROP INDEX tickets_sla; DROP INDEX tickets_sla_next; DROP INDEX tickets_followup;
@@ -27,9 +27,15 @@ sql "DROP INDEX tickets_sla; DROP INDEX tickets_sla_next; DROP INDEX tickets_fol
 	ALTER TABLE tickets DROP COLUMN sla_next; ALTER TABLE tickets DROP COLUMN sla_response;
 	ALTER TABLE tickets DROP COLUMN sla_resolve; ALTER TABLE tickets DROP COLUMN followup_at;
 	DROP TABLE vendors; DROP TABLE escalations; DROP TABLE notifications;
-	DROP TABLE oncall_overrides; DROP TABLE handover_notes; PRAGMA user_version = 1"
+	DROP TABLE oncall_overrides; DROP TABLE handover_notes;
+	DROP INDEX oplog_field; DROP TABLE conflicts; DROP TRIGGER oplog_only_pushed;
+	ALTER TABLE oplog DROP COLUMN base;
+	CREATE TRIGGER oplog_only_pushed BEFORE UPDATE OF
+	  id, event_uuid, entity, entity_uuid, op, field, value, hlc, origin, actor, at
+	  ON oplog BEGIN SELECT RAISE(ABORT, 'oplog is append-only'); END;
+	PRAGMA user_version = 1"
 expect_rc 0 pk list
-expect_eq "4" "$(sql 'PRAGMA user_version')" "list migrated a schema 1 database"
+expect_eq "5" "$(sql 'PRAGMA user_version')" "list migrated a schema 1 database"
 expect_eq "1" "$(sql "SELECT count(*) FROM sqlite_master WHERE name = 'tickets_sla'")" \
 	"the migrations added the index"
 expect_eq "0" "$(sql "SELECT count(*) FROM sqlite_master WHERE name = 'tickets_due'")" \

@@ -1,0 +1,102 @@
+/* The oplog as sync sees it: events out (unpushed, or after a server
+ * sequence), events in (merged through the change path), and the conflict
+ * records a merge leaves behind.
+ *
+ * An event is one change of one record: op "create" with every field as a
+ * JSON object, or op "set" of one field.  `hlc` orders events (per field,
+ * the highest hlc wins, ties broken by origin); `base` is the hlc of the
+ * field's value the author saw when making a "set", so a merge can tell a
+ * later edit (base >= the other event's hlc) from a concurrent one. */
+#ifndef PICKET_OPLOG_H
+#define PICKET_OPLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pk_db;
+
+#define PK_UUID_LEN 36
+
+struct pk_event {
+	int64_t seq; /* server sequence; 0 when unknown */
+	char uuid[PK_UUID_LEN + 1];
+	char entity[32];
+	char entity_uuid[PK_UUID_LEN + 1];
+	int create; /* op "create" (else "set") */
+	char *field; /* NULL for a create */
+	char *value; /* JSON text; an object for a create */
+	int64_t hlc;
+	int64_t base; /* 0 for a create */
+	char *origin;
+	char *actor;
+	int64_t at;
+};
+
+void pk_event_clear(struct pk_event *ev);
+/* 1 if s is a canonical lower-case UUID (8-4-4-4-12 hex). */
+int pk_uuid_valid(const char *s);
+
+/* Calls fn for up to `limit` events, in oplog order: the local events not
+ * yet pushed (after = -1), or every event with oplog id > after.  `skip_origin`
+ * (may be NULL) leaves out one origin's events.  The event is valid during
+ * the call only; fn returns nonzero to stop.  Returns PK_OK or a database
+ * status; *last gets the oplog id of the last event visited. */
+typedef int (*pk_event_fn)(const struct pk_event *ev, void *data);
+int pk_oplog_unpushed(struct pk_db *db, int limit, pk_event_fn fn, void *data, int64_t *last);
+int pk_oplog_after(struct pk_db *db, int64_t after, const char *skip_origin, int limit,
+		   pk_event_fn fn, void *data, int64_t *last);
+/* Number of local events not pushed yet. */
+int64_t pk_oplog_pending(struct pk_db *db);
+/* The highest oplog id (a server's sequence head). */
+int64_t pk_oplog_head(struct pk_db *db);
+/* Marks local events up to oplog id `upto` as pushed. */
+int pk_oplog_mark_pushed(struct pk_db *db, int64_t upto);
+
+/* Validates an event's shape against the entity tables: known entity and
+ * field, uuids, value JSON of the field's type, a create's object naming
+ * only known, non-derived fields.  Returns PK_OK or PK_EINVAL with the
+ * handle's error saying why. */
+int pk_event_check(struct pk_db *db, const struct pk_event *ev);
+
+enum pk_merge_result {
+	PK_MERGED_APPLIED,   /* changed the record */
+	PK_MERGED_LOST,	     /* kept in the oplog; a later value stands */
+	PK_MERGED_DUPLICATE, /* already here: nothing done */
+};
+
+/* Merges one event from another node, in its own transaction (nested in the
+ * caller's): a create makes the record, a set changes the field if its
+ * clock wins.  Either way the event is stored in the oplog as pushed, the
+ * local clock moves past its hlc, and the field's conflict record is
+ * recomputed.  *res says what happened; *conflict is set to 1 when the
+ * field is now in conflict.  Returns PK_OK, PK_EINVAL (a malformed event,
+ * or one that refers to a record this database does not have) or a
+ * database status. */
+int pk_merge_event(struct pk_db *db, const struct pk_event *ev, enum pk_merge_result *res,
+		   int *conflict);
+
+/* One value of a field in conflict: the competing heads, newest first. */
+struct pk_conflict_value {
+	char *value; /* JSON text */
+	char *actor;
+	char *origin;
+	int64_t at;
+	int64_t hlc;
+	int winner; /* the value the record holds */
+};
+
+struct pk_conflict {
+	char *entity;
+	char *entity_uuid;
+	char *field;
+	struct pk_conflict_value *values;
+	size_t nvalues;
+};
+
+/* The open conflicts of one record (entity_uuid) or of all records (NULL). */
+int pk_conflicts_list(struct pk_db *db, const char *entity_uuid, struct pk_conflict **out,
+		      size_t *n);
+void pk_conflicts_free(struct pk_conflict *c, size_t n);
+int64_t pk_conflicts_count(struct pk_db *db);
+
+#endif

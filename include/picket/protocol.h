@@ -1,0 +1,68 @@
+/* The sync protocol's messages, shared by `picket sync` and picketd: JSON
+ * (jansson) in and out, every decoder strict (unknown members, wrong types,
+ * out-of-range numbers and oversized strings are refused with a reason).
+ * man/picketd.8 documents the wire format. */
+#ifndef PICKET_PROTOCOL_H
+#define PICKET_PROTOCOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "picket/oplog.h"
+#include "picket/util.h"
+
+#define PK_PROTOCOL_VERSION 1
+#define PK_PROTOCOL_HEADER  "Picket-Protocol"
+/* Events per push request and per pull page, at most. */
+#define PK_PROTOCOL_MAX_BATCH 5000
+
+/* A list of events. */
+struct pk_events {
+	struct pk_event *v;
+	size_t n, cap;
+};
+
+void pk_events_free(struct pk_events *evs);
+/* Appends a deep copy of ev. */
+void pk_events_add(struct pk_events *evs, const struct pk_event *ev);
+
+/* Push request: {"protocol":1,"node":NODE,"events":[EVENT...]} */
+void pk_proto_push_encode(struct pk_buf *out, const char *node, const struct pk_event *ev,
+			  size_t n);
+/* Returns PK_OK or PK_EINVAL with err's message; node is allocated. */
+int pk_proto_push_decode(const char *json, size_t len, char **node, struct pk_events *evs,
+			 struct pk_error *err);
+
+/* Push answer: {"protocol":1,"accepted":N,"duplicates":N,"conflicts":N,"seq":N} */
+struct pk_push_result {
+	int64_t accepted, duplicates, conflicts, seq;
+};
+void pk_proto_push_result_encode(struct pk_buf *out, const struct pk_push_result *r);
+int pk_proto_push_result_decode(const char *json, size_t len, struct pk_push_result *r,
+				struct pk_error *err);
+
+/* Pull answer: {"protocol":1,"server":ID,"events":[EVENT+seq...],"next":SEQ,
+ * "head":SEQ,"more":BOOL} */
+struct pk_pull_page {
+	char server[64];
+	struct pk_events events;
+	int64_t next, head;
+	int more;
+};
+void pk_proto_pull_encode_begin(struct pk_buf *out, const char *server);
+void pk_proto_pull_encode_event(struct pk_buf *out, const struct pk_event *ev, int first);
+void pk_proto_pull_encode_end(struct pk_buf *out, int64_t next, int64_t head, int more);
+int pk_proto_pull_decode(const char *json, size_t len, struct pk_pull_page *page,
+			 struct pk_error *err);
+void pk_pull_page_free(struct pk_pull_page *page);
+
+/* Error answer: {"protocol":1,"error":CODE,"message":TEXT} */
+void pk_proto_error_encode(struct pk_buf *out, const char *code, const char *message);
+/* Fills code and message from an error body; returns PK_OK when it was one. */
+int pk_proto_error_decode(const char *json, size_t len, char *code, size_t codelen,
+			  char *message, size_t msglen);
+
+/* Health answer: {"protocol":1,"status":"ok","server":ID,"head":SEQ} */
+void pk_proto_health_encode(struct pk_buf *out, const char *server, int64_t head);
+
+#endif

@@ -1,0 +1,572 @@
+/* The oplog for sync: reading events out, merging other nodes' events in
+ * through the change path, and the conflict records (see oplog.h). */
+#include "picket/oplog.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_private.h"
+#include "picket/change.h"
+#include "picket/desk.h"
+#include "picket/i18n.h"
+#include "picket/status.h"
+#include "picket/text.h"
+#include "picket/ticket.h"
+
+#define MAX_VALUE (1 << 20) /* bytes of one text value */
+
+static const struct pk_entity *const entities[] = {
+	&pk_ticket_entity, &pk_comment_entity, &pk_vendor_entity,
+	&pk_override_entity, &pk_note_entity,
+};
+
+static const struct pk_entity *entity_find(const char *name)
+{
+	for (size_t i = 0; i < PK_ARRAY_LEN(entities); i++)
+		if (strcmp(entities[i]->name, name) == 0)
+			return entities[i];
+	return NULL;
+}
+
+static const struct pk_field *field_find(const struct pk_entity *ent, const char *name)
+{
+	for (size_t i = 0; i < ent->nfields; i++)
+		if (strcmp(ent->fields[i].name, name) == 0)
+			return &ent->fields[i];
+	return NULL;
+}
+
+void pk_event_clear(struct pk_event *ev)
+{
+	free(ev->field);
+	free(ev->value);
+	free(ev->origin);
+	free(ev->actor);
+	ev->field = ev->value = ev->origin = ev->actor = NULL;
+}
+
+int pk_uuid_valid(const char *s)
+{
+	for (int i = 0; i < PK_UUID_LEN; i++) {
+		char c = s[i];
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return 0;
+		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+			return 0;
+		}
+	}
+	return s[PK_UUID_LEN] == '\0';
+}
+
+/* --- events out --- */
+
+#define EVENT_COLUMNS \
+	"id, event_uuid, entity, entity_uuid, op, field, value, hlc, base, origin, actor, at"
+
+static void event_from_row(sqlite3_stmt *st, struct pk_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->seq = sqlite3_column_int64(st, 0);
+	snprintf(ev->uuid, sizeof(ev->uuid), "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(ev->entity, sizeof(ev->entity), "%s", (const char *)sqlite3_column_text(st, 2));
+	snprintf(ev->entity_uuid, sizeof(ev->entity_uuid), "%s",
+		 (const char *)sqlite3_column_text(st, 3));
+	ev->create = strcmp((const char *)sqlite3_column_text(st, 4), "create") == 0;
+	/* borrowed from the statement for the callback's duration */
+	ev->field = (char *)sqlite3_column_text(st, 5);
+	ev->value = (char *)sqlite3_column_text(st, 6);
+	ev->hlc = sqlite3_column_int64(st, 7);
+	ev->base = sqlite3_column_int64(st, 8);
+	ev->origin = (char *)sqlite3_column_text(st, 9);
+	ev->actor = (char *)sqlite3_column_text(st, 10);
+	ev->at = sqlite3_column_int64(st, 11);
+}
+
+static int visit(struct pk_db *db, sqlite3_stmt *st, pk_event_fn fn, void *data, int64_t *last)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct pk_event ev;
+		event_from_row(st, &ev);
+		*last = ev.seq;
+		if (fn(&ev, data))
+			break;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? PK_OK
+						     : pk_db_fail(db, rc, _("reading the oplog"));
+}
+
+int pk_oplog_unpushed(struct pk_db *db, int limit, pk_event_fn fn, void *data, int64_t *last)
+{
+	sqlite3_stmt *st = pk_db_stmt(
+		db, "SELECT " EVENT_COLUMNS " FROM oplog WHERE pushed = 0 ORDER BY id LIMIT ?1");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_int(st, 1, limit);
+	*last = 0;
+	return visit(db, st, fn, data, last);
+}
+
+int pk_oplog_after(struct pk_db *db, int64_t after, const char *skip_origin, int limit,
+		   pk_event_fn fn, void *data, int64_t *last)
+{
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT " EVENT_COLUMNS " FROM oplog WHERE id > ?1 "
+					  "AND (?2 IS NULL OR origin <> ?2) ORDER BY id LIMIT ?3");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_int64(st, 1, after);
+	if (skip_origin)
+		sqlite3_bind_text(st, 2, skip_origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, limit);
+	*last = after;
+	return visit(db, st, fn, data, last);
+}
+
+static int64_t scalar(struct pk_db *db, const char *sql)
+{
+	sqlite3_stmt *st = pk_db_stmt(db, sql);
+	if (!st)
+		return -1;
+	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	return v;
+}
+
+int64_t pk_oplog_pending(struct pk_db *db)
+{
+	return scalar(db, "SELECT count(*) FROM oplog WHERE pushed = 0");
+}
+
+int64_t pk_oplog_head(struct pk_db *db)
+{
+	return scalar(db, "SELECT ifnull(max(id), 0) FROM oplog");
+}
+
+int64_t pk_conflicts_count(struct pk_db *db)
+{
+	return scalar(db, "SELECT count(*) FROM conflicts");
+}
+
+int pk_oplog_mark_pushed(struct pk_db *db, int64_t upto)
+{
+	sqlite3_stmt *st = pk_db_stmt(db, "UPDATE oplog SET pushed = 1 WHERE pushed = 0 AND id <= ?1");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_int64(st, 1, upto);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? PK_OK : pk_db_fail(db, rc, _("marking events pushed"));
+}
+
+/* --- checking events in --- */
+
+static int value_check(struct pk_db *db, const struct pk_event *ev, const struct pk_field *f,
+		       json_t *v)
+{
+	if (json_is_null(v))
+		return PK_OK;
+	if (f->type == PK_FT_TEXT) {
+		const char *s = json_string_value(v);
+		size_t len = json_string_length(v);
+		if (!s)
+			return pk_error_set(&db->err, PK_EINVAL, _("event %s: %s must be text"),
+					    ev->uuid, f->name);
+		if (len > MAX_VALUE || strlen(s) != len || !pk_utf8_valid(s, len, NULL))
+			return pk_error_set(&db->err, PK_EINVAL,
+					    _("event %s: %s is not valid text"), ev->uuid, f->name);
+		return PK_OK;
+	}
+	if (!json_is_integer(v))
+		return pk_error_set(&db->err, PK_EINVAL, _("event %s: %s must be a number"),
+				    ev->uuid, f->name);
+	return PK_OK;
+}
+
+static json_t *load_value(struct pk_db *db, const struct pk_event *ev)
+{
+	json_t *v = json_loads(ev->value ? ev->value : "", JSON_DECODE_ANY, NULL);
+	if (!v)
+		pk_error_set(&db->err, PK_EINVAL, _("event %s: the value is not JSON"), ev->uuid);
+	return v;
+}
+
+/* Checks a create's object: known, logged fields, each of its type, and
+ * for a child record a "parent" uuid. */
+static int create_check(struct pk_db *db, const struct pk_event *ev, const struct pk_entity *ent,
+			json_t *obj)
+{
+	if (!json_is_object(obj))
+		return pk_error_set(&db->err, PK_EINVAL, _("event %s: a create's value is an object"),
+				    ev->uuid);
+	const char *key;
+	json_t *v;
+	json_object_foreach (obj, key, v) {
+		if (strcmp(key, "parent") == 0 && ent->parent) {
+			const char *p = json_string_value(v);
+			if (!p || !pk_uuid_valid(p))
+				return pk_error_set(&db->err, PK_EINVAL,
+						    _("event %s: parent is not a UUID"), ev->uuid);
+			continue;
+		}
+		const struct pk_field *f = field_find(ent, key);
+		if (!f || (f->flags & (PK_FF_NOLOG | PK_FF_INTERNAL)))
+			return pk_error_set(&db->err, PK_EINVAL,
+					    _("event %s: %s has no field \"%.64s\""), ev->uuid,
+					    ent->name, key);
+		int rc = value_check(db, ev, f, v);
+		if (rc != PK_OK)
+			return rc;
+	}
+	if (ent->parent && !json_object_get(obj, "parent"))
+		return pk_error_set(&db->err, PK_EINVAL, _("event %s: a %s needs its parent"),
+				    ev->uuid, ent->name);
+	return PK_OK;
+}
+
+int pk_event_check(struct pk_db *db, const struct pk_event *ev)
+{
+	const struct pk_entity *ent = entity_find(ev->entity);
+	if (!ent)
+		return pk_error_set(&db->err, PK_EINVAL, _("event %s: unknown record kind \"%.32s\""),
+				    ev->uuid, ev->entity);
+	if (!pk_uuid_valid(ev->uuid) || !pk_uuid_valid(ev->entity_uuid) || !ev->origin ||
+	    !ev->actor || ev->hlc <= 0 || (!ev->create && (!ev->field || ev->base >= ev->hlc)))
+		return pk_error_set(&db->err, PK_EINVAL, _("event %s is malformed"), ev->uuid);
+	json_t *v = load_value(db, ev);
+	if (!v)
+		return PK_EINVAL;
+	int rc;
+	if (ev->create) {
+		rc = create_check(db, ev, ent, v);
+	} else {
+		const struct pk_field *f = field_find(ent, ev->field);
+		if (!f || (f->flags & (PK_FF_NOLOG | PK_FF_INTERNAL | PK_FF_IMMUTABLE)))
+			rc = pk_error_set(&db->err, PK_EINVAL,
+					  _("event %s: the %s field \"%.64s\" cannot be set"), ev->uuid,
+					  ent->name, ev->field);
+		else
+			rc = value_check(db, ev, f, v);
+	}
+	json_decref(v);
+	return rc;
+}
+
+/* --- merging --- */
+
+static int set_from_json(struct pk_change *ch, const struct pk_field *f, json_t *v)
+{
+	if (json_is_null(v))
+		return pk_change_null(ch, f->name);
+	if (f->type == PK_FT_TEXT)
+		return pk_change_text(ch, f->name, json_string_value(v));
+	return pk_change_int(ch, f->name, json_integer_value(v));
+}
+
+static int exists(struct pk_db *db, const struct pk_entity *ent, const char *uuid, int64_t *id)
+{
+	char sql[96];
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE uuid = ?1", ent->table);
+	sqlite3_stmt *st = pk_db_stmt(db, sql);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (id)
+		*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		pk_db_fail(db, rc, ent->name);
+		return -1;
+	}
+	return rc == SQLITE_ROW;
+}
+
+static int merge_create(struct pk_db *db, const struct pk_event *ev, const struct pk_entity *ent,
+			json_t *obj, enum pk_merge_result *res)
+{
+	int have = exists(db, ent, ev->entity_uuid, NULL);
+	if (have < 0)
+		return db->err.code;
+	if (have) { /* made here too under the same uuid: keep the event */
+		*res = PK_MERGED_LOST;
+		return pk_oplog_append_remote(db);
+	}
+	struct pk_change *ch = pk_change_create(ent);
+	pk_change_set_uuid(ch, ev->entity_uuid);
+	int rc = PK_OK;
+	const char *key;
+	json_t *v;
+	json_object_foreach (obj, key, v) {
+		if (strcmp(key, "parent") == 0)
+			continue;
+		set_from_json(ch, field_find(ent, key), v);
+	}
+	if (ent->parent) {
+		/* a child names its parent by uuid; the row links by id */
+		const char *parent = json_string_value(json_object_get(obj, "parent"));
+		const struct pk_entity *pent = entity_find(ent->parent);
+		int64_t pid = 0;
+		int found = pent ? exists(db, pent, parent, &pid) : 0;
+		if (found < 0) {
+			rc = db->err.code;
+		} else if (!found) {
+			rc = pk_error_set(&db->err, PK_EINVAL,
+					  _("event %s: %s %s is not in this database"), ev->uuid,
+					  ent->parent, parent);
+		} else {
+			pk_change_set_parent(ch, parent);
+			for (size_t i = 0; i < ent->nfields; i++)
+				if (ent->fields[i].flags & PK_FF_INTERNAL)
+					pk_change_int(ch, ent->fields[i].name, pid);
+		}
+	}
+	if (rc == PK_OK)
+		rc = pk_change_apply(db, ch);
+	pk_change_free(&ch);
+	*res = PK_MERGED_APPLIED;
+	return rc;
+}
+
+/* The fields' values are equal as JSON (encodings may differ by node). */
+static int json_text_equal(const char *a, const char *b)
+{
+	if (pk_streq(a, b))
+		return 1;
+	json_t *ja = json_loads(a ? a : "null", JSON_DECODE_ANY, NULL);
+	json_t *jb = json_loads(b ? b : "null", JSON_DECODE_ANY, NULL);
+	int eq = ja && jb && json_equal(ja, jb);
+	json_decref(ja);
+	json_decref(jb);
+	return eq;
+}
+
+/* Recomputes whether a field is in conflict: its heads are the events no
+ * other event saw (hlc above every base); two heads by different people
+ * with different values are a conflict.  A function of the events alone,
+ * so every node that has the same events agrees. */
+static int conflict_update(struct pk_db *db, const char *entity, const char *uuid,
+			   const char *field, int *conflict)
+{
+	sqlite3_stmt *st = pk_db_stmt(
+		db, "SELECT actor, value FROM oplog WHERE entity_uuid = ?1 AND field = ?2 AND hlc > "
+		    "(SELECT ifnull(max(base), 0) FROM oplog WHERE entity_uuid = ?1 AND field = ?2)");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
+	char *actor0 = NULL, *value0 = NULL;
+	int rc, n = 0;
+	*conflict = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !*conflict) {
+		const char *actor = (const char *)sqlite3_column_text(st, 0);
+		const char *value = (const char *)sqlite3_column_text(st, 1);
+		if (n++ == 0) {
+			actor0 = pk_xstrdup(actor);
+			value0 = pk_xstrdup(value);
+		} else if (!pk_streq(actor, actor0) && !json_text_equal(value, value0)) {
+			*conflict = 1;
+		}
+	}
+	sqlite3_reset(st);
+	free(actor0);
+	free(value0);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return pk_db_fail(db, rc, _("reading the oplog"));
+	st = pk_db_stmt(db, *conflict ? "INSERT OR IGNORE INTO conflicts(entity_uuid, field, entity) "
+					"VALUES (?1, ?2, ?3)"
+				      : "DELETE FROM conflicts WHERE entity_uuid = ?1 AND field = ?2");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
+	if (*conflict)
+		sqlite3_bind_text(st, 3, entity, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? PK_OK : pk_db_fail(db, rc, _("recording a conflict"));
+}
+
+static int merge_set(struct pk_db *db, const struct pk_event *ev, const struct pk_entity *ent,
+		     json_t *v, enum pk_merge_result *res, int *conflict)
+{
+	int have = exists(db, ent, ev->entity_uuid, NULL);
+	if (have < 0)
+		return db->err.code;
+	if (!have)
+		return pk_error_set(&db->err, PK_EINVAL, _("event %s: %s %s is not in this database"),
+				    ev->uuid, ent->name, ev->entity_uuid);
+	int64_t hlc;
+	const char *origin;
+	int rc = pk_oplog_field_clock(db, ev->entity_uuid, ev->field, &hlc, &origin);
+	if (rc != PK_OK)
+		return rc;
+	/* the highest clock wins; equal clocks go to the greater origin */
+	int wins = ev->hlc > hlc || (ev->hlc == hlc && origin && strcmp(ev->origin, origin) > 0);
+	if (wins) {
+		struct pk_change *ch = pk_change_update(ent, ev->entity_uuid);
+		set_from_json(ch, field_find(ent, ev->field), v);
+		/* a record's own "updated_at" follows the change it takes */
+		const struct pk_field *upd = field_find(ent, "updated_at");
+		if (upd && (upd->flags & PK_FF_NOLOG))
+			pk_change_int(ch, "updated_at", ev->at);
+		rc = pk_change_apply(db, ch);
+		int changed = pk_change_count(ch);
+		pk_change_free(&ch);
+		if (rc != PK_OK)
+			return rc;
+		*res = changed ? PK_MERGED_APPLIED : PK_MERGED_LOST;
+		/* setting the value it had already: no row change, still an event */
+		if (!changed && (rc = pk_oplog_append_remote(db)) != PK_OK)
+			return rc;
+	} else {
+		*res = PK_MERGED_LOST;
+		if ((rc = pk_oplog_append_remote(db)) != PK_OK)
+			return rc;
+	}
+	return conflict_update(db, ent->name, ev->entity_uuid, ev->field, conflict);
+}
+
+static int merge(struct pk_db *db, const struct pk_event *ev, enum pk_merge_result *res,
+		 int *conflict)
+{
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT 1 FROM oplog WHERE event_uuid = ?1");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_text(st, 1, ev->uuid, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW) {
+		*res = PK_MERGED_DUPLICATE;
+		return PK_OK;
+	}
+	if (rc != SQLITE_DONE)
+		return pk_db_fail(db, rc, _("reading the oplog"));
+	if ((rc = pk_event_check(db, ev)) != PK_OK)
+		return rc;
+	if ((rc = pk_hlc_observe(db, ev->hlc)) != PK_OK)
+		return rc;
+	json_t *v = load_value(db, ev);
+	if (!v)
+		return PK_EINVAL;
+	const struct pk_entity *ent = entity_find(ev->entity);
+	db->remote = ev;
+	db->remote_written = 0;
+	rc = ev->create ? merge_create(db, ev, ent, v, res) : merge_set(db, ev, ent, v, res, conflict);
+	db->remote = NULL;
+	json_decref(v);
+	return rc;
+}
+
+int pk_merge_event(struct pk_db *db, const struct pk_event *ev, enum pk_merge_result *res,
+		   int *conflict)
+{
+	*conflict = 0;
+	*res = PK_MERGED_DUPLICATE;
+	int rc = pk_db_begin(db);
+	if (rc != PK_OK)
+		return rc;
+	rc = merge(db, ev, res, conflict);
+	if (rc != PK_OK) {
+		pk_db_rollback(db);
+		return rc;
+	}
+	db->wrote = 1;
+	return pk_db_commit(db);
+}
+
+/* --- conflicts --- */
+
+static void conflict_free(struct pk_conflict *c)
+{
+	for (size_t i = 0; i < c->nvalues; i++) {
+		free(c->values[i].value);
+		free(c->values[i].actor);
+		free(c->values[i].origin);
+	}
+	free(c->values);
+	free(c->entity);
+	free(c->entity_uuid);
+	free(c->field);
+}
+
+void pk_conflicts_free(struct pk_conflict *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		conflict_free(&c[i]);
+	free(c);
+}
+
+static int heads(struct pk_db *db, struct pk_conflict *c)
+{
+	sqlite3_stmt *st = pk_db_stmt(
+		db, "SELECT value, actor, origin, at, hlc FROM oplog WHERE entity_uuid = ?1 AND "
+		    "field = ?2 AND hlc > (SELECT ifnull(max(base), 0) FROM oplog WHERE "
+		    "entity_uuid = ?1 AND field = ?2) ORDER BY hlc DESC, origin DESC");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_text(st, 1, c->entity_uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->field, -1, SQLITE_STATIC);
+	int rc;
+	size_t cap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (c->nvalues == cap) {
+			cap = cap ? cap * 2 : 4;
+			c->values = pk_xrealloc(c->values, cap * sizeof(*c->values));
+		}
+		struct pk_conflict_value *v = &c->values[c->nvalues];
+		v->value = pk_xstrdup((const char *)sqlite3_column_text(st, 0));
+		v->actor = pk_xstrdup((const char *)sqlite3_column_text(st, 1));
+		v->origin = pk_xstrdup((const char *)sqlite3_column_text(st, 2));
+		v->at = sqlite3_column_int64(st, 3);
+		v->hlc = sqlite3_column_int64(st, 4);
+		v->winner = c->nvalues == 0;
+		c->nvalues++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? PK_OK : pk_db_fail(db, rc, _("reading the oplog"));
+}
+
+int pk_conflicts_list(struct pk_db *db, const char *entity_uuid, struct pk_conflict **out,
+		      size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT entity, entity_uuid, field FROM conflicts "
+					  "WHERE ?1 IS NULL OR entity_uuid = ?1 "
+					  "ORDER BY entity_uuid, field");
+	if (!st)
+		return db->err.code;
+	if (entity_uuid)
+		sqlite3_bind_text(st, 1, entity_uuid, -1, SQLITE_STATIC);
+	struct pk_conflict *v = NULL;
+	size_t cap = 0, len = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 4;
+			v = pk_xrealloc(v, cap * sizeof(*v));
+		}
+		memset(&v[len], 0, sizeof(v[len]));
+		v[len].entity = pk_xstrdup((const char *)sqlite3_column_text(st, 0));
+		v[len].entity_uuid = pk_xstrdup((const char *)sqlite3_column_text(st, 1));
+		v[len].field = pk_xstrdup((const char *)sqlite3_column_text(st, 2));
+		len++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		pk_conflicts_free(v, len);
+		return pk_db_fail(db, rc, _("reading conflicts"));
+	}
+	for (size_t i = 0; i < len; i++) {
+		if ((rc = heads(db, &v[i])) != PK_OK) {
+			pk_conflicts_free(v, len);
+			return rc;
+		}
+	}
+	*out = v;
+	*n = len;
+	return PK_OK;
+}
