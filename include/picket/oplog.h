@@ -51,6 +51,8 @@ int64_t pk_oplog_pending(struct pk_db *db);
 int64_t pk_oplog_head(struct pk_db *db);
 /* Marks local events up to oplog id `upto` as pushed. */
 int pk_oplog_mark_pushed(struct pk_db *db, int64_t upto);
+/* Marks every event of this origin to be pushed again (a new server). */
+int pk_oplog_repush(struct pk_db *db, const char *origin);
 
 /* Validates an event's shape against the entity tables: known entity and
  * field, uuids, value JSON of the field's type, a create's object naming

@@ -33,9 +33,13 @@ void pk_proto_push_encode(struct pk_buf *out, const char *node, const struct pk_
 int pk_proto_push_decode(const char *json, size_t len, char **node, struct pk_events *evs,
 			 struct pk_error *err);
 
-/* Push answer: {"protocol":1,"accepted":N,"duplicates":N,"conflicts":N,"seq":N} */
+/* Push answer: {"protocol":1,"accepted":N,"duplicates":N,"conflicts":N,
+ * "from":SEQ,"seq":SEQ}.  The events stored are exactly those with
+ * sequence from < s <= seq when the store can promise it (from = seq when
+ * it cannot), so a client whose cursor was `from` may move it to `seq`
+ * instead of pulling its own events back. */
 struct pk_push_result {
-	int64_t accepted, duplicates, conflicts, seq;
+	int64_t accepted, duplicates, conflicts, from, seq;
 };
 void pk_proto_push_result_encode(struct pk_buf *out, const struct pk_push_result *r);
 int pk_proto_push_result_decode(const char *json, size_t len, struct pk_push_result *r,

@@ -107,6 +107,12 @@ int cmd_vendor(struct cli *, int, char **);
 int cmd_oncall(struct cli *, int, char **);
 int cmd_handover(struct cli *, int, char **);
 int cmd_queue(struct cli *, int, char **);
+int cmd_sync(struct cli *cli, int argc, char **argv);
+int cmd_conflicts(struct cli *cli, int argc, char **argv);
+int cmd_resolve_conflict(struct cli *cli, int argc, char **argv);
+/* Conflicts of one record (or all, uuid NULL), for show (cmd_sync.c). */
+void cli_print_conflicts(struct cli *cli, const char *uuid);
+json_t *cli_conflicts_json(struct cli *cli, const char *uuid);
 
 /* The demo data of `picket init --demo` (demo.c). */
 int cli_demo_load(struct pk_db *db);

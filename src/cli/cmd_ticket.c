@@ -422,6 +422,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 				json_array_append_new(cs,
 						      pk_comment_to_json(tl.entries[i].comment));
 		json_object_set_new(o, "comments", cs);
+		json_object_set_new(o, "conflicts", cli_conflicts_json(cli, t->uuid));
 		cli_json_print(o);
 		goto out;
 	}
@@ -458,6 +459,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		print_field(_("Follow up"), pk_time_format(t->followup_at, when, sizeof(when)));
 	print_clocks(cli, t);
 	print_field(_("UUID"), t->uuid);
+	cli_print_conflicts(cli, t->uuid);
 	if (t->description && *t->description) {
 		printf("\n");
 		cli_print_safe(stdout, t->description, 1);

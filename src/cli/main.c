@@ -48,6 +48,8 @@ static const struct option handover_opts[] = { { "since", required_argument, NUL
 					       { "markdown", no_argument, NULL, 'M' },
 					       { 0 } };
 
+static const struct option sync_opts[] = { { "quiet", no_argument, NULL, 'q' }, { 0 } };
+
 /* One table: dispatch, `picket --help` and the man page's command list. */
 const struct cli_cmd cli_commands[] = {
 	{ "init", "[--demo]", N_("create the database (with demo tickets)"), cmd_init, 0, "",
@@ -108,6 +110,14 @@ const struct cli_cmd cli_commands[] = {
 	{ "handover", "[--since TIME] [--markdown] | note TEXT|- | ack",
 	  N_("the shift handover report, its notes and their acknowledgement"), cmd_handover,
 	  CLI_NEEDS_DB | CLI_JSON, "", handover_opts },
+	{ "sync", "[--quiet]",
+	  N_("push this installation's changes to picketd and pull everyone else's"), cmd_sync,
+	  CLI_NEEDS_DB | CLI_JSON, "q", sync_opts },
+	{ "conflicts", "[REF]", N_("list the fields edited concurrently by different people"),
+	  cmd_conflicts, CLI_NEEDS_DB | CLI_JSON | CLI_READONLY, "", NULL },
+	{ "resolve-conflict", "REF FIELD N",
+	  N_("keep value N of a field in conflict (as listed by picket show)"),
+	  cmd_resolve_conflict, CLI_NEEDS_DB | CLI_JSON, "", NULL },
 	{ "config", "[--list]", N_("show every setting, its value and meaning"), cmd_config,
 	  CLI_JSON, "l", config_opts },
 	{ NULL, NULL, NULL, NULL, 0, NULL, NULL },
@@ -126,7 +136,8 @@ static void usage_all(FILE *f)
 		     "Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 invalid data,\n"
 		     "5 transition refused, 6 database busy, 7 database unusable, 8 schema too\n"
 		     "new, 9 configuration, 10 classification, 11 I/O, 12 audit chain broken,\n"
-		     "13 invalid query.  See picket(1).\n"));
+		     "13 invalid query, 14 network or server unavailable, 15 refused by the server,\n"
+		     "16 sync protocol mismatch.  See picket(1).\n"));
 }
 
 int main(int argc, char **argv)

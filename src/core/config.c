@@ -118,6 +118,29 @@ static const struct pk_config_key keys[] = {
 	     "input and PICKET_REF, PICKET_UUID, PICKET_RULE, PICKET_CONDITION, "
 	     "PICKET_PRIORITY, PICKET_STATUS, PICKET_GROUP, PICKET_ASSIGNEE, PICKET_ONCALL "
 	     "and PICKET_DB in its environment.") },
+	{ "sync.url", PK_CT_STRING, NULL,
+	  N_("Base URL of the picketd server, e.g. https://picketd.example:8443. Plain "
+	     "http:// is refused unless allow_insecure_http is true.") },
+	{ "sync.token_file", PK_CT_STRING, NULL,
+	  N_("File holding this user's picketd token (from picketd adduser); refused when "
+	     "other users may read it.") },
+	{ "sync.token", PK_CT_STRING, NULL,
+	  N_("The token itself, instead of token_file; the configuration file must then be "
+	     "readable by its owner only.") },
+	{ "sync.ca_file", PK_CT_STRING, NULL,
+	  N_("PEM file of the certificate authority that signed the server's certificate. "
+	     "Default: the system's trusted authorities.") },
+	{ "sync.allow_insecure_http", PK_CT_BOOL, "false",
+	  N_("Accept a plain http:// URL, sending the token and the tickets unencrypted "
+	     "(only behind a trusted tunnel).") },
+	{ "sync.timeout", PK_CT_INT, "30", N_("Seconds one request to the server may take.") },
+	{ "sync.retries", PK_CT_INT, "5",
+	  N_("Attempts after a network failure or a server error, with growing delays, "
+	     "before picket sync gives up (it resumes where it stopped).") },
+	{ "sync.batch", PK_CT_INT, "1000", N_("Events per request, 1 to 5000.") },
+	{ "sync.interval", PK_CT_INT, "0",
+	  N_("Minutes between automatic syncs of the full-screen interface while it is open "
+	     "(0: only when asked).") },
 	{ "rota.<name>.people", PK_CT_LIST, NULL,
 	  N_("In section [rota.NAME]: the logins taking turns on call, in order.") },
 	{ "rota.<name>.group", PK_CT_STRING, NULL,

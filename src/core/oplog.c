@@ -161,6 +161,18 @@ int pk_oplog_mark_pushed(struct pk_db *db, int64_t upto)
 	return rc == SQLITE_DONE ? PK_OK : pk_db_fail(db, rc, _("marking events pushed"));
 }
 
+int pk_oplog_repush(struct pk_db *db, const char *origin)
+{
+	sqlite3_stmt *st =
+		pk_db_stmt(db, "UPDATE oplog SET pushed = 0 WHERE pushed = 1 AND origin = ?1");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? PK_OK : pk_db_fail(db, rc, _("marking events to push"));
+}
+
 /* --- checking events in --- */
 
 static int value_check(struct pk_db *db, const struct pk_event *ev, const struct pk_field *f,
@@ -304,6 +316,10 @@ static int merge_create(struct pk_db *db, const struct pk_event *ev, const struc
 			continue;
 		set_from_json(ch, field_find(ent, key), v);
 	}
+	/* a record's own "updated_at" starts at the event */
+	const struct pk_field *upd = field_find(ent, "updated_at");
+	if (upd && (upd->flags & PK_FF_NOLOG))
+		pk_change_int(ch, "updated_at", ev->at);
 	if (ent->parent) {
 		/* a child names its parent by uuid; the row links by id */
 		const char *parent = json_string_value(json_object_get(obj, "parent"));

@@ -289,9 +289,9 @@ void pk_proto_push_result_encode(struct pk_buf *out, const struct pk_push_result
 {
 	pk_buf_printf(out,
 		      "{\"protocol\":%d,\"accepted\":%lld,\"duplicates\":%lld,\"conflicts\":%lld,"
-		      "\"seq\":%lld}",
+		      "\"from\":%lld,\"seq\":%lld}",
 		      PK_PROTOCOL_VERSION, (long long)r->accepted, (long long)r->duplicates,
-		      (long long)r->conflicts, (long long)r->seq);
+		      (long long)r->conflicts, (long long)r->from, (long long)r->seq);
 }
 
 static int64_t get_count(json_t *obj, const char *key)
@@ -306,7 +306,7 @@ int pk_proto_push_result_decode(const char *json, size_t len, struct pk_push_res
 	static const struct member members[] = {
 		{ "protocol", JSON_INTEGER, 1 },   { "accepted", JSON_INTEGER, 1 },
 		{ "duplicates", JSON_INTEGER, 1 }, { "conflicts", JSON_INTEGER, 1 },
-		{ "seq", JSON_INTEGER, 1 },
+		{ "from", JSON_INTEGER, 1 },	   { "seq", JSON_INTEGER, 1 },
 	};
 	json_t *root = parse(json, len, _("push answer"), err);
 	if (!root)
@@ -318,9 +318,11 @@ int pk_proto_push_result_decode(const char *json, size_t len, struct pk_push_res
 		r->accepted = get_count(root, "accepted");
 		r->duplicates = get_count(root, "duplicates");
 		r->conflicts = get_count(root, "conflicts");
+		r->from = get_count(root, "from");
 		r->seq = get_count(root, "seq");
-		if (r->accepted < 0 || r->duplicates < 0 || r->conflicts < 0 || r->seq < 0)
-			rc = pk_error_set(err, PK_EINVAL, _("push answer: negative count"));
+		if (r->accepted < 0 || r->duplicates < 0 || r->conflicts < 0 || r->from < 0 ||
+		    r->seq < r->from)
+			rc = pk_error_set(err, PK_EINVAL, _("push answer: counts out of range"));
 	}
 	json_decref(root);
 	return rc;

@@ -1,0 +1,65 @@
+/* `picket sync`: pull other nodes' events from picketd and merge them, then
+ * push this installation's own, over HTTPS (libcurl).  Every page pulled
+ * and every batch pushed is committed on its own, so an interrupted sync
+ * is simply run again: the server ignores events it has (by uuid) and the
+ * cursor resumes where the last committed page ended. */
+#ifndef PICKET_SYNC_H
+#define PICKET_SYNC_H
+
+#include <stdint.h>
+
+#include "picket/util.h"
+
+struct pk_db;
+struct pk_config;
+
+struct pk_sync_options {
+	char *url;	/* base URL, no trailing slash */
+	char *token;	/* bearer token */
+	char *ca_file;	/* CA bundle to verify the server with; NULL = system's */
+	int allow_http; /* sync.allow_insecure_http */
+	int timeout;	/* seconds per request */
+	int retries;	/* attempts after a network failure or a 5xx */
+	int batch;	/* events per push and per pull page */
+};
+
+/* Reads [sync] from the configuration: url, token or token_file (refused
+ * when group- or world-readable), ca_file, allow_insecure_http, timeout,
+ * retries.  Returns PK_OK or PK_ECONFIG with err saying why (no url, a
+ * plain http URL without allow_insecure_http, ...). */
+int pk_sync_options_load(const struct pk_config *cfg, struct pk_sync_options *o,
+			 struct pk_error *err);
+void pk_sync_options_free(struct pk_sync_options *o);
+
+struct pk_sync_summary {
+	int64_t pushed;	    /* events the server took */
+	int64_t pulled;	    /* events merged here */
+	int64_t duplicates; /* events either side had already */
+	int64_t conflicts;  /* fields in conflict after the sync */
+	int64_t pending;    /* local events still to push */
+	int64_t cursor;	    /* server sequence reached */
+	char server[64];
+};
+
+/* Progress: phase "pull" or "push", done and total events (total may grow). */
+typedef void (*pk_sync_progress)(const char *phase, int64_t done, int64_t total, void *data);
+
+/* Runs one sync.  Returns PK_OK; PK_ENET (the server could not be reached
+ * or kept failing after the retries), PK_EREFUSED (the server refused: bad
+ * token, forbidden change, invalid event), PK_EPROTO (another protocol
+ * version), PK_EINVAL (the server sent an event this database cannot
+ * take) or a database status.  The summary holds what was done, even on
+ * failure; err says why it stopped. */
+int pk_sync_run(struct pk_db *db, const struct pk_sync_options *o, pk_sync_progress progress,
+		void *data, struct pk_sync_summary *sum, struct pk_error *err);
+
+/* What the status bar shows: last successful sync time (0 = never), local
+ * events not pushed yet, fields in conflict. */
+struct pk_sync_state {
+	int64_t last_ok;
+	int64_t pending;
+	int64_t conflicts;
+};
+int pk_sync_state(struct pk_db *db, struct pk_sync_state *st);
+
+#endif

@@ -1,0 +1,547 @@
+/* The sync client: libcurl over HTTPS to picketd (see sync.h). */
+#include "picket/sync.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "picket/change.h"
+#include "picket/clock.h"
+#include "picket/config.h"
+#include "picket/db.h"
+#include "picket/i18n.h"
+#include "picket/oplog.h"
+#include "picket/protocol.h"
+#include "picket/status.h"
+#include "picket/buildconf.h"
+
+#define MAX_ANSWER (64 << 20) /* bytes of one answer we are willing to hold */
+#define MAX_TOKEN  512
+
+/* --- options --- */
+
+static int cfg_bool(const char *s)
+{
+	return s && (pk_strcaseeq(s, "true") || pk_strcaseeq(s, "yes") || pk_strcaseeq(s, "on") ||
+		     strcmp(s, "1") == 0);
+}
+
+static int cfg_int(const struct pk_config *cfg, const char *key, int def, int min, int max,
+		   int *out, struct pk_error *err)
+{
+	const char *s = pk_config_str(cfg, key);
+	long long v = def;
+	if (s && *s && pk_parse_int(s, min, max, &v) != PK_OK)
+		return pk_error_set(err, PK_ECONFIG, _("%s: '%s' is not a number from %d to %d"),
+				    key, s, min, max);
+	*out = (int)v;
+	return PK_OK;
+}
+
+/* A secret's file must be this user's alone. */
+static int private_file(const char *path, const char *what, struct pk_error *err)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return pk_error_set(err, PK_ECONFIG, _("%s: cannot read %s: %s"), what, path,
+				    strerror(errno));
+	if (sb.st_mode & 077)
+		return pk_error_set(err, PK_ECONFIG,
+				    _("%s: %s is readable by other users (mode %03o); make it "
+				      "private with chmod 600"),
+				    what, path, (unsigned)(sb.st_mode & 0777));
+	return PK_OK;
+}
+
+static int read_token(const char *path, char **out, struct pk_error *err)
+{
+	int rc = private_file(path, "sync.token_file", err);
+	if (rc != PK_OK)
+		return rc;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return pk_error_set(err, PK_ECONFIG, _("sync.token_file: cannot read %s: %s"), path,
+				    strerror(errno));
+	char buf[MAX_TOKEN + 2];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (!*buf || strlen(buf) > MAX_TOKEN)
+		return pk_error_set(err, PK_ECONFIG, _("sync.token_file: %s holds no token"), path);
+	*out = pk_xstrdup(buf);
+	return PK_OK;
+}
+
+int pk_sync_options_load(const struct pk_config *cfg, struct pk_sync_options *o,
+			 struct pk_error *err)
+{
+	memset(o, 0, sizeof(*o));
+	int rc;
+	const char *url = pk_config_str(cfg, "sync.url");
+	if (!url || !*url)
+		return pk_error_set(err, PK_ECONFIG,
+				    _("no sync server: set url in the [sync] section of %s"),
+				    cfg->path ? cfg->path : "picket.conf");
+	o->allow_http = cfg_bool(pk_config_str(cfg, "sync.allow_insecure_http"));
+	if (strncmp(url, "https://", 8) != 0) {
+		if (strncmp(url, "http://", 7) != 0)
+			return pk_error_set(err, PK_ECONFIG,
+					    _("sync.url: '%s' is not an https:// URL"), url);
+		if (!o->allow_http)
+			return pk_error_set(err, PK_ECONFIG,
+					    _("sync.url: '%s' is plain http, which sends the token "
+					      "and every ticket unencrypted; use https, or set "
+					      "allow_insecure_http = true in [sync] to accept that"),
+					    url);
+	}
+	o->url = pk_xstrdup(url);
+	size_t len = strlen(o->url);
+	while (len > 0 && o->url[len - 1] == '/')
+		o->url[--len] = '\0';
+
+	const char *token = pk_config_str(cfg, "sync.token");
+	const char *token_file = pk_config_str(cfg, "sync.token_file");
+	if (token && *token) {
+		/* a token in the configuration makes the file a secret */
+		if (cfg->path && (rc = private_file(cfg->path, "sync.token", err)) != PK_OK)
+			goto fail;
+		o->token = pk_xstrdup(token);
+	} else if (token_file && *token_file) {
+		if ((rc = read_token(token_file, &o->token, err)) != PK_OK)
+			goto fail;
+	} else {
+		rc = pk_error_set(err, PK_ECONFIG, _("no sync token: set token_file in [sync]"));
+		goto fail;
+	}
+	const char *ca = pk_config_str(cfg, "sync.ca_file");
+	if (ca && *ca) {
+		if (access(ca, R_OK) != 0) {
+			rc = pk_error_set(err, PK_ECONFIG, _("sync.ca_file: cannot read %s: %s"), ca,
+					  strerror(errno));
+			goto fail;
+		}
+		o->ca_file = pk_xstrdup(ca);
+	}
+	if ((rc = cfg_int(cfg, "sync.timeout", 30, 1, 3600, &o->timeout, err)) != PK_OK ||
+	    (rc = cfg_int(cfg, "sync.retries", 5, 0, 100, &o->retries, err)) != PK_OK ||
+	    (rc = cfg_int(cfg, "sync.batch", 1000, 1, PK_PROTOCOL_MAX_BATCH, &o->batch, err)) !=
+		    PK_OK)
+		goto fail;
+	return PK_OK;
+fail:
+	pk_sync_options_free(o);
+	return rc;
+}
+
+void pk_sync_options_free(struct pk_sync_options *o)
+{
+	free(o->url);
+	if (o->token)
+		memset(o->token, 0, strlen(o->token));
+	free(o->token);
+	free(o->ca_file);
+	memset(o, 0, sizeof(*o));
+}
+
+/* --- HTTP --- */
+
+struct client {
+	struct pk_db *db;
+	const struct pk_sync_options *o;
+	CURL *curl;
+	struct curl_slist *headers;
+	struct pk_buf answer;
+	int too_big;
+	char curl_err[CURL_ERROR_SIZE];
+	struct pk_error *err;
+	pk_sync_progress progress;
+	void *pdata;
+};
+
+static size_t on_data(char *p, size_t size, size_t n, void *data)
+{
+	struct client *c = data;
+	size_t len = size * n;
+	if (c->answer.len + len > MAX_ANSWER) {
+		c->too_big = 1;
+		return 0;
+	}
+	pk_buf_add(&c->answer, p, len);
+	return len;
+}
+
+static int client_init(struct client *c)
+{
+	c->curl = curl_easy_init();
+	if (!c->curl)
+		return pk_error_set(c->err, PK_ERR, _("cannot start libcurl"));
+	const struct pk_sync_options *o = c->o;
+	char *auth = pk_xasprintf("Authorization: Bearer %s", o->token);
+	c->headers = curl_slist_append(c->headers, auth);
+	memset(auth, 0, strlen(auth));
+	free(auth);
+	char proto[64];
+	snprintf(proto, sizeof(proto), "%s: %d", PK_PROTOCOL_HEADER, PK_PROTOCOL_VERSION);
+	c->headers = curl_slist_append(c->headers, proto);
+	c->headers = curl_slist_append(c->headers, "Content-Type: application/json");
+	c->headers = curl_slist_append(c->headers, "Accept: application/json");
+	c->headers = curl_slist_append(c->headers, "Expect:");
+	CURL *h = c->curl;
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, o->allow_http ? "https,http" : "https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (o->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)o->timeout);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)(o->timeout < 10 ? o->timeout : 10));
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "picket/" PICKET_VERSION);
+	return PK_OK;
+}
+
+static void client_free(struct client *c)
+{
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	curl_slist_free_all(c->headers);
+	pk_buf_free(&c->answer);
+}
+
+/* Transport failures worth another attempt: the network or the server
+ * being down, slow or restarting. */
+static int transient(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_SSL_CONNECT_ERROR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void backoff(int attempt)
+{
+	/* 250 ms, 500 ms, 1 s, 2 s, 4 s, then 8 s */
+	int ms = attempt < 6 ? 250 << attempt : 8000;
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* One request (GET when body is NULL), retried on transient failures and
+ * 5xx/429 answers.  On PK_OK the 200 answer is in c->answer. */
+static int request(struct client *c, const char *path, const char *body, size_t len)
+{
+	char *url = pk_xasprintf("%s%s", c->o->url, path);
+	int rc = PK_OK;
+	for (int attempt = 0;; attempt++) {
+		pk_buf_reset(&c->answer);
+		c->too_big = 0;
+		c->curl_err[0] = '\0';
+		curl_easy_setopt(c->curl, CURLOPT_URL, url);
+		if (body) {
+			curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+			curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+			curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		} else {
+			curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+		}
+		CURLcode cc = curl_easy_perform(c->curl);
+		long status = 0;
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+		int retry = 0;
+		if (cc != CURLE_OK) {
+			const char *why = c->curl_err[0] ? c->curl_err : curl_easy_strerror(cc);
+			if (c->too_big)
+				rc = pk_error_set(c->err, PK_EPROTO,
+						  _("the server's answer is larger than %d MB"),
+						  MAX_ANSWER >> 20);
+			else if (cc == CURLE_PEER_FAILED_VERIFICATION)
+				rc = pk_error_set(c->err, PK_ENET,
+						  _("%s: the server's certificate is not trusted: %s"),
+						  c->o->url, why);
+			else
+				rc = pk_error_set(c->err, PK_ENET, _("%s: %s"), c->o->url, why);
+			retry = transient(cc);
+		} else if (status == 200) {
+			const char *ct = NULL;
+			curl_easy_getinfo(c->curl, CURLINFO_CONTENT_TYPE, &ct);
+			struct curl_header *hv = NULL;
+			if (curl_easy_header(c->curl, PK_PROTOCOL_HEADER, 0, CURLH_HEADER, -1, &hv) !=
+				    CURLHE_OK ||
+			    atoi(hv->value) != PK_PROTOCOL_VERSION)
+				rc = pk_error_set(c->err, PK_EPROTO,
+						  _("%s does not speak picket sync protocol %d (is it "
+						    "picketd, and of a compatible version?)"),
+						  c->o->url, PK_PROTOCOL_VERSION);
+			else
+				rc = PK_OK;
+		} else {
+			char code[64] = "", msg[256] = "";
+			pk_buf_putc(&c->answer, '\0');
+			c->answer.len--;
+			if (pk_proto_error_decode(c->answer.data ? c->answer.data : "", c->answer.len,
+						  code, sizeof(code), msg, sizeof(msg)) != PK_OK)
+				snprintf(msg, sizeof(msg), "%s", _("no explanation given"));
+			if (status >= 500 || status == 429) {
+				rc = pk_error_set(c->err, PK_ENET, _("%s: server error %ld: %s"),
+						  c->o->url, status, msg);
+				retry = 1;
+			} else if (strcmp(code, "protocol") == 0) {
+				rc = pk_error_set(c->err, PK_EPROTO, _("%s refused: %s"), c->o->url,
+						  msg);
+			} else {
+				rc = pk_error_set(c->err, PK_EREFUSED, _("%s refused (%ld %s): %s"),
+						  c->o->url, status, code, msg);
+			}
+		}
+		if (rc == PK_OK || !retry || attempt >= c->o->retries)
+			break;
+		backoff(attempt);
+	}
+	free(url);
+	return rc;
+}
+
+/* --- pull --- */
+
+static int merge_page(struct client *c, struct pk_pull_page *page, struct pk_sync_summary *sum)
+{
+	struct pk_db *db = c->db;
+	int rc = pk_db_begin(db);
+	if (rc != PK_OK)
+		return rc;
+	for (size_t i = 0; i < page->events.n && rc == PK_OK; i++) {
+		enum pk_merge_result res;
+		int conflict;
+		rc = pk_merge_event(db, &page->events.v[i], &res, &conflict);
+		if (rc != PK_OK)
+			break;
+		if (res == PK_MERGED_DUPLICATE)
+			sum->duplicates++;
+		else
+			sum->pulled++;
+	}
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%lld", (long long)page->next);
+	if (rc == PK_OK)
+		rc = pk_db_meta_set(db, "sync_cursor", buf);
+	if (rc == PK_OK)
+		rc = pk_db_meta_set(db, "sync_server", page->server);
+	if (rc != PK_OK) {
+		pk_db_rollback(db);
+		*c->err = *pk_db_error(db);
+		return rc;
+	}
+	if ((rc = pk_db_commit(db)) != PK_OK)
+		*c->err = *pk_db_error(db);
+	return rc;
+}
+
+static int64_t meta_int(struct pk_db *db, const char *key)
+{
+	char *v = NULL;
+	long long n = 0;
+	if (pk_db_meta_get(db, key, &v) == PK_OK && v)
+		n = atoll(v);
+	free(v);
+	return n;
+}
+
+/* The server is not the one this database synced with (a new server, or
+ * one restored empty): start from its beginning and offer it all of our
+ * own events again; it ignores those it has. */
+static int server_changed(struct client *c, const char *server)
+{
+	struct pk_db *db = c->db;
+	int rc = pk_db_begin(db);
+	if (rc == PK_OK)
+		rc = pk_oplog_repush(db, pk_db_config(db)->node);
+	if (rc == PK_OK)
+		rc = pk_db_meta_set(db, "sync_cursor", "0");
+	if (rc == PK_OK)
+		rc = pk_db_meta_set(db, "sync_server", server);
+	if (rc != PK_OK) {
+		pk_db_rollback(db);
+		*c->err = *pk_db_error(db);
+		return rc;
+	}
+	if ((rc = pk_db_commit(db)) != PK_OK)
+		*c->err = *pk_db_error(db);
+	return rc;
+}
+
+static int pull(struct client *c, struct pk_sync_summary *sum)
+{
+	struct pk_db *db = c->db;
+	char *known = NULL;
+	pk_db_meta_get(db, "sync_server", &known);
+	int64_t cursor = meta_int(db, "sync_cursor");
+	int rc = PK_OK;
+	for (;;) {
+		char path[160];
+		snprintf(path, sizeof(path), "/v1/pull?after=%lld&limit=%d", (long long)cursor,
+			 c->o->batch);
+		rc = request(c, path, NULL, 0);
+		if (rc == PK_EREFUSED && cursor > 0 && strstr(c->err->msg, "bad_cursor")) {
+			/* our cursor is past the server's end: it lost data or was
+			 * replaced; start over with it */
+			if ((rc = server_changed(c, known ? known : "")) != PK_OK)
+				break;
+			cursor = 0;
+			continue;
+		}
+		if (rc != PK_OK)
+			break;
+		struct pk_pull_page page;
+		if ((rc = pk_proto_pull_decode(c->answer.data, c->answer.len, &page, c->err)) !=
+		    PK_OK) {
+			if (rc == PK_EINVAL)
+				rc = PK_EPROTO;
+			break;
+		}
+		if (known && strcmp(known, page.server) != 0 && cursor > 0) {
+			pk_pull_page_free(&page);
+			if ((rc = server_changed(c, page.server)) != PK_OK)
+				break;
+			pk_freep(&known);
+			known = pk_xstrdup(page.server);
+			cursor = 0;
+			continue;
+		}
+		snprintf(sum->server, sizeof(sum->server), "%s", page.server);
+		rc = merge_page(c, &page, sum);
+		int more = page.more && page.next > cursor;
+		cursor = page.next;
+		sum->cursor = cursor;
+		if (c->progress)
+			c->progress("pull", cursor, page.head, c->pdata);
+		pk_pull_page_free(&page);
+		if (rc != PK_OK || !more)
+			break;
+		if (!known)
+			known = pk_xstrdup(sum->server);
+	}
+	free(known);
+	return rc;
+}
+
+/* --- push --- */
+
+static int collect(const struct pk_event *ev, void *data)
+{
+	pk_events_add(data, ev);
+	return 0;
+}
+
+static int push(struct client *c, struct pk_sync_summary *sum)
+{
+	struct pk_db *db = c->db;
+	int64_t total = pk_oplog_pending(db), done = 0;
+	int rc = PK_OK;
+	while (rc == PK_OK) {
+		struct pk_events evs = { 0 };
+		int64_t last = 0;
+		if ((rc = pk_oplog_unpushed(db, c->o->batch, collect, &evs, &last)) != PK_OK) {
+			*c->err = *pk_db_error(db);
+			pk_events_free(&evs);
+			break;
+		}
+		if (evs.n == 0) {
+			pk_events_free(&evs);
+			break;
+		}
+		struct pk_buf body = { 0 };
+		pk_proto_push_encode(&body, pk_db_config(db)->node, evs.v, evs.n);
+		size_t n = evs.n;
+		pk_events_free(&evs);
+		rc = request(c, "/v1/push", body.data, body.len);
+		pk_buf_free(&body);
+		if (rc != PK_OK)
+			break;
+		struct pk_push_result res;
+		if ((rc = pk_proto_push_result_decode(c->answer.data, c->answer.len, &res, c->err)) !=
+		    PK_OK) {
+			rc = PK_EPROTO;
+			break;
+		}
+		if ((rc = pk_db_begin(db)) == PK_OK) {
+			rc = pk_oplog_mark_pushed(db, last);
+			/* nobody pushed between our pull and this batch: what the
+			 * server stored is ours, no need to pull it back */
+			if (rc == PK_OK && res.from == sum->cursor && res.seq > res.from) {
+				char buf[32];
+				snprintf(buf, sizeof(buf), "%lld", (long long)res.seq);
+				if ((rc = pk_db_meta_set(db, "sync_cursor", buf)) == PK_OK)
+					sum->cursor = res.seq;
+			}
+			rc = rc == PK_OK ? pk_db_commit(db) : (pk_db_rollback(db), rc);
+		}
+		if (rc != PK_OK) {
+			*c->err = *pk_db_error(db);
+			break;
+		}
+		sum->pushed += res.accepted;
+		sum->duplicates += res.duplicates;
+		done += (int64_t)n;
+		if (c->progress)
+			c->progress("push", done, total > done ? total : done, c->pdata);
+	}
+	return rc;
+}
+
+int pk_sync_run(struct pk_db *db, const struct pk_sync_options *o, pk_sync_progress progress,
+		void *data, struct pk_sync_summary *sum, struct pk_error *err)
+{
+	memset(sum, 0, sizeof(*sum));
+	static int curl_ready;
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return pk_error_set(err, PK_ERR, _("cannot start libcurl"));
+		curl_ready = 1;
+	}
+	struct client c = { .db = db, .o = o, .err = err, .progress = progress, .pdata = data };
+	int rc = client_init(&c);
+	if (rc == PK_OK)
+		rc = pull(&c, sum);
+	if (rc == PK_OK)
+		rc = push(&c, sum);
+	client_free(&c);
+	sum->pending = pk_oplog_pending(db);
+	sum->conflicts = pk_conflicts_count(db);
+	if (rc == PK_OK) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%lld", (long long)pk_clock_now());
+		if ((rc = pk_db_meta_set(db, "sync_last_ok", buf)) != PK_OK)
+			*err = *pk_db_error(db);
+	}
+	return rc;
+}
+
+int pk_sync_state(struct pk_db *db, struct pk_sync_state *st)
+{
+	st->last_ok = meta_int(db, "sync_last_ok");
+	st->pending = pk_oplog_pending(db);
+	st->conflicts = pk_conflicts_count(db);
+	return st->pending < 0 || st->conflicts < 0 ? pk_db_error(db)->code : PK_OK;
+}
