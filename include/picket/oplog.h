@@ -100,5 +100,14 @@ int pk_conflicts_list(struct pk_db *db, const char *entity_uuid, struct pk_confl
 		      size_t *n);
 void pk_conflicts_free(struct pk_conflict *c, size_t n);
 int64_t pk_conflicts_count(struct pk_db *db);
+/* Keeps value `pick` (1-based, in pk_conflicts_list order) of a field in
+ * conflict: an edit of the record through the change path, logged even
+ * when it keeps the current value, that supersedes every value in
+ * conflict on every node.  PK_ENOTFOUND when the field is not in conflict,
+ * PK_EINVAL when there is no such value. */
+int pk_conflict_pick(struct pk_db *db, const char *entity_uuid, const char *field, size_t pick);
+/* A conflicting value for people: a string as it is, a number, "-" for
+ * null.  Owned by the caller. */
+char *pk_conflict_value_text(const char *json);
 
 #endif

@@ -30,6 +30,8 @@ struct pk_sync_options {
 int pk_sync_options_load(const struct pk_config *cfg, struct pk_sync_options *o,
 			 struct pk_error *err);
 void pk_sync_options_free(struct pk_sync_options *o);
+/* sync.interval: minutes between the interface's automatic syncs, 0 = off. */
+int pk_sync_interval(const struct pk_config *cfg);
 
 struct pk_sync_summary {
 	int64_t pushed;	    /* events the server took */

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "picket/change.h"
 #include "picket/clock.h"
 #include "picket/i18n.h"
 #include "picket/oplog.h"
@@ -83,22 +82,6 @@ int cmd_sync(struct cli *cli, int argc, char **argv)
 	return PK_OK;
 }
 
-/* A conflicting value as text: strings as they are, times formatted,
- * null as "-". */
-static char *value_text(const char *json)
-{
-	json_t *v = json_loads(json ? json : "null", JSON_DECODE_ANY, NULL);
-	char *out;
-	if (json_is_string(v))
-		out = pk_xstrdup(json_string_value(v));
-	else if (json_is_integer(v))
-		out = pk_xasprintf("%lld", (long long)json_integer_value(v));
-	else
-		out = pk_xstrdup("-");
-	json_decref(v);
-	return out;
-}
-
 json_t *cli_conflicts_json(struct cli *cli, const char *uuid)
 {
 	struct pk_conflict *cs;
@@ -160,7 +143,7 @@ void cli_print_conflicts(struct cli *cli, const char *uuid)
 		for (size_t k = 0; k < cs[i].nvalues; k++) {
 			const struct pk_conflict_value *v = &cs[i].values[k];
 			char when[32];
-			char *text = value_text(v->value);
+			char *text = pk_conflict_value_text(v->value);
 			printf("  %zu) ", k + 1);
 			cli_print_safe(stdout, text, 0);
 			printf(_("  set by "));
@@ -237,39 +220,21 @@ int cmd_resolve_conflict(struct cli *cli, int argc, char **argv)
 	} else if ((size_t)pick > hit->nvalues) {
 		rc = cli_failf(PK_EUSAGE, _("the conflict on %s has %zu values"), field,
 			       hit->nvalues);
+	} else if ((rc = pk_conflict_pick(cli->db, t->uuid, field, (size_t)pick)) != PK_OK) {
+		rc = cli_fail(cli, rc);
+	} else if (cli->out == CLI_OUT_JSON) {
+		json_t *o = json_object();
+		json_object_set_new(o, "ref", json_string(t->ref));
+		json_object_set_new(o, "field", json_string(field));
+		json_t *jv = json_loads(hit->values[pick - 1].value, JSON_DECODE_ANY, NULL);
+		json_object_set_new(o, "value", jv ? jv : json_null());
+		cli_json_print(o);
 	} else {
-		/* the choice is an edit of its own, even when it keeps the
-		 * current value: it supersedes every value in conflict */
-		struct pk_change *ch = pk_change_update(&pk_ticket_entity, t->uuid);
-		json_t *v = json_loads(hit->values[pick - 1].value, JSON_DECODE_ANY, NULL);
-		if (json_is_string(v))
-			rc = pk_change_text(ch, field, json_string_value(v));
-		else if (json_is_integer(v))
-			rc = pk_change_int(ch, field, json_integer_value(v));
-		else
-			rc = pk_change_null(ch, field);
-		json_decref(v);
-		pk_change_int(ch, "updated_at", pk_clock_now());
-		pk_change_force(ch);
-		if (rc == PK_OK)
-			rc = pk_change_apply(cli->db, ch);
-		pk_change_free(&ch);
-		if (rc != PK_OK) {
-			rc = cli_fail(cli, rc);
-		} else if (cli->out == CLI_OUT_JSON) {
-			json_t *o = json_object();
-			json_object_set_new(o, "ref", json_string(t->ref));
-			json_object_set_new(o, "field", json_string(field));
-			json_t *jv = json_loads(hit->values[pick - 1].value, JSON_DECODE_ANY, NULL);
-			json_object_set_new(o, "value", jv ? jv : json_null());
-			cli_json_print(o);
-		} else {
-			char *text = value_text(hit->values[pick - 1].value);
-			printf(_("%s: %s is now "), t->ref, field);
-			cli_print_safe(stdout, text, 0);
-			putchar('\n');
-			free(text);
-		}
+		char *text = pk_conflict_value_text(hit->values[pick - 1].value);
+		printf(_("%s: %s is now "), t->ref, field);
+		cli_print_safe(stdout, text, 0);
+		putchar('\n');
+		free(text);
 	}
 	pk_conflicts_free(cs, n);
 	pk_ticket_free(&t);

@@ -8,6 +8,7 @@
 
 #include "db_private.h"
 #include "picket/change.h"
+#include "picket/clock.h"
 #include "picket/desk.h"
 #include "picket/i18n.h"
 #include "picket/status.h"
@@ -585,4 +586,52 @@ int pk_conflicts_list(struct pk_db *db, const char *entity_uuid, struct pk_confl
 	*out = v;
 	*n = len;
 	return PK_OK;
+}
+
+char *pk_conflict_value_text(const char *json)
+{
+	json_t *v = json_loads(json ? json : "null", JSON_DECODE_ANY, NULL);
+	char *out;
+	if (json_is_string(v))
+		out = pk_xstrdup(json_string_value(v));
+	else if (json_is_integer(v))
+		out = pk_xasprintf("%lld", (long long)json_integer_value(v));
+	else
+		out = pk_xstrdup("-");
+	json_decref(v);
+	return out;
+}
+
+int pk_conflict_pick(struct pk_db *db, const char *entity_uuid, const char *field, size_t pick)
+{
+	struct pk_conflict *cs;
+	size_t n;
+	int rc = pk_conflicts_list(db, entity_uuid, &cs, &n);
+	if (rc != PK_OK)
+		return rc;
+	const struct pk_conflict *c = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(cs[i].field, field) == 0)
+			c = &cs[i];
+	const struct pk_entity *ent = c ? entity_find(c->entity) : NULL;
+	const struct pk_field *f = ent ? field_find(ent, field) : NULL;
+	if (!c || !f) {
+		rc = pk_error_set(&db->err, PK_ENOTFOUND, _("%s is not in conflict"), field);
+	} else if (pick < 1 || pick > c->nvalues) {
+		rc = pk_error_set(&db->err, PK_EINVAL, _("the conflict on %s has %zu values"), field,
+				  c->nvalues);
+	} else {
+		json_t *v = json_loads(c->values[pick - 1].value, JSON_DECODE_ANY, NULL);
+		struct pk_change *ch = pk_change_update(ent, entity_uuid);
+		set_from_json(ch, f, v ? v : json_null());
+		const struct pk_field *upd = field_find(ent, "updated_at");
+		if (upd && (upd->flags & PK_FF_NOLOG))
+			pk_change_int(ch, "updated_at", pk_clock_now());
+		pk_change_force(ch);
+		rc = pk_change_apply(db, ch);
+		pk_change_free(&ch);
+		json_decref(v);
+	}
+	pk_conflicts_free(cs, n);
+	return rc;
 }

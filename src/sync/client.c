@@ -139,6 +139,15 @@ fail:
 	return rc;
 }
 
+int pk_sync_interval(const struct pk_config *cfg)
+{
+	long long v = 0;
+	const char *s = pk_config_str(cfg, "sync.interval");
+	if (!s || pk_parse_int(s, 0, 100000, &v) != PK_OK)
+		return 0;
+	return (int)v;
+}
+
 void pk_sync_options_free(struct pk_sync_options *o)
 {
 	free(o->url);

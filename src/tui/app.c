@@ -15,6 +15,7 @@
 #include "picket/clock.h"
 #include "picket/desk.h"
 #include "picket/escalate.h"
+#include "picket/sync.h"
 #include "picket/i18n.h"
 #include "picket/policy.h"
 #include "picket/query.h"
@@ -130,34 +131,32 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The escalation rules run in the background while the interface is open:
- * a child `picket escalate --run --quiet` every escalate.interval seconds,
- * so a slow notify command never holds up a key press. */
-static void escalate_tick(struct tui *t)
+/* Starts picket itself with args, detached from the terminal: stdout to
+ * /dev/null, stderr to a pipe read when it ends. */
+static void job_start(struct tui *t, struct tui_job *j, const char *const *args)
 {
-	if (t->escalate_pid > 0) {
-		if (waitpid(t->escalate_pid, NULL, WNOHANG) == 0)
-			return;
-		t->escalate_pid = 0;
-	}
-	int interval = pk_escalate_interval(t->cfg);
-	int64_t now = mono_ms();
-	if (interval <= 0 || (t->escalate_last && now - t->escalate_last < interval * 1000LL))
-		return;
-	t->escalate_last = now;
+	int fds[2] = { -1, -1 };
+	if (pipe(fds) != 0)
+		fds[0] = fds[1] = -1;
+	j->last = mono_ms();
 	pid_t pid = fork();
 	if (pid != 0) {
-		t->escalate_pid = pid > 0 ? pid : 0;
+		if (fds[1] >= 0)
+			close(fds[1]);
+		j->pid = pid > 0 ? pid : 0;
+		j->errfd = pid > 0 ? fds[0] : -1;
+		if (pid < 0 && fds[0] >= 0)
+			close(fds[0]);
 		return;
 	}
 	int devnull = open("/dev/null", O_RDWR);
 	if (devnull >= 0) {
 		dup2(devnull, STDIN_FILENO);
 		dup2(devnull, STDOUT_FILENO);
-		dup2(devnull, STDERR_FILENO);
+		dup2(fds[1] >= 0 ? fds[1] : devnull, STDERR_FILENO);
 	}
 	setpgid(0, 0);
-	char *argv[10];
+	char *argv[16];
 	int n = 0;
 	argv[n++] = "picket";
 	argv[n++] = "--db";
@@ -166,12 +165,131 @@ static void escalate_tick(struct tui *t)
 		argv[n++] = "--config";
 		argv[n++] = t->cfg->path;
 	}
-	argv[n++] = "escalate";
-	argv[n++] = "--run";
-	argv[n++] = "--quiet";
+	for (int i = 0; args[i] && n < 15; i++)
+		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
 	execv("/proc/self/exe", argv);
 	_exit(127);
+}
+
+/* 1 when the job has ended (or never ran); *status gets its exit status
+ * and msg the first line it wrote to stderr. */
+static int job_done(struct tui_job *j, int *status, char *msg, size_t len)
+{
+	if (msg && len)
+		msg[0] = '\0';
+	if (j->pid <= 0)
+		return 1;
+	int ws;
+	if (waitpid(j->pid, &ws, WNOHANG) == 0)
+		return 0;
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128;
+	j->pid = 0;
+	if (j->errfd >= 0) {
+		if (msg && len) {
+			ssize_t n = read(j->errfd, msg, len - 1);
+			msg[n > 0 ? n : 0] = '\0';
+			msg[strcspn(msg, "\r\n")] = '\0';
+		}
+		close(j->errfd);
+		j->errfd = -1;
+	}
+	return 1;
+}
+
+static int job_due(const struct tui_job *j, int64_t interval_ms)
+{
+	return interval_ms > 0 && (!j->last || mono_ms() - j->last >= interval_ms);
+}
+
+/* The escalation rules run in the background while the interface is open:
+ * a child `picket escalate --run --quiet` every escalate.interval seconds,
+ * so a slow notify command never holds up a key press. */
+static void escalate_tick(struct tui *t)
+{
+	static const char *const args[] = { "escalate", "--run", "--quiet", NULL };
+	int status;
+	if (!job_done(&t->escalate, &status, NULL, 0))
+		return;
+	if (job_due(&t->escalate, pk_escalate_interval(t->cfg) * 1000LL))
+		job_start(t, &t->escalate, args);
+}
+
+/* The sync line of the status bar, from the database (another process may
+ * have synced). */
+static void sync_state(struct tui *t)
+{
+	struct pk_sync_state st;
+	if (!t->sync_configured) {
+		snprintf(t->sync_state, sizeof(t->sync_state), "%s", _("sync: off"));
+		return;
+	}
+	if (t->sync.pid > 0) {
+		snprintf(t->sync_state, sizeof(t->sync_state), "%s", _("sync: running"));
+		return;
+	}
+	if (pk_sync_state(t->db, &st) != PK_OK)
+		return;
+	char age[16];
+	int n;
+	if (st.last_ok) {
+		pk_age_format(pk_clock_now() - st.last_ok, age, sizeof(age));
+		n = snprintf(t->sync_state, sizeof(t->sync_state), _("sync: %s ago"), age);
+	} else {
+		n = snprintf(t->sync_state, sizeof(t->sync_state), "%s", _("sync: never"));
+	}
+	if (st.pending > 0 && n > 0 && (size_t)n < sizeof(t->sync_state))
+		n += snprintf(t->sync_state + n, sizeof(t->sync_state) - (size_t)n,
+			      _(", %lld to push"), (long long)st.pending);
+	if (st.conflicts > 0 && n > 0 && (size_t)n < sizeof(t->sync_state))
+		snprintf(t->sync_state + n, sizeof(t->sync_state) - (size_t)n,
+			 ngettext(", %lld conflict", ", %lld conflicts", (unsigned long)st.conflicts),
+			 (long long)st.conflicts);
+}
+
+static void sync_start(struct tui *t, int manual)
+{
+	static const char *const args[] = { "sync", "--quiet", NULL };
+	t->sync_manual = manual;
+	job_start(t, &t->sync, args);
+	sync_state(t);
+	t->redraw = 1;
+}
+
+void tui_sync_now(struct tui *t)
+{
+	if (!t->sync_configured) {
+		tui_message(t, 1, "%s", _("no sync server: set url in the [sync] section"));
+		return;
+	}
+	if (t->sync.pid > 0) {
+		tui_message(t, 0, "%s", _("a sync is running already"));
+		return;
+	}
+	sync_start(t, 1);
+}
+
+/* Automatic sync every sync.interval minutes, and the end of a run. */
+static void sync_tick(struct tui *t)
+{
+	int status = 0;
+	char msg[256];
+	if (t->sync.pid > 0) {
+		if (!job_done(&t->sync, &status, msg, sizeof(msg)))
+			return;
+		if (status != 0) {
+			/* "picket: " starts every error line */
+			const char *why = strncmp(msg, "picket: ", 8) == 0 ? msg + 8 : msg;
+			tui_message(t, 1, _("sync failed: %s"), *why ? why : _("see picket sync"));
+		} else if (t->sync_manual) {
+			tui_message(t, 0, "%s", _("synced"));
+		}
+		sync_state(t);
+		t->redraw = 1;
+		return;
+	}
+	if (t->sync_configured && job_due(&t->sync, pk_sync_interval(t->cfg) * 60000LL))
+		sync_start(t, 0);
 }
 
 /* Open tickets and those past their resolution target, for the status
@@ -189,6 +307,7 @@ static void count_tickets(struct tui *t)
 	t->breach_count = 0;
 	pk_ticket_count_overdue(t->db, pk_clock_now(), &t->breach_count);
 	oncall_now(t);
+	sync_state(t);
 }
 
 void tui_changed(struct tui *t)
@@ -226,7 +345,7 @@ static void draw_status(struct tui *t, int y)
 	if (t->oncall[0] && n > 0 && (size_t)n < sizeof(line))
 		n += snprintf(line + n, sizeof(line) - (size_t)n, _("  on call: %s"), t->oncall);
 	if (n > 0 && (size_t)n < sizeof(line))
-		snprintf(line + n, sizeof(line) - (size_t)n, "%s", _("  sync: off"));
+		snprintf(line + n, sizeof(line) - (size_t)n, "  %s", t->sync_state);
 	tui_fill(t, y, 0, t->cols, TUI_C_STATUS);
 	tui_text(t, y, 0, t->cols, line, TUI_C_STATUS);
 }
@@ -355,6 +474,7 @@ static void generic_action(struct tui *t, enum tui_action a)
 	case TUI_QUIT: tui_pop(t); break;
 	case TUI_HELP: tui_push(t, &tui_view_help, t->stack[t->depth - 1].view->name); break;
 	case TUI_COMMAND: tui_command_line(t); break;
+	case TUI_SYNC: tui_sync_now(t); break;
 	case TUI_REFRESH:
 		clearok(curscr, TRUE);
 		tui_changed(t);
@@ -426,6 +546,9 @@ int tui_run(struct pk_db *db, const struct pk_config *cfg, const char *user)
 	if (tui_mouse_enabled(t))
 		mousemask(BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	t->role = pk_user_role(cfg, user);
+	t->escalate.errfd = t->sync.errfd = -1;
+	const char *url = pk_config_str(cfg, "sync.url");
+	t->sync_configured = url && *url;
 	pk_db_changed_elsewhere(db);
 	count_tickets(t);
 	tui_push(t, &tui_view_queue, NULL);
@@ -437,6 +560,7 @@ int tui_run(struct pk_db *db, const struct pk_config *cfg, const char *user)
 			draw(t);
 		wint_t ch;
 		escalate_tick(t);
+		sync_tick(t);
 		timeout(t->wake_ms ? t->wake_ms : 1000);
 		int r = get_wch(&ch);
 		if (r == ERR) {
@@ -473,8 +597,10 @@ int tui_run(struct pk_db *db, const struct pk_config *cfg, const char *user)
 	while (t->depth > 0)
 		tui_pop(t);
 	restore_terminal();
-	if (t->escalate_pid > 0) /* a run in flight finishes on its own */
-		waitpid(t->escalate_pid, NULL, WNOHANG);
+	/* runs in flight finish on their own */
+	int ignored;
+	job_done(&t->escalate, &ignored, NULL, 0);
+	job_done(&t->sync, &ignored, NULL, 0);
 	rc = PK_OK;
 out:
 	tui_views_free(t);

@@ -1,18 +1,19 @@
 /* The `:` line: the CLI's verbs on the ticket under the cursor.
  *   :take  :assign USER  :move STATUS [NOTE]  :comment TEXT  :note TEXT
  *   :worklog MIN TEXT  :resolve TEXT  :close  :reopen  :set FIELD=VALUE...
- *   :open REF  :new  :search [WORDS]  :q */
+ *   :open REF  :new  :search [WORDS]  :resolve-conflict FIELD N  :sync  :q */
 #include <stdlib.h>
 #include <string.h>
 
 #include "picket/i18n.h"
+#include "picket/oplog.h"
 #include "picket/policy.h"
 #include "picket/status.h"
 #include "tui_private.h"
 
 static const char *const verbs[] = { "take",	"assign", "move",   "comment", "note", "worklog",
 				     "resolve", "close",  "reopen", "set",     "open", "new",
-				     "search",	"q",	  "quit",   NULL };
+				     "search",	"resolve-conflict", "sync", "q", "quit", NULL };
 
 static int complete_verb(void *data, const char *prefix, char ***matches)
 {
@@ -111,13 +112,34 @@ int tui_command(struct tui *t, const char *line)
 	if (!known) {
 		tui_message(t, 1,
 			    _("unknown command '%s' (take, assign, move, comment, note, "
-			      "worklog, resolve, close, reopen, set, open, new, search, q)"),
+			      "worklog, resolve, close, reopen, set, open, new, search, "
+			      "resolve-conflict, sync, q)"),
 			    verb);
 		rc = PK_EUSAGE;
 		goto out;
 	}
+	if (strcmp(verb, "sync") == 0) {
+		tui_sync_now(t);
+		goto out;
+	}
 	if (!(tk = target(t))) {
 		rc = PK_ENOTFOUND;
+		goto out;
+	}
+	if (strcmp(verb, "resolve-conflict") == 0) {
+		char *sp = strchr(rest, ' ');
+		long long pick = 0;
+		if (sp)
+			*sp = '\0';
+		if (!sp || !*rest || pk_parse_int(sp + 1, 1, 100, &pick) != PK_OK) {
+			tui_message(t, 1, "%s", _("usage: :resolve-conflict FIELD N"));
+			rc = PK_EUSAGE;
+		} else if ((rc = pk_conflict_pick(t->db, tk->uuid, rest, (size_t)pick)) != PK_OK) {
+			tui_fail(t, rc);
+		} else {
+			tui_message(t, 0, _("%s: conflict on %s resolved"), tk->ref, rest);
+			tui_changed(t);
+		}
 		goto out;
 	}
 	const struct pk_workflow *wf = &t->cfg->wf;

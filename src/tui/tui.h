@@ -47,6 +47,7 @@
 	X(ESCALATE, "escalate", N_("escalate to a vendor"), "e")                       \
 	X(HANDOVER, "handover", N_("the shift handover report"), "H")                  \
 	X(ACK, "acknowledge", N_("acknowledge the handover notes"), "A")               \
+	X(SYNC, "sync", N_("sync with the server now"), "S")                           \
 	X(REFRESH, "refresh", N_("reload from the database"), "C-l")
 
 enum tui_action {
@@ -150,6 +151,9 @@ const struct pk_config *tui_cfg(struct tui *t);
 const char *tui_user(struct tui *t);
 /* Every view gets reload() after the data changed. */
 void tui_changed(struct tui *t);
+/* Starts `picket sync` in the background now (app.c); the status bar
+ * follows it and the result shows on the message line. */
+void tui_sync_now(struct tui *t);
 /* Calls the top view's tick() and redraws after `ms` milliseconds unless a
  * key comes first (a key cancels it; a view asks again while it waits). */
 void tui_wake_after(struct tui *t, int ms);

@@ -26,6 +26,13 @@ struct tui_frame {
 	void *state;
 };
 
+/* A background run of picket itself (so nothing slow holds up a key). */
+struct tui_job {
+	pid_t pid;    /* running, or 0 */
+	int64_t last; /* monotonic ms of the last start */
+	int errfd;    /* read end of its standard error, or -1 */
+};
+
 struct tui {
 	struct pk_db *db;
 	const struct pk_config *cfg;
@@ -47,8 +54,11 @@ struct tui {
 	int rows, cols;
 	long open_count, breach_count; /* for the status bar */
 	char oncall[160];	       /* "bob (network)", or "" without a rota */
-	pid_t escalate_pid;	       /* the background escalation run, or 0 */
-	int64_t escalate_last;	       /* monotonic ms of its last start */
+	struct tui_job escalate;       /* `picket escalate --run` every escalate.interval */
+	struct tui_job sync;	       /* `picket sync` every sync.interval, or on S */
+	int sync_configured;	       /* [sync] url is set */
+	int sync_manual;	       /* the running sync was asked for: report it */
+	char sync_state[160];	       /* "sync: 5m ago, 3 to push, 1 conflict" */
 	struct tui_saved_view *views;
 	int nviews;
 	int mouse;

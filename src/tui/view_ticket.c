@@ -10,6 +10,7 @@
 #include "picket/desk.h"
 #include "picket/sla.h"
 #include "picket/i18n.h"
+#include "picket/oplog.h"
 #include "picket/policy.h"
 #include "picket/status.h"
 #include "picket/text.h"
@@ -199,6 +200,35 @@ static void add_comment(struct ticket_view *s, const struct pk_comment *c)
 	add_text(s, pk_xstrdup(c->body), color, 4);
 }
 
+/* Fields two people changed at once, while nobody has chosen: every value
+ * with who set it, the one the ticket holds first. */
+static void add_conflicts(struct tui *t, struct ticket_view *s)
+{
+	struct pk_conflict *cs;
+	size_t n;
+	if (pk_conflicts_list(tui_db(t), s->t->uuid, &cs, &n) != PK_OK)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		add_text(s, pk_xstrdup(""), TUI_C_NORMAL, 0);
+		add_text(s,
+			 pk_xasprintf(_("Conflict on %s: keep one with :resolve-conflict %s N"),
+				      cs[i].field, cs[i].field),
+			 TUI_C_BREACH, 0);
+		for (size_t k = 0; k < cs[i].nvalues; k++) {
+			const struct pk_conflict_value *v = &cs[i].values[k];
+			char when[32];
+			char *text = pk_conflict_value_text(v->value);
+			add_text(s,
+				 pk_xasprintf(_("%zu) %s  set by %s@%s %s%s"), k + 1, text, v->actor,
+					      v->origin, pk_time_format(v->at, when, sizeof(when)),
+					      v->winner ? _("  (current)") : ""),
+				 v->winner ? TUI_C_NORMAL : TUI_C_WARN, 2);
+			free(text);
+		}
+	}
+	pk_conflicts_free(cs, n);
+}
+
 static void build(struct tui *t, struct ticket_view *s, const struct pk_timeline *tl)
 {
 	const struct pk_config *cfg = tui_cfg(t);
@@ -239,6 +269,7 @@ static void build(struct tui *t, struct ticket_view *s, const struct pk_timeline
 		add_clock(s, cfg, &sla, _("Resolution"), &sla.resolve);
 		pk_sla_free(&sla);
 	}
+	add_conflicts(t, s);
 
 	add_text(s, pk_xstrdup(""), TUI_C_NORMAL, 0);
 	add_text(s, pk_xstrdup(_("Description")), TUI_C_LABEL, 0);
