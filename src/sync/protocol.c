@@ -167,10 +167,10 @@ static int event_decode(json_t *obj, int with_seq, struct pk_event *ev, struct p
 		{ "base", JSON_INTEGER, 0 },	  { "origin", JSON_STRING, 1 },
 		{ "actor", JSON_STRING, 1 },	  { "at", JSON_INTEGER, 1 },
 	};
+	memset(ev, 0, sizeof(*ev));
 	int rc = check_members(obj, "event", members, PK_ARRAY_LEN(members), err);
 	if (rc != PK_OK)
 		return rc;
-	memset(ev, 0, sizeof(*ev));
 	json_t *seq = json_object_get(obj, "seq");
 	if (with_seq != (seq != NULL))
 		return pk_error_set(err, PK_EINVAL, with_seq ? _("event: member \"seq\" is missing")
