@@ -297,6 +297,25 @@ static int exists(struct pk_db *db, const struct pk_entity *ent, const char *uui
 	return rc == SQLITE_ROW;
 }
 
+/* A ticket whose ref is taken by another ticket: two installations share a
+ * node name, which only their administrators can fix. */
+static int ref_taken(struct pk_db *db, const struct pk_event *ev, json_t *obj)
+{
+	const char *ref = json_string_value(json_object_get(obj, "ref"));
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT 1 FROM tickets WHERE ref = ?1");
+	if (!ref || !st)
+		return PK_EINVAL;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	int taken = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (!taken)
+		return PK_EINVAL;
+	return pk_error_set(&db->err, PK_EINVAL,
+			    _("event %s: ticket %s exists here already as another ticket: two "
+			      "installations use node name %s (each needs its own [core] node)"),
+			    ev->uuid, ref, ev->origin);
+}
+
 static int merge_create(struct pk_db *db, const struct pk_event *ev, const struct pk_entity *ent,
 			json_t *obj, enum pk_merge_result *res)
 {
@@ -342,6 +361,8 @@ static int merge_create(struct pk_db *db, const struct pk_event *ev, const struc
 	}
 	if (rc == PK_OK)
 		rc = pk_change_apply(db, ch);
+	if (rc == PK_EINVAL && ent == &pk_ticket_entity)
+		rc = ref_taken(db, ev, obj);
 	pk_change_free(&ch);
 	*res = PK_MERGED_APPLIED;
 	return rc;

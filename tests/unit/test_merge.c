@@ -500,6 +500,28 @@ static void test_clock_moves_past_merged_events(void **state)
 	free(ref);
 }
 
+static void test_shared_node_name_is_named(void **state)
+{
+	struct fed *f = *state;
+	/* a copy of A's installation: same node name, its own tickets */
+	struct node twin;
+	node_open(&twin, "A", "bob");
+	free(ticket_new(f->c[0].db, "Mine", NULL));
+	free(ticket_new(twin.db, "Also A-1", NULL));
+	push(f, 0);
+	struct batch b = { 0 };
+	int64_t last;
+	assert_int_equal(pk_oplog_unpushed(twin.db, 10, collect, &b, &last), PK_OK);
+	enum pk_merge_result res;
+	int conflict;
+	int64_t before = sql_int(f->server.db, "SELECT count(*) FROM oplog");
+	assert_int_equal(pk_merge_event(f->server.db, &b.v[0], &res, &conflict), PK_EINVAL);
+	assert_non_null(strstr(pk_db_error(f->server.db)->msg, "two installations use node name A"));
+	assert_int_equal(sql_int(f->server.db, "SELECT count(*) FROM oplog"), before);
+	batch_free(&b);
+	node_close(&twin);
+}
+
 /* The property: whatever the operations and the order of syncs, once every
  * node has synced twice all databases hold the same records, comments,
  * conflicts and events. */
@@ -593,6 +615,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_duplicates_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_events_are_refused_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_moves_past_merged_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_node_name_is_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_operations_converge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_operations_converge_other_seeds, setup,
 						teardown),
