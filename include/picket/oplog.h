@@ -54,6 +54,18 @@ int pk_oplog_mark_pushed(struct pk_db *db, int64_t upto);
 /* Marks every event of this origin to be pushed again (a new server). */
 int pk_oplog_repush(struct pk_db *db, const char *origin);
 
+/* A local event the server refused (its role forbids the change): it is
+ * marked as refused, never offered again, and no longer counts in merges;
+ * a refused "set" is taken back here (the field returns to its previous
+ * value, recorded in the history, no event made), so this node agrees with
+ * the server again.  *out describes the event (pk_refused_clear frees). */
+struct pk_refused {
+	char *entity, *entity_uuid, *field, *value;
+	int undone;
+};
+int pk_oplog_refuse(struct pk_db *db, const char *event_uuid, struct pk_refused *out);
+void pk_refused_clear(struct pk_refused *r);
+
 /* Validates an event's shape against the entity tables: known entity and
  * field, uuids, value JSON of the field's type, a create's object naming
  * only known, non-derived fields.  Returns PK_OK or PK_EINVAL with the

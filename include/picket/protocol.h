@@ -34,13 +34,26 @@ int pk_proto_push_decode(const char *json, size_t len, char **node, struct pk_ev
 			 struct pk_error *err);
 
 /* Push answer: {"protocol":1,"accepted":N,"duplicates":N,"conflicts":N,
- * "from":SEQ,"seq":SEQ}.  The events stored are exactly those with
+ * "from":SEQ,"seq":SEQ,"rejected":[{"uuid":U,"error":CODE,"message":M}...]}.  The events stored are exactly those with
  * sequence from < s <= seq when the store can promise it (from = seq when
  * it cannot), so a client whose cursor was `from` may move it to `seq`
  * instead of pulling its own events back. */
+struct pk_rejection {
+	char uuid[PK_UUID_LEN + 1];
+	char code[32];
+	char *message;
+};
+
 struct pk_push_result {
 	int64_t accepted, duplicates, conflicts, from, seq;
+	/* events the server will not take (a role's limit), each with why;
+	 * the rest of the batch is stored */
+	struct pk_rejection *rejected;
+	size_t nrejected;
 };
+void pk_push_result_reject(struct pk_push_result *r, const char *uuid, const char *code,
+			   const char *message);
+void pk_push_result_free(struct pk_push_result *r);
 void pk_proto_push_result_encode(struct pk_buf *out, const struct pk_push_result *r);
 int pk_proto_push_result_decode(const char *json, size_t len, struct pk_push_result *r,
 				struct pk_error *err);

@@ -40,13 +40,18 @@ struct pk_sync_summary {
 	int64_t conflicts;  /* fields in conflict after the sync */
 	int64_t pending;    /* local events still to push */
 	int64_t cursor;	    /* server sequence reached */
+	int64_t refused;    /* local changes the server refused (and undone here) */
+	struct pk_buf refusals; /* one line each: "REF field: why" */
 	char server[64];
 };
+void pk_sync_summary_free(struct pk_sync_summary *sum);
 
 /* Progress: phase "pull" or "push", done and total events (total may grow). */
 typedef void (*pk_sync_progress)(const char *phase, int64_t done, int64_t total, void *data);
 
-/* Runs one sync.  Returns PK_OK; PK_ENET (the server could not be reached
+/* Runs one sync.  Changes the server refuses (a role's limit) are taken
+ * back here and listed in the summary; the sync goes on and returns
+ * PK_EREFUSED at the end.  Returns PK_OK; PK_ENET (the server could not be reached
  * or kept failing after the retries), PK_EREFUSED (the server refused: bad
  * token, forbidden change, invalid event), PK_EPROTO (another protocol
  * version), PK_EINVAL (the server sent an event this database cannot

@@ -29,6 +29,15 @@ static json_t *summary_json(const struct pk_sync_summary *s, int rc, const struc
 	json_object_set_new(o, "pending", json_integer(s->pending));
 	json_object_set_new(o, "cursor", json_integer(s->cursor));
 	json_object_set_new(o, "server", s->server[0] ? json_string(s->server) : json_null());
+	json_object_set_new(o, "refused", json_integer(s->refused));
+	json_t *lines = json_array();
+	for (char *p = s->refusals.data, *nl; p && *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		json_array_append_new(lines, json_stringn(p, (size_t)(nl - p)));
+	}
+	json_object_set_new(o, "refusals", lines);
 	if (rc != PK_OK) {
 		json_object_set_new(o, "exit", json_integer(rc));
 		json_object_set_new(o, "error", json_string(err->msg));
@@ -59,11 +68,30 @@ int cmd_sync(struct cli *cli, int argc, char **argv)
 	rc = pk_sync_run(cli->db, &o, show ? progress : NULL, NULL, &s, &err);
 	cli_progress_done();
 	pk_sync_options_free(&o);
+	if (s.refusals.len) {
+		/* each refusal on a line of its own, before the verdict */
+		for (char *p = s.refusals.data, *nl; *p; p = nl + 1) {
+			nl = strchr(p, '\n');
+			*nl = '\0';
+			fputs("picket: ", stderr);
+			cli_print_safe(stderr, p, 0);
+			fputc('\n', stderr);
+			*nl = '\n';
+		}
+	}
 	if (cli->out == CLI_OUT_JSON) {
 		cli_json_print(summary_json(&s, rc, &err));
 		if (rc != PK_OK)
 			cli_failf(rc, "%s", err.msg);
+		pk_sync_summary_free(&s);
 		return rc;
+	}
+	pk_sync_summary_free(&s);
+	if (rc == PK_EREFUSED && s.refused) {
+		printf(_("synced: pushed %lld, pulled %lld, conflicts %lld, refused %lld\n"),
+		       (long long)s.pushed, (long long)s.pulled, (long long)s.conflicts,
+		       (long long)s.refused);
+		return cli_failf(rc, "%s", err.msg);
 	}
 	if (rc != PK_OK) {
 		if (s.pushed || s.pulled)

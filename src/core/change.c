@@ -328,9 +328,9 @@ int pk_oplog_field_clock(struct pk_db *db, const char *entity_uuid, const char *
 	/* the field's latest set, else the record's creation */
 	static const char *const sql[] = {
 		"SELECT hlc, origin FROM oplog WHERE entity_uuid = ?1 AND field = ?2 "
-		"ORDER BY hlc DESC, origin DESC LIMIT 1",
+		"AND pushed <> 2 ORDER BY hlc DESC, origin DESC LIMIT 1",
 		"SELECT hlc, origin FROM oplog WHERE entity_uuid = ?1 AND field IS NULL "
-		"ORDER BY hlc DESC, origin DESC LIMIT 1",
+		"AND pushed <> 2 ORDER BY hlc DESC, origin DESC LIMIT 1",
 	};
 	*hlc = 0;
 	if (origin)
@@ -419,6 +419,8 @@ static int oplog_write(struct pk_db *db, const char *entity, const char *entity_
 static int oplog_append(struct pk_db *db, const struct pk_change *ch, const char *op,
 			const char *field, const char *json)
 {
+	if (db->undoing)
+		return PK_OK; /* taking back a refused change is no event */
 	if (db->remote && (db->remote->create != (strcmp(op, "create") == 0) ||
 			   !pk_streq(db->remote->field, field) ||
 			   strcmp(db->remote->entity_uuid, ch->uuid) != 0))

@@ -56,6 +56,9 @@ struct pk_db {
 	 * a local event. */
 	const struct pk_event *remote;
 	int remote_written;
+	/* Undoing a change the server refused (pk_oplog_refuse): the row and
+	 * history change, no event is made. */
+	int undoing;
 
 	struct {
 		pk_db_observer fn;

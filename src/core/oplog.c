@@ -389,29 +389,37 @@ static int conflict_update(struct pk_db *db, const char *entity, const char *uui
 			   const char *field, int *conflict)
 {
 	sqlite3_stmt *st = pk_db_stmt(
-		db, "SELECT actor, value FROM oplog WHERE entity_uuid = ?1 AND field = ?2 AND hlc > "
-		    "(SELECT ifnull(max(base), 0) FROM oplog WHERE entity_uuid = ?1 AND field = ?2)");
+		db, "SELECT actor, value FROM oplog WHERE entity_uuid = ?1 AND field = ?2 AND "
+		    "pushed <> 2 AND hlc > (SELECT ifnull(max(base), 0) FROM oplog WHERE "
+		    "entity_uuid = ?1 AND field = ?2 AND pushed <> 2)");
 	if (!st)
 		return db->err.code;
 	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
-	char *actor0 = NULL, *value0 = NULL;
-	int rc, n = 0;
-	*conflict = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !*conflict) {
-		const char *actor = (const char *)sqlite3_column_text(st, 0);
-		const char *value = (const char *)sqlite3_column_text(st, 1);
-		if (n++ == 0) {
-			actor0 = pk_xstrdup(actor);
-			value0 = pk_xstrdup(value);
-		} else if (!pk_streq(actor, actor0) && !json_text_equal(value, value0)) {
-			*conflict = 1;
-		}
+	struct head {
+		char *actor, *value;
+	} *heads = NULL;
+	size_t n = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		heads = pk_xrealloc(heads, (n + 1) * sizeof(*heads));
+		heads[n].actor = pk_xstrdup((const char *)sqlite3_column_text(st, 0));
+		heads[n].value = pk_xstrdup((const char *)sqlite3_column_text(st, 1));
+		n++;
 	}
 	sqlite3_reset(st);
-	free(actor0);
-	free(value0);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	/* any two heads by different people with different values */
+	*conflict = 0;
+	for (size_t i = 0; i < n && !*conflict; i++)
+		for (size_t k = i + 1; k < n && !*conflict; k++)
+			*conflict = !pk_streq(heads[i].actor, heads[k].actor) &&
+				    !json_text_equal(heads[i].value, heads[k].value);
+	for (size_t i = 0; i < n; i++) {
+		free(heads[i].actor);
+		free(heads[i].value);
+	}
+	free(heads);
+	if (rc != SQLITE_DONE)
 		return pk_db_fail(db, rc, _("reading the oplog"));
 	st = pk_db_stmt(db, *conflict ? "INSERT OR IGNORE INTO conflicts(entity_uuid, field, entity) "
 					"VALUES (?1, ?2, ?3)"
@@ -541,8 +549,9 @@ static int heads(struct pk_db *db, struct pk_conflict *c)
 {
 	sqlite3_stmt *st = pk_db_stmt(
 		db, "SELECT value, actor, origin, at, hlc FROM oplog WHERE entity_uuid = ?1 AND "
-		    "field = ?2 AND hlc > (SELECT ifnull(max(base), 0) FROM oplog WHERE "
-		    "entity_uuid = ?1 AND field = ?2) ORDER BY hlc DESC, origin DESC");
+		    "field = ?2 AND pushed <> 2 AND hlc > (SELECT ifnull(max(base), 0) FROM oplog "
+		    "WHERE entity_uuid = ?1 AND field = ?2 AND pushed <> 2) "
+		    "ORDER BY hlc DESC, origin DESC");
 	if (!st)
 		return db->err.code;
 	sqlite3_bind_text(st, 1, c->entity_uuid, -1, SQLITE_STATIC);
@@ -655,4 +664,111 @@ int pk_conflict_pick(struct pk_db *db, const char *entity_uuid, const char *fiel
 	}
 	pk_conflicts_free(cs, n);
 	return rc;
+}
+
+/* The value a field falls back to once an event is refused: its latest
+ * remaining set, else what the creation gave it (JSON text, caller frees). */
+static int fallback_value(struct pk_db *db, const char *uuid, const char *field, char **out)
+{
+	sqlite3_stmt *st = pk_db_stmt(
+		db, "SELECT field IS NULL, value FROM oplog WHERE entity_uuid = ?1 AND "
+		    "(field = ?2 OR field IS NULL) AND pushed <> 2 "
+		    "ORDER BY field IS NULL, hlc DESC, origin DESC LIMIT 1");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*out = NULL;
+	if (rc == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+		if (sqlite3_column_int(st, 0)) {
+			json_t *obj = json_loads(v ? v : "{}", 0, NULL);
+			json_t *m = json_object_get(obj, field);
+			*out = m ? json_dumps(m, JSON_ENCODE_ANY | JSON_COMPACT) : pk_xstrdup("null");
+			json_decref(obj);
+		} else {
+			*out = pk_xstrdup(v ? v : "null");
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return pk_db_fail(db, rc, _("reading the oplog"));
+	return PK_OK;
+}
+
+int pk_oplog_refuse(struct pk_db *db, const char *event_uuid, struct pk_refused *out)
+{
+	memset(out, 0, sizeof(*out));
+	int rc = pk_db_begin(db);
+	if (rc != PK_OK)
+		return rc;
+	sqlite3_stmt *st = pk_db_stmt(
+		db, "UPDATE oplog SET pushed = 2 WHERE event_uuid = ?1 AND pushed = 0 "
+		    "RETURNING entity, entity_uuid, field, value, op = 'create'");
+	if (!st) {
+		pk_db_rollback(db);
+		return db->err.code;
+	}
+	sqlite3_bind_text(st, 1, event_uuid, -1, SQLITE_STATIC);
+	int sqrc = sqlite3_step(st);
+	int create = 0;
+	if (sqrc == SQLITE_ROW) {
+		out->entity = pk_xstrdup((const char *)sqlite3_column_text(st, 0));
+		out->entity_uuid = pk_xstrdup((const char *)sqlite3_column_text(st, 1));
+		out->field = pk_xstrdup((const char *)sqlite3_column_text(st, 2));
+		out->value = pk_xstrdup((const char *)sqlite3_column_text(st, 3));
+		create = sqlite3_column_int(st, 4);
+		sqrc = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	if (sqrc != SQLITE_DONE) {
+		pk_db_rollback(db);
+		return pk_db_fail(db, sqrc, _("marking a refused event"));
+	}
+	if (!out->entity) {
+		pk_db_rollback(db);
+		return pk_error_set(&db->err, PK_ENOTFOUND,
+				    _("the server refused event %s, which this database did not "
+				      "send"),
+				    event_uuid);
+	}
+	const struct pk_entity *ent = entity_find(out->entity);
+	const struct pk_field *f = ent && out->field ? field_find(ent, out->field) : NULL;
+	if (!create && f) {
+		/* take the change back here: the field shows what the server has */
+		char *json = NULL;
+		rc = fallback_value(db, out->entity_uuid, out->field, &json);
+		json_t *v = rc == PK_OK ? json_loads(json ? json : "null", JSON_DECODE_ANY, NULL)
+					: NULL;
+		if (rc == PK_OK) {
+			struct pk_change *ch = pk_change_update(ent, out->entity_uuid);
+			set_from_json(ch, f, v ? v : json_null());
+			db->undoing = 1;
+			rc = pk_change_apply(db, ch);
+			db->undoing = 0;
+			pk_change_free(&ch);
+			out->undone = 1;
+		}
+		json_decref(v);
+		free(json);
+		int conflict;
+		if (rc == PK_OK)
+			rc = conflict_update(db, out->entity, out->entity_uuid, out->field, &conflict);
+	}
+	if (rc != PK_OK) {
+		pk_db_rollback(db);
+		pk_refused_clear(out);
+		return rc;
+	}
+	return pk_db_commit(db);
+}
+
+void pk_refused_clear(struct pk_refused *r)
+{
+	free(r->entity);
+	free(r->entity_uuid);
+	free(r->field);
+	free(r->value);
+	memset(r, 0, sizeof(*r));
 }

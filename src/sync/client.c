@@ -18,6 +18,7 @@
 #include "picket/oplog.h"
 #include "picket/protocol.h"
 #include "picket/status.h"
+#include "picket/ticket.h"
 #include "picket/buildconf.h"
 
 #define MAX_ANSWER (64 << 20) /* bytes of one answer we are willing to hold */
@@ -463,6 +464,28 @@ static int collect(const struct pk_event *ev, void *data)
 	return 0;
 }
 
+/* The server will not take one of our events: undo it here and say so. */
+static int refused(struct client *c, const struct pk_rejection *x, struct pk_sync_summary *sum)
+{
+	struct pk_refused r;
+	int rc = pk_oplog_refuse(c->db, x->uuid, &r);
+	if (rc != PK_OK) {
+		*c->err = *pk_db_error(c->db);
+		return rc;
+	}
+	struct pk_ticket *t = NULL;
+	const char *what = r.entity_uuid;
+	if (strcmp(r.entity, "ticket") == 0 && pk_ticket_get(c->db, r.entity_uuid, &t) == PK_OK)
+		what = t->ref;
+	pk_buf_printf(&sum->refusals, "%s%s%s: %s%s\n", what, r.field ? " " : "",
+		      r.field ? r.field : "", x->message ? x->message : x->code,
+		      r.undone ? _(" (undone here)") : "");
+	sum->refused++;
+	pk_ticket_free(&t);
+	pk_refused_clear(&r);
+	return PK_OK;
+}
+
 static int push(struct client *c, struct pk_sync_summary *sum)
 {
 	struct pk_db *db = c->db;
@@ -494,7 +517,10 @@ static int push(struct client *c, struct pk_sync_summary *sum)
 			rc = PK_EPROTO;
 			break;
 		}
-		if ((rc = pk_db_begin(db)) == PK_OK) {
+		for (size_t i = 0; i < res.nrejected && rc == PK_OK; i++)
+			rc = refused(c, &res.rejected[i], sum);
+		pk_push_result_free(&res);
+		if (rc == PK_OK && (rc = pk_db_begin(db)) == PK_OK) {
 			rc = pk_oplog_mark_pushed(db, last);
 			/* nobody pushed between our pull and this batch: what the
 			 * server stored is ours, no need to pull it back */
@@ -544,7 +570,18 @@ int pk_sync_run(struct pk_db *db, const struct pk_sync_options *o, pk_sync_progr
 		if ((rc = pk_db_meta_set(db, "sync_last_ok", buf)) != PK_OK)
 			*err = *pk_db_error(db);
 	}
+	if (rc == PK_OK && sum->refused)
+		rc = pk_error_set(err, PK_EREFUSED,
+				  ngettext("the server refused %lld change, undone here",
+					   "the server refused %lld changes, undone here",
+					   (unsigned long)sum->refused),
+				  (long long)sum->refused);
 	return rc;
+}
+
+void pk_sync_summary_free(struct pk_sync_summary *sum)
+{
+	pk_buf_free(&sum->refusals);
 }
 
 int pk_sync_state(struct pk_db *db, struct pk_sync_state *st)

@@ -285,19 +285,71 @@ int pk_proto_push_decode(const char *json, size_t len, char **node, struct pk_ev
 	return rc;
 }
 
+void pk_push_result_reject(struct pk_push_result *r, const char *uuid, const char *code,
+			   const char *message)
+{
+	r->rejected = pk_xrealloc(r->rejected, (r->nrejected + 1) * sizeof(*r->rejected));
+	struct pk_rejection *x = &r->rejected[r->nrejected++];
+	snprintf(x->uuid, sizeof(x->uuid), "%s", uuid);
+	snprintf(x->code, sizeof(x->code), "%s", code);
+	x->message = pk_xstrdup(message);
+}
+
+void pk_push_result_free(struct pk_push_result *r)
+{
+	for (size_t i = 0; i < r->nrejected; i++)
+		free(r->rejected[i].message);
+	free(r->rejected);
+	r->rejected = NULL;
+	r->nrejected = 0;
+}
+
 void pk_proto_push_result_encode(struct pk_buf *out, const struct pk_push_result *r)
 {
 	pk_buf_printf(out,
 		      "{\"protocol\":%d,\"accepted\":%lld,\"duplicates\":%lld,\"conflicts\":%lld,"
-		      "\"from\":%lld,\"seq\":%lld}",
+		      "\"from\":%lld,\"seq\":%lld,\"rejected\":[",
 		      PK_PROTOCOL_VERSION, (long long)r->accepted, (long long)r->duplicates,
 		      (long long)r->conflicts, (long long)r->from, (long long)r->seq);
+	for (size_t i = 0; i < r->nrejected; i++) {
+		pk_buf_printf(out, "%s{\"uuid\":\"%s\",\"error\":", i ? "," : "",
+			      r->rejected[i].uuid);
+		pk_json_quote(out, r->rejected[i].code);
+		pk_buf_puts(out, ",\"message\":");
+		pk_json_quote(out, r->rejected[i].message ? r->rejected[i].message : "");
+		pk_buf_putc(out, '}');
+	}
+	pk_buf_puts(out, "]}");
 }
 
 static int64_t get_count(json_t *obj, const char *key)
 {
 	json_int_t v = json_integer_value(json_object_get(obj, key));
 	return v < 0 ? -1 : v;
+}
+
+static int rejections_decode(json_t *arr, struct pk_push_result *r, struct pk_error *err)
+{
+	static const struct member members[] = {
+		{ "uuid", JSON_STRING, 1 },
+		{ "error", JSON_STRING, 1 },
+		{ "message", JSON_STRING, 1 },
+	};
+	if (json_array_size(arr) > PK_PROTOCOL_MAX_BATCH)
+		return pk_error_set(err, PK_EINVAL, _("push answer: too many rejections"));
+	size_t i;
+	json_t *v;
+	json_array_foreach (arr, i, v) {
+		int rc = check_members(v, _("rejection"), members, PK_ARRAY_LEN(members), err);
+		if (rc != PK_OK)
+			return rc;
+		const char *uuid = json_string_value(json_object_get(v, "uuid"));
+		const char *code = json_string_value(json_object_get(v, "error"));
+		if (!pk_uuid_valid(uuid) || strlen(code) >= sizeof(r->rejected[0].code))
+			return pk_error_set(err, PK_EINVAL, _("push answer: bad rejection"));
+		pk_push_result_reject(r, uuid, code, json_string_value(json_object_get(v, "message")));
+	}
+	return PK_OK;
 }
 
 int pk_proto_push_result_decode(const char *json, size_t len, struct pk_push_result *r,
@@ -307,7 +359,9 @@ int pk_proto_push_result_decode(const char *json, size_t len, struct pk_push_res
 		{ "protocol", JSON_INTEGER, 1 },   { "accepted", JSON_INTEGER, 1 },
 		{ "duplicates", JSON_INTEGER, 1 }, { "conflicts", JSON_INTEGER, 1 },
 		{ "from", JSON_INTEGER, 1 },	   { "seq", JSON_INTEGER, 1 },
+		{ "rejected", JSON_ARRAY, 1 },
 	};
+	memset(r, 0, sizeof(*r));
 	json_t *root = parse(json, len, _("push answer"), err);
 	if (!root)
 		return PK_EINVAL;
@@ -324,7 +378,11 @@ int pk_proto_push_result_decode(const char *json, size_t len, struct pk_push_res
 		    r->seq < r->from)
 			rc = pk_error_set(err, PK_EINVAL, _("push answer: counts out of range"));
 	}
+	if (rc == PK_OK)
+		rc = rejections_decode(json_object_get(root, "rejected"), r, err);
 	json_decref(root);
+	if (rc != PK_OK)
+		pk_push_result_free(r);
 	return rc;
 }
 

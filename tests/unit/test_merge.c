@@ -522,6 +522,65 @@ static void test_shared_node_name_is_named(void **state)
 	node_close(&twin);
 }
 
+static void test_conflict_looks_at_every_pair(void **state)
+{
+	struct fed *f = *state;
+	char *ref = ticket_new(f->c[0].db, "Three heads", NULL);
+	sync_all(f);
+	/* alice on A and on B (a second workstation), bob on C */
+	node_close(&f->c[1]);
+	node_open(&f->c[1], "B", "alice");
+	node_close(&f->c[2]);
+	node_open(&f->c[2], "C", "bob");
+	sync_node(f, 1);
+	sync_node(f, 2);
+	assert_int_equal(ticket_set(f->c[0].db, ref, "category", "x"), PK_OK);
+	assert_int_equal(ticket_set(f->c[1].db, ref, "category", "y"), PK_OK);
+	assert_int_equal(ticket_set(f->c[2].db, ref, "category", "x"), PK_OK);
+	sync_all(f);
+	assert_converged(f);
+	/* alice's "y" and bob's "x" disagree, whichever head is read first */
+	for (int i = 0; i < f->n; i++)
+		assert_int_equal(pk_conflicts_count(f->c[i].db), 1);
+	free(ref);
+}
+
+static void test_refused_change_is_undone(void **state)
+{
+	struct fed *f = *state;
+	char *ref = ticket_new(f->c[0].db, "Refused", "group", "desk", NULL);
+	sync_all(f);
+	assert_int_equal(ticket_set(f->c[1].db, ref, "group", "network"), PK_OK);
+	struct batch b = { 0 };
+	int64_t last;
+	assert_int_equal(pk_oplog_unpushed(f->c[1].db, 10, collect, &b, &last), PK_OK);
+	assert_int_equal(b.n, 1);
+	/* the server refuses it: B takes it back and never offers it again */
+	struct pk_refused r;
+	assert_int_equal(pk_oplog_refuse(f->c[1].db, b.v[0].uuid, &r), PK_OK);
+	assert_true(r.undone);
+	assert_string_equal(r.field, "group");
+	pk_refused_clear(&r);
+	char *g = field_of(f->c[1].db, ref, "group_name");
+	assert_string_equal(g, "desk");
+	free(g);
+	assert_int_equal(pk_oplog_pending(f->c[1].db), 0);
+	assert_int_equal(pk_oplog_refuse(f->c[1].db, b.v[0].uuid, &r), PK_ENOTFOUND);
+	/* the history says what happened, in order */
+	assert_int_equal(sql_int(f->c[1].db, "SELECT count(*) FROM history WHERE field = 'group' "
+					      "AND old_value = 'network' AND new_value = 'desk'"),
+			 1);
+	batch_free(&b);
+	/* and later edits and merges behave as if it never was */
+	assert_int_equal(ticket_set(f->c[0].db, ref, "group", "servers"), PK_OK);
+	sync_all(f);
+	g = field_of(f->c[1].db, ref, "group_name");
+	assert_string_equal(g, "servers");
+	free(g);
+	assert_int_equal(pk_conflicts_count(f->c[1].db), 0);
+	free(ref);
+}
+
 /* The property: whatever the operations and the order of syncs, once every
  * node has synced twice all databases hold the same records, comments,
  * conflicts and events. */
@@ -616,6 +675,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_events_are_refused_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_moves_past_merged_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_node_name_is_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conflict_looks_at_every_pair, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_change_is_undone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_operations_converge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_operations_converge_other_seeds, setup,
 						teardown),
