@@ -207,10 +207,18 @@ int cmd_conflicts(struct cli *cli, int argc, char **argv)
 	}
 	if (cli->out == CLI_OUT_JSON) {
 		cli_json_print(cli_conflicts_json(cli, uuid));
-	} else if (pk_conflicts_count(cli->db) == 0) {
-		printf(_("no conflicts\n"));
 	} else {
-		cli_print_conflicts(cli, uuid);
+		struct pk_conflict *cs;
+		size_t n = 0;
+		if ((rc = pk_conflicts_list(cli->db, uuid, &cs, &n)) != PK_OK) {
+			pk_ticket_free(&t);
+			return cli_fail(cli, rc);
+		}
+		pk_conflicts_free(cs, n);
+		if (n == 0)
+			printf(t ? _("%s has no conflicts\n") : _("no conflicts\n"), t ? t->ref : "");
+		else
+			cli_print_conflicts(cli, uuid);
 	}
 	pk_ticket_free(&t);
 	return PK_OK;

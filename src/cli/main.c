@@ -130,7 +130,7 @@ static void usage_all(FILE *f)
 	fprintf(f, _("       picket --help | --version\n\n"));
 	fprintf(f, _("Commands:\n"));
 	for (const struct cli_cmd *c = cli_commands; c->name; c++)
-		fprintf(f, "  %-9s %s\n", c->name, _(c->summary));
+		fprintf(f, "  %-16s %s\n", c->name, _(c->summary));
 	fprintf(f, _("\nEvery command takes --help; commands that print take --json, and\n"
 		     "tabular ones --csv.\n"
 		     "Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 invalid data,\n"

@@ -378,6 +378,27 @@ static int get_int(const struct pk_config *cfg, const char *name, long long min,
 	return PK_OK;
 }
 
+/* [sync] is read by the sync module when it runs; its numbers are checked
+ * here so a mistake shows at once, not at the first sync. */
+static int check_sync(const struct pk_config *cfg, struct pk_error *err)
+{
+	static const struct {
+		const char *key;
+		long long min, max;
+	} ranges[] = {
+		{ "sync.timeout", 1, 3600 },
+		{ "sync.retries", 0, 100 },
+		{ "sync.batch", 1, 5000 }, /* PK_PROTOCOL_MAX_BATCH */
+		{ "sync.interval", 0, 100000 },
+	};
+	int v, rc;
+	for (size_t i = 0; i < PK_ARRAY_LEN(ranges); i++)
+		if ((rc = get_int(cfg, ranges[i].key, ranges[i].min, ranges[i].max, &v, err)) !=
+		    PK_OK)
+			return rc;
+	return PK_OK;
+}
+
 char *pk_identity_node(void)
 {
 	char host[256] = "";
@@ -701,7 +722,8 @@ static int finish(struct pk_config *cfg, struct pk_error *err)
 	if ((rc = load_levels(cfg, err)) || (rc = load_matrix(cfg, err)) ||
 	    (rc = load_workflow(cfg, err)) || (rc = check_known(cfg, err)) ||
 	    (rc = check_types(cfg, err)) || (rc = pk_sla_config_load(cfg, err)) ||
-	    (rc = pk_rota_config_load(cfg, err)) || (rc = pk_escalate_config_load(cfg, err)))
+	    (rc = pk_rota_config_load(cfg, err)) || (rc = pk_escalate_config_load(cfg, err)) ||
+	    (rc = check_sync(cfg, err)))
 		return rc;
 	return PK_OK;
 }
