@@ -1,0 +1,312 @@
+/* picketd's configuration file. */
+#include "conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <iniparser.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "picket/i18n.h"
+#include "picket/status.h"
+
+enum conf_type { CT_STRING, CT_PATH, CT_INT, CT_SIZE, CT_BOOL, CT_LEVEL };
+
+struct conf_key {
+	const char *section, *key;
+	enum conf_type type;
+	const char *def; /* NULL: unset */
+	long long min, max;
+	size_t offset;
+	const char *help;
+};
+
+#define OFF(field) offsetof(struct srv_conf, field)
+
+/* Every key, once: parsing, checking and `picketd --help`. */
+static const struct conf_key keys[] = {
+	{ "server", "listen", CT_STRING, "127.0.0.1", 0, 0, OFF(listen),
+	  N_("Address to listen on (IPv4 or IPv6 literal, or a host name).") },
+	{ "server", "port", CT_INT, "8443", 0, 65535, OFF(port),
+	  N_("TCP port (0: any free port, logged at start).") },
+	{ "server", "threads", CT_INT, "4", 1, 256, OFF(threads),
+	  N_("Worker threads answering requests.") },
+	{ "server", "max_connections", CT_INT, "64", 1, 65536, OFF(max_connections),
+	  N_("Connections open at once, at most.") },
+	{ "server", "max_connections_per_ip", CT_INT, "0", 0, 65536, OFF(max_connections_per_ip),
+	  N_("Connections from one address, at most (0: no limit).") },
+	{ "server", "max_body", CT_SIZE, "16M", 1024, 1LL << 30, OFF(max_body),
+	  N_("Largest request body in bytes (suffixes k, M, G); larger pushes get 413.") },
+	{ "server", "max_header", CT_SIZE, "16k", 1024, 1 << 20, OFF(max_header),
+	  N_("Largest request head (request line and headers) in bytes.") },
+	{ "server", "timeout", CT_INT, "30", 1, 3600, OFF(timeout),
+	  N_("Seconds an idle connection is kept open.") },
+	{ "server", "rate", CT_INT, "100", 0, 1000000, OFF(rate),
+	  N_("Requests per second per user, with bursts of twice as many (0: no limit).") },
+	{ "server", "plain_http", CT_BOOL, "false", 0, 0, OFF(plain_http),
+	  N_("Serve plain HTTP: only behind a proxy that terminates TLS on the same host.") },
+	{ "tls", "cert", CT_PATH, NULL, 0, 0, OFF(cert),
+	  N_("Server certificate chain, PEM (required unless plain_http).") },
+	{ "tls", "key", CT_PATH, NULL, 0, 0, OFF(key),
+	  N_("Private key of the certificate, PEM; refused if group- or world-readable.") },
+	{ "store", "backend", CT_STRING, "sqlite", 0, 0, OFF(backend),
+	  N_("Where events are kept: sqlite.") },
+	{ "store", "path", CT_PATH, "/var/lib/picketd/picketd.db", 0, 0, OFF(store_path),
+	  N_("The SQLite database (created 0600, WAL).") },
+	{ "auth", "users", CT_PATH, "/etc/picketd/users", 0, 0, OFF(users),
+	  N_("The users file: NAME ROLE GROUP SHA256 lines, 0600, kept by picketd adduser.") },
+	{ "log", "syslog", CT_BOOL, "false", 0, 0, OFF(syslog),
+	  N_("Also log to syslog (facility daemon).") },
+	{ "log", "file", CT_PATH, NULL, 0, 0, OFF(log_file),
+	  N_("Also append the log to this file (reopened on SIGHUP).") },
+	{ "log", "level", CT_LEVEL, "info", 0, 0, OFF(log_level),
+	  N_("Least severe messages logged: error, warn or info (info logs every request).") },
+};
+
+void srv_conf_describe(FILE *f)
+{
+	for (size_t i = 0; i < PK_ARRAY_LEN(keys); i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%s.%s", keys[i].section, keys[i].key);
+		fprintf(f, "  %-30s %s\n", name, _(keys[i].help));
+		if (keys[i].def)
+			fprintf(f, "  %-30s %s %s\n", "", _("default:"), keys[i].def);
+	}
+}
+
+static char ini_errbuf[512];
+
+/* iniparser's error callback: its formats are its own literals */
+static int ini_error(const char *fmt, ...) PK_PRINTF(1, 2);
+
+static int ini_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ini_errbuf, sizeof(ini_errbuf), fmt, ap);
+	va_end(ap);
+	for (char *p = ini_errbuf; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	return 0;
+}
+
+static const struct conf_key *find_key(const char *section, const char *key)
+{
+	for (size_t i = 0; i < PK_ARRAY_LEN(keys); i++)
+		if (strcmp(keys[i].section, section) == 0 &&
+		    (!key || strcmp(keys[i].key, key) == 0))
+			return &keys[i];
+	return NULL;
+}
+
+/* Refuses sections and keys nobody reads, so a typo is not ignored. */
+static int check_known(const char *path, dictionary *d, struct pk_error *err)
+{
+	int rc = PK_OK;
+	/* iniparser keeps keys above the first section as ":key" */
+	for (ssize_t i = 0; i < d->size; i++)
+		if (d->key[i] && d->key[i][0] == ':')
+			return pk_error_set(err, PK_ECONFIG,
+					    _("%s: setting '%s' is outside any [section]"), path,
+					    d->key[i] + 1);
+	for (int s = 0; s < iniparser_getnsec(d) && rc == PK_OK; s++) {
+		const char *sec = iniparser_getsecname(d, s);
+		if (!find_key(sec, NULL))
+			return pk_error_set(err, PK_ECONFIG,
+					    _("%s: unknown section [%s] (server, tls, store, "
+					      "auth, log)"),
+					    path, sec);
+		int nk = iniparser_getsecnkeys(d, sec);
+		if (nk <= 0)
+			continue;
+		const char **ks = pk_xcalloc((size_t)nk, sizeof(*ks));
+		iniparser_getseckeys(d, sec, ks);
+		for (int i = 0; i < nk && rc == PK_OK; i++) {
+			const char *colon = strchr(ks[i], ':');
+			const char *name = colon ? colon + 1 : ks[i];
+			if (!find_key(sec, name))
+				rc = pk_error_set(err, PK_ECONFIG, _("%s: unknown setting '%s.%s'"),
+						  path, sec, name);
+		}
+		free(ks);
+	}
+	return rc;
+}
+
+/* "16M" -> 16777216: a whole number with an optional k, M or G suffix. */
+static int parse_size(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	errno = 0;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	static const char suffixes[] = "kKmMgG"; /* 2^10, 2^20, 2^30 */
+	unsigned long long mult = 1;
+	const char *sfx = *end ? strchr(suffixes, *end) : NULL;
+	if (sfx) {
+		mult = 1ULL << (10 * (1 + (sfx - suffixes) / 2));
+		end++;
+	}
+	if (*end || v > (unsigned long long)max / mult || (long long)(v * mult) < min)
+		return -1;
+	*out = (long long)(v * mult);
+	return 0;
+}
+
+static int parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	for (size_t i = 0; i < PK_ARRAY_LEN(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcasecmp(s, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
+static char *absolute(const char *dir, const char *p)
+{
+	return p[0] == '/' ? pk_xstrdup(p) : pk_xasprintf("%s/%s", dir, p);
+}
+
+static int set_value(struct srv_conf *conf, const char *dir, const struct conf_key *k,
+		     const char *v, struct pk_error *err)
+{
+	char *field = (char *)conf + k->offset;
+	long long n;
+	int b, level;
+	switch (k->type) {
+	case CT_STRING: *(char **)field = pk_xstrdup(v); return PK_OK;
+	case CT_PATH: *(char **)field = *v ? absolute(dir, v) : NULL; return PK_OK;
+	case CT_INT:
+		if (pk_parse_int(v, k->min, k->max, &n) != 0)
+			break;
+		*(int *)field = (int)n;
+		return PK_OK;
+	case CT_SIZE:
+		if (parse_size(v, k->min, k->max, &n) != 0)
+			break;
+		*(size_t *)field = (size_t)n;
+		return PK_OK;
+	case CT_BOOL:
+		if (parse_bool(v, &b) != 0)
+			return pk_error_set(err, PK_ECONFIG,
+					    _("%s: %s.%s: '%s' is not true or false"), conf->path,
+					    k->section, k->key, v);
+		*(int *)field = b;
+		return PK_OK;
+	case CT_LEVEL:
+		if ((level = srv_log_level_parse(v)) < 0)
+			return pk_error_set(err, PK_ECONFIG,
+					    _("%s: %s.%s: '%s' is not error, warn or info"),
+					    conf->path, k->section, k->key, v);
+		*(int *)field = level;
+		return PK_OK;
+	}
+	return pk_error_set(err, PK_ECONFIG,
+			    _("%s: %s.%s: '%s' is not a number from %lld to %lld%s"), conf->path,
+			    k->section, k->key, v, k->min, k->max,
+			    k->type == CT_SIZE ? _(" (suffixes k, M, G)") : "");
+}
+
+/* Checks that go across keys. */
+static int check_conf(struct srv_conf *conf, struct pk_error *err)
+{
+	if (strcmp(conf->backend, "sqlite") != 0)
+		return pk_error_set(err, PK_ECONFIG,
+				    _("%s: store.backend: '%s' is not a store this picketd has "
+				      "(sqlite)"),
+				    conf->path, conf->backend);
+	if (!*conf->listen)
+		return pk_error_set(err, PK_ECONFIG, _("%s: server.listen is empty"), conf->path);
+	if (!conf->store_path || !conf->users)
+		return pk_error_set(err, PK_ECONFIG, _("%s: store.path and auth.users are needed"),
+				    conf->path);
+	if (!conf->plain_http && (!conf->cert || !conf->key))
+		return pk_error_set(err, PK_ECONFIG,
+				    _("%s: tls.cert and tls.key are needed (or server.plain_http "
+				      "= true behind a TLS-terminating proxy)"),
+				    conf->path);
+	return PK_OK;
+}
+
+/* The directory of the file, absolute, for relative paths in it. */
+static char *file_dir(const char *path)
+{
+	char *real = realpath(path, NULL);
+	if (!real)
+		return NULL;
+	char *slash = strrchr(real, '/');
+	if (slash == real)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return real;
+}
+
+int srv_conf_load(const char *path, struct srv_conf **out, struct pk_error *err)
+{
+	*out = NULL;
+	char *dir = file_dir(path);
+	if (!dir)
+		return pk_error_set(err, PK_ECONFIG, _("cannot read %s: %s"), path,
+				    strerror(errno));
+	ini_errbuf[0] = '\0';
+	iniparser_set_error_callback(ini_error);
+	dictionary *d = iniparser_load(path);
+	if (!d || ini_errbuf[0]) {
+		int rc = pk_error_set(err, PK_ECONFIG, "%s: %s", path,
+				      ini_errbuf[0] ? ini_errbuf : _("cannot parse"));
+		if (d)
+			iniparser_freedict(d);
+		free(dir);
+		return rc;
+	}
+	struct srv_conf *conf = pk_xcalloc(1, sizeof(*conf));
+	conf->path = pk_xstrdup(path);
+	int rc = check_known(path, d, err);
+	for (size_t i = 0; i < PK_ARRAY_LEN(keys) && rc == PK_OK; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%s:%s", keys[i].section, keys[i].key);
+		const char *v = iniparser_getstring(d, name, NULL);
+		if (v || keys[i].def)
+			rc = set_value(conf, dir, &keys[i], v ? v : keys[i].def, err);
+	}
+	if (rc == PK_OK)
+		rc = check_conf(conf, err);
+	iniparser_freedict(d);
+	free(dir);
+	if (rc != PK_OK) {
+		srv_conf_free(&conf);
+		return rc;
+	}
+	*out = conf;
+	return PK_OK;
+}
+
+void srv_conf_free(struct srv_conf **pconf)
+{
+	struct srv_conf *conf = *pconf;
+	if (!conf)
+		return;
+	free(conf->path);
+	free(conf->listen);
+	free(conf->cert);
+	free(conf->key);
+	free(conf->backend);
+	free(conf->store_path);
+	free(conf->users);
+	free(conf->log_file);
+	free(conf);
+	*pconf = NULL;
+}

@@ -1,0 +1,314 @@
+/* picketd: the central sync server of picket.  Entry point, the user
+ * commands (adduser, deluser, users), and the server's life: start,
+ * SIGHUP (reopen the log, reload the users), SIGTERM/SIGINT (finish the
+ * requests in flight, then exit). */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf.h"
+#include "http.h"
+#include "log.h"
+#include "rate.h"
+#include "store.h"
+#include "users.h"
+#include "picket/buildconf.h"
+#include "picket/i18n.h"
+#include "picket/status.h"
+
+#define DRAIN_SECONDS 30
+
+struct opts {
+	const char *config;
+	const char *role;
+	const char *group;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, _("usage: picketd [--config FILE]\n"
+		     "       picketd adduser NAME --role ROLE [--group GROUP] [--config FILE]\n"
+		     "       picketd deluser NAME [--config FILE]\n"
+		     "       picketd users [--config FILE]\n"
+		     "       picketd --help | --version\n"));
+}
+
+static void help(void)
+{
+	usage(stdout);
+	printf(_("\nThe central sync server of picket: runs in the foreground (for systemd),\n"
+		 "logs to standard error. SIGHUP reopens the log file and reloads the users;\n"
+		 "SIGTERM finishes the requests in flight, then exits.\n\n"
+		 "  adduser   add a user and print their token (shown once; only its hash\n"
+		 "            is stored). Roles: viewer (pull only), technician (push own\n"
+		 "            events), supervisor (also moves tickets across groups), admin.\n"
+		 "  deluser   remove a user (their token stops working at the next SIGHUP)\n"
+		 "  users     list the users and their roles\n\n"
+		 "The configuration (default %s) is INI:\n"),
+	       SRV_DEFAULT_CONFIG);
+	srv_conf_describe(stdout);
+	printf(_("\nExit codes: 0 ok, 1 error, 2 usage, 9 configuration.  See picketd(8).\n"));
+}
+
+/* Exit codes: 0 ok, 2 usage, 9 configuration, 1 anything else. */
+static int exit_code(int rc)
+{
+	return rc == PK_OK || rc == PK_EUSAGE || rc == PK_ECONFIG ? rc : 1;
+}
+
+static int fail(int rc, const char *msg)
+{
+	fprintf(stderr, "picketd: %s\n", msg);
+	return exit_code(rc);
+}
+
+static int load_conf(const struct opts *o, struct srv_conf **conf)
+{
+	struct pk_error err = { 0 };
+	int rc = srv_conf_load(o->config ? o->config : SRV_DEFAULT_CONFIG, conf, &err);
+	return rc == PK_OK ? PK_OK : fail(rc, err.msg);
+}
+
+/* --- user commands --- */
+
+static int cmd_adduser(const struct opts *o, const char *name)
+{
+	struct pk_error err = { 0 };
+	struct srv_conf *conf;
+	char *token;
+	int role = o->role ? srv_role_parse(o->role) : -1;
+	if (!srv_name_valid(name)) {
+		fprintf(stderr,
+			_("picketd: '%s' is not a user name (1 to %d of A-Z a-z 0-9 . _ -)\n"),
+			name, SRV_NAME_MAX);
+		return PK_EUSAGE;
+	}
+	if (role < 0) {
+		fprintf(stderr, _("picketd: --role viewer, technician, supervisor or admin is "
+				  "needed\n"));
+		return PK_EUSAGE;
+	}
+	if (o->group && !srv_name_valid(o->group)) {
+		fprintf(stderr, _("picketd: '%s' is not a group name\n"), o->group);
+		return PK_EUSAGE;
+	}
+	int rc = load_conf(o, &conf);
+	if (rc != PK_OK)
+		return rc;
+	rc = srv_users_add(conf->users, name, (enum srv_role)role, o->group, &token, &err);
+	if (rc == PK_OK) {
+		printf("%s\n", token);
+		fprintf(stderr,
+			_("picketd: added %s (%s) to %s.  The token above is shown only once: "
+			  "give it to %s for [sync] token in picket.conf.  A running picketd loads "
+			  "it on SIGHUP (systemctl reload picketd).\n"),
+			name, srv_role_name((enum srv_role)role), conf->users, name);
+		sodium_memzero(token, strlen(token));
+		free(token);
+	}
+	srv_conf_free(&conf);
+	return rc == PK_OK ? PK_OK : fail(rc, err.msg);
+}
+
+static int cmd_deluser(const struct opts *o, const char *name)
+{
+	struct pk_error err = { 0 };
+	struct srv_conf *conf;
+	int rc = load_conf(o, &conf);
+	if (rc != PK_OK)
+		return rc;
+	rc = srv_users_del(conf->users, name, &err);
+	if (rc == PK_OK)
+		fprintf(stderr,
+			_("picketd: removed %s from %s (a running picketd forgets them on "
+			  "SIGHUP)\n"),
+			name, conf->users);
+	srv_conf_free(&conf);
+	return rc == PK_OK ? PK_OK : fail(rc, err.msg);
+}
+
+static int cmd_users(const struct opts *o)
+{
+	struct pk_error err = { 0 };
+	struct srv_conf *conf;
+	struct srv_users users;
+	int rc = load_conf(o, &conf);
+	if (rc != PK_OK)
+		return rc;
+	rc = srv_users_load(conf->users, 1, &users, &err);
+	for (size_t i = 0; rc == PK_OK && i < users.n; i++)
+		printf("%-20s %-10s %s\n", users.v[i].name, srv_role_name(users.v[i].role),
+		       users.v[i].group[0] ? users.v[i].group : "-");
+	srv_users_free(&users);
+	srv_conf_free(&conf);
+	return rc == PK_OK ? PK_OK : fail(rc, err.msg);
+}
+
+/* --- the server --- */
+
+static void reload(const struct srv_conf *conf)
+{
+	struct pk_error err = { 0 };
+	srv_log_reopen();
+	if (srv_auth_load(conf->users, &err) != PK_OK)
+		srv_log(SRV_LOG_ERROR, _("users not reloaded, the old list stays: %s"), err.msg);
+	else
+		srv_log(SRV_LOG_INFO, _("reloaded %zu users from %s"), srv_auth_count(),
+			conf->users);
+}
+
+/* Waits for the requests in flight, up to DRAIN_SECONDS; a second
+ * SIGTERM or SIGINT stops waiting. */
+static void drain(struct srv *srv, const sigset_t *set)
+{
+	struct timespec tick = { 0, 50 * 1000 * 1000 }, now, end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += DRAIN_SECONDS;
+	for (;;) {
+		if (atomic_load(&srv->inflight) == 0)
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			break;
+		int sig = sigtimedwait(set, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT) {
+			srv_log(SRV_LOG_WARN, _("second signal: stopping now"));
+			return;
+		}
+	}
+	srv_log(SRV_LOG_WARN, _("%d requests still running after %d s: stopping anyway"),
+		atomic_load(&srv->inflight), DRAIN_SECONDS);
+}
+
+/* Runs until SIGTERM or SIGINT; returns the exit status. */
+static int run(struct srv *srv, const sigset_t *set)
+{
+	int sig;
+	const struct srv_conf *conf = srv->conf;
+	int v6 = strchr(conf->listen, ':') != NULL;
+	srv_log(SRV_LOG_INFO, _("listening on %s://%s%s%s:%d (%d threads, store %s, %zu users)"),
+		conf->plain_http ? "http" : "https", v6 ? "[" : "", conf->listen, v6 ? "]" : "",
+		srv->port, conf->threads, conf->store_path, srv_auth_count());
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			reload(conf);
+			continue;
+		}
+		break;
+	}
+	srv_log(SRV_LOG_INFO, _("signal %d: no new connections; finishing %d requests"), sig,
+		atomic_load(&srv->inflight));
+	srv_http_quiesce(srv);
+	drain(srv, set);
+	srv_http_stop(srv);
+	return PK_OK;
+}
+
+static int serve(const struct opts *o)
+{
+	struct pk_error err = { 0 };
+	struct srv srv = { 0 };
+	struct srv_conf *conf;
+	sigset_t set;
+	int rc;
+
+	/* signals go to sigwait in this thread: block them before any thread
+	 * starts, so every thread inherits the mask */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((rc = load_conf(o, &conf)) != PK_OK)
+		return rc;
+	if ((rc = srv_log_open(conf->log_level, conf->syslog, conf->log_file, &err)) != PK_OK) {
+		srv_conf_free(&conf);
+		return fail(rc, err.msg);
+	}
+	if (conf->plain_http)
+		srv_log(SRV_LOG_WARN, _("plain_http: serving without TLS; tokens cross the "
+					"network in clear unless a proxy on this host terminates "
+					"TLS"));
+	srv_rate_init(conf->rate);
+	srv.conf = conf;
+	rc = srv_auth_load(conf->users, &err);
+	if (rc == PK_OK)
+		rc = srv_http_load_tls(&srv, &err);
+	if (rc == PK_OK)
+		rc = srv_store_open(conf, &srv.store, &err);
+	if (rc == PK_OK)
+		rc = srv_http_start(&srv, &err);
+	if (rc == PK_OK)
+		rc = run(&srv, &set);
+	else
+		srv_log(SRV_LOG_ERROR, "%s", err.msg);
+	srv_http_stop(&srv);
+	srv_store_close(&srv.store);
+	srv_auth_free();
+	srv_rate_free();
+	if (rc == PK_OK)
+		srv_log(SRV_LOG_INFO, _("stopped"));
+	srv_log_close();
+	srv_conf_free(&conf);
+	return exit_code(rc);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = { { "config", required_argument, NULL, 'c' },
+						  { "role", required_argument, NULL, 'r' },
+						  { "group", required_argument, NULL, 'g' },
+						  { "help", no_argument, NULL, 'h' },
+						  { "version", no_argument, NULL, 'V' },
+						  { 0 } };
+	struct opts o = { 0 };
+	int c;
+
+	pk_i18n_init();
+	while ((c = getopt_long(argc, argv, "c:r:g:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o.config = optarg; break;
+		case 'r': o.role = optarg; break;
+		case 'g': o.group = optarg; break;
+		case 'h': help(); return PK_OK;
+		case 'V': printf("picketd %s\n", PICKET_VERSION); return PK_OK;
+		default: usage(stderr); return PK_EUSAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (sodium_init() < 0)
+		return fail(PK_ERR, _("cannot initialise libsodium"));
+
+	const char *cmd = argc > 0 ? argv[0] : NULL;
+	int nargs = cmd && (strcmp(cmd, "adduser") == 0 || strcmp(cmd, "deluser") == 0) ? 2 : 1;
+	if (cmd && strcmp(cmd, "adduser") != 0 && strcmp(cmd, "deluser") != 0 &&
+	    strcmp(cmd, "users") != 0) {
+		fprintf(stderr, _("picketd: unknown command '%s'\n"), cmd);
+		usage(stderr);
+		return PK_EUSAGE;
+	}
+	if ((cmd && argc != nargs) || (!cmd && argc != 0) ||
+	    ((o.role || o.group) && !(cmd && strcmp(cmd, "adduser") == 0))) {
+		usage(stderr);
+		return PK_EUSAGE;
+	}
+	if (!cmd)
+		return serve(&o);
+	if (strcmp(cmd, "adduser") == 0)
+		return exit_code(cmd_adduser(&o, argv[1]));
+	if (strcmp(cmd, "deluser") == 0)
+		return exit_code(cmd_deluser(&o, argv[1]));
+	return exit_code(cmd_users(&o));
+}

@@ -1,0 +1,66 @@
+/* The users of picketd: names, roles, groups and the SHA-256 of their
+ * tokens, kept one per line in the users file ("NAME ROLE GROUP SHA256HEX",
+ * GROUP "-" for none, # comments).  Tokens themselves are never stored. */
+#ifndef PICKETD_USERS_H
+#define PICKETD_USERS_H
+
+#include <stddef.h>
+
+#include "picket/util.h"
+
+#define SRV_NAME_MAX  64
+#define SRV_HASH_LEN  32 /* SHA-256 */
+#define SRV_TOKEN_MAX 256
+
+/* Ordered: each role may do what the ones before it may. */
+enum srv_role {
+	SRV_VIEWER,	/* pull only */
+	SRV_TECHNICIAN, /* push their own events */
+	SRV_SUPERVISOR, /* also move tickets across groups */
+	SRV_ADMIN,	/* everything */
+};
+
+struct srv_user {
+	char name[SRV_NAME_MAX + 1];
+	char group[SRV_NAME_MAX + 1]; /* "" when none */
+	enum srv_role role;
+	unsigned char hash[SRV_HASH_LEN];
+};
+
+struct srv_users {
+	struct srv_user *v;
+	size_t n;
+};
+
+/* "technician" -> SRV_TECHNICIAN; -1 when unknown. */
+int srv_role_parse(const char *s);
+const char *srv_role_name(enum srv_role role);
+/* 1 if s is a valid user or group name: 1-64 of [A-Za-z0-9._-]. */
+int srv_name_valid(const char *s);
+
+/* Reads the users file.  A missing file is an empty list when
+ * `missing_ok`; a file readable by group or others, a bad line or a
+ * duplicate name is PK_ECONFIG with err naming the file and line. */
+int srv_users_load(const char *path, int missing_ok, struct srv_users *out, struct pk_error *err);
+void srv_users_free(struct srv_users *u);
+
+/* Adds a user and returns the new token in *token (caller frees and
+ * wipes): the file is rewritten atomically, comments kept.  PK_EINVAL for
+ * a name that exists already. */
+int srv_users_add(const char *path, const char *name, enum srv_role role, const char *group,
+		  char **token, struct pk_error *err);
+/* Removes a user; PK_ENOTFOUND when there is none of that name. */
+int srv_users_del(const char *path, const char *name, struct pk_error *err);
+
+/* The authentication table the server answers from, reloadable while it
+ * runs (SIGHUP).  srv_auth_load() replaces it only when the file loads. */
+int srv_auth_load(const char *path, struct pk_error *err);
+void srv_auth_free(void);
+/* Number of users in the table. */
+size_t srv_auth_count(void);
+/* Finds the user whose token hashes to SHA-256(token): compares with
+ * every user's hash in constant time, without stopping at a match.
+ * Returns 1 and fills *user, or 0. */
+int srv_auth_token(const char *token, size_t len, struct srv_user *user);
+
+#endif
