@@ -1,6 +1,8 @@
 /* Who may push what. */
 #include "policy.h"
 
+#include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "picket/i18n.h"
@@ -11,14 +13,49 @@ int srv_policy_may_push(const struct srv_user *user)
 	return user->role >= SRV_TECHNICIAN;
 }
 
-/* A ticket moving to another group: the supervisors' call. */
-static int changes_group(const struct pk_event *ev)
+/* A ticket moving from its group to another: the supervisors' call (a
+ * ticket without a group may be given one by anybody). */
+static int moves_group(const struct pk_event *ev, const struct srv_record *rec)
 {
-	return !ev->create && strcmp(ev->entity, "ticket") == 0 && pk_streq(ev->field, "group");
+	if (ev->create || strcmp(ev->entity, "ticket") != 0 || !pk_streq(ev->field, "group") ||
+	    !rec->group || !*rec->group)
+		return 0;
+	json_t *v = json_loads(ev->value ? ev->value : "null", JSON_DECODE_ANY, NULL);
+	int moves = !json_is_string(v) || strcmp(json_string_value(v), rec->group) != 0;
+	json_decref(v);
+	return moves;
+}
+
+/* The person a record names as its author or acknowledger, when it is
+ * not the one pushing it: comments and handover notes are signed by
+ * whoever wrote them; supervisors may carry others' (imports). */
+static const char *signed_by_other(const struct pk_event *ev)
+{
+	const char *member = NULL;
+	if (ev->create &&
+	    (strcmp(ev->entity, "comment") == 0 || strcmp(ev->entity, "handover_note") == 0))
+		member = "author";
+	else if (!ev->create && strcmp(ev->entity, "handover_note") == 0 &&
+		 pk_streq(ev->field, "acked_by"))
+		member = NULL; /* the value itself */
+	else
+		return NULL;
+	static _Thread_local char who[72];
+	json_t *v = json_loads(ev->value ? ev->value : "null", JSON_DECODE_ANY, NULL);
+	json_t *name = member ? json_object_get(v, member) : v;
+	const char *s = json_string_value(name);
+	const char *other = NULL;
+	if (s && !pk_streq(s, ev->actor)) {
+		snprintf(who, sizeof(who), "%.64s", s);
+		other = who;
+	}
+	json_decref(v);
+	return other;
 }
 
 enum srv_verdict srv_policy_event(const struct srv_user *user, const struct pk_event *ev,
-				  const char **code, struct pk_error *err)
+				  const struct srv_record *rec, const char **code,
+				  struct pk_error *err)
 {
 	*code = NULL;
 	if (!srv_policy_may_push(user)) {
@@ -34,10 +71,20 @@ enum srv_verdict srv_policy_event(const struct srv_user *user, const struct pk_e
 			     ev->uuid, ev->actor ? ev->actor : "", user->name);
 		return SRV_REFUSE_BATCH;
 	}
-	if (changes_group(ev) && user->role < SRV_SUPERVISOR) {
+	if (user->role >= SRV_SUPERVISOR)
+		return SRV_ALLOW;
+	if (moves_group(ev, rec)) {
 		*code = "forbidden";
 		pk_error_set(err, PK_EREFUSED,
 			     _("only supervisors reassign tickets across groups"));
+		return SRV_REJECT_EVENT;
+	}
+	const char *other = signed_by_other(ev);
+	if (other) {
+		*code = "forbidden";
+		pk_error_set(err, PK_EREFUSED,
+			     _("only supervisors may send a %s signed by someone else (%s)"),
+			     ev->entity, other);
 		return SRV_REJECT_EVENT;
 	}
 	return SRV_ALLOW;

@@ -17,11 +17,18 @@ enum srv_verdict {
 /* 1 if the user's role may push at all (viewers may not). */
 int srv_policy_may_push(const struct srv_user *user);
 
-/* Decides what becomes of `ev` pushed by `user`.  Unless SRV_ALLOW, *code
+/* Decides what becomes of `ev` pushed by `user` (rec: the record as the
+ * store has it).  Unless SRV_ALLOW, *code
  * is the protocol's error code ("forbidden", "forged_actor") and err's
  * message says why (naming the event when the whole batch is refused; a
  * rejected event is named beside its message). */
+/* What the store knows of the record an event changes. */
+struct srv_record {
+	const char *group; /* a ticket's current group, NULL when none */
+};
+
 enum srv_verdict srv_policy_event(const struct srv_user *user, const struct pk_event *ev,
-				  const char **code, struct pk_error *err);
+				  const struct srv_record *rec, const char **code,
+				  struct pk_error *err);
 
 #endif

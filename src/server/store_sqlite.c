@@ -199,6 +199,21 @@ static int event_error(struct pk_db *db, const struct pk_event *ev, int rc, stru
 	return pk_error_set(err, rc, _("event %s: %s"), ev->uuid, msg);
 }
 
+/* A ticket's group as the store has it (NULL: none, or no such ticket). */
+static int ticket_group(struct pk_db *db, const char *uuid, char **out)
+{
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT group_name FROM tickets WHERE uuid = ?1");
+	*out = NULL;
+	if (!st)
+		return pk_db_error(db)->code;
+	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*out = pk_xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? PK_OK : pk_db_fail(db, rc, "tickets");
+}
+
 /* Checks, allows and merges one event of a push: PK_OK when stored, or
  * left out and named in res->rejected; PK_EREFUSED (with *refusal) or
  * another status when the batch must fail. */
@@ -211,7 +226,16 @@ static int push_one(struct pk_db *db, const struct pk_event *ev, const struct sr
 	int conflict = 0, rc;
 	if ((rc = pk_event_check(db, ev)) != PK_OK)
 		return event_error(db, ev, rc, err);
-	switch (srv_policy_event(user, ev, &code, &why)) {
+	struct srv_record rec = { 0 };
+	char *group = NULL;
+	if (!ev->create && strcmp(ev->entity, "ticket") == 0 && pk_streq(ev->field, "group")) {
+		if ((rc = ticket_group(db, ev->entity_uuid, &group)) != PK_OK)
+			return event_error(db, ev, rc, err);
+		rec.group = group;
+	}
+	enum srv_verdict verdict = srv_policy_event(user, ev, &rec, &code, &why);
+	free(group);
+	switch (verdict) {
 	case SRV_ALLOW: break;
 	case SRV_REJECT_EVENT:
 		srv_log(SRV_LOG_WARN, _("push by %s: event %s left out (%s): %s"), user->name,
