@@ -323,7 +323,7 @@ int64_t pk_db_change_time(struct pk_db *db)
 }
 
 int pk_oplog_field_clock(struct pk_db *db, const char *entity_uuid, const char *field,
-			 int64_t *hlc, const char **origin)
+			 int64_t *hlc, char *origin, size_t origin_len)
 {
 	/* the field's latest set, else the record's creation */
 	static const char *const sql[] = {
@@ -334,7 +334,7 @@ int pk_oplog_field_clock(struct pk_db *db, const char *entity_uuid, const char *
 	};
 	*hlc = 0;
 	if (origin)
-		*origin = NULL;
+		origin[0] = '\0';
 	for (int i = 0; i < 2; i++) {
 		sqlite3_stmt *st = pk_db_stmt(db, sql[i]);
 		if (!st)
@@ -345,9 +345,11 @@ int pk_oplog_field_clock(struct pk_db *db, const char *entity_uuid, const char *
 		int rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
 			*hlc = sqlite3_column_int64(st, 0);
-			/* valid until the statement's next use: the caller copies */
 			if (origin)
-				*origin = (const char *)sqlite3_column_text(st, 1);
+				snprintf(origin, origin_len, "%s",
+					 (const char *)sqlite3_column_text(st, 1));
+			/* a statement left stepping would hold a read snapshot */
+			sqlite3_reset(st);
 			return PK_OK;
 		}
 		sqlite3_reset(st);
@@ -374,7 +376,7 @@ static int oplog_write(struct pk_db *db, const char *entity, const char *entity_
 	if (!r) {
 		uuid_v7(ev);
 		if (field) {
-			if ((rc = pk_oplog_field_clock(db, entity_uuid, field, &base, NULL)) != PK_OK ||
+			if ((rc = pk_oplog_field_clock(db, entity_uuid, field, &base, NULL, 0)) != PK_OK ||
 			    (rc = pk_hlc_observe(db, base)) != PK_OK)
 				return rc;
 			sqlite3_stmt *del = pk_db_stmt(

@@ -85,6 +85,6 @@ const char *pk_db_actor(struct pk_db *db);
 int64_t pk_db_change_time(struct pk_db *db);
 /* The hlc of the value a field holds: its winning event's (0 if none). */
 int pk_oplog_field_clock(struct pk_db *db, const char *entity_uuid, const char *field,
-			 int64_t *hlc, const char **origin);
+			 int64_t *hlc, char *origin, size_t origin_len);
 
 #endif

@@ -445,12 +445,12 @@ static int merge_set(struct pk_db *db, const struct pk_event *ev, const struct p
 		return pk_error_set(&db->err, PK_EINVAL, _("event %s: %s %s is not in this database"),
 				    ev->uuid, ent->name, ev->entity_uuid);
 	int64_t hlc;
-	const char *origin;
-	int rc = pk_oplog_field_clock(db, ev->entity_uuid, ev->field, &hlc, &origin);
+	char origin[72];
+	int rc = pk_oplog_field_clock(db, ev->entity_uuid, ev->field, &hlc, origin, sizeof(origin));
 	if (rc != PK_OK)
 		return rc;
 	/* the highest clock wins; equal clocks go to the greater origin */
-	int wins = ev->hlc > hlc || (ev->hlc == hlc && origin && strcmp(ev->origin, origin) > 0);
+	int wins = ev->hlc > hlc || (ev->hlc == hlc && strcmp(ev->origin, origin) > 0);
 	if (wins) {
 		struct pk_change *ch = pk_change_update(ent, ev->entity_uuid);
 		set_from_json(ch, field_find(ent, ev->field), v);
