@@ -106,7 +106,9 @@ static int cmd_adduser(const struct opts *o, const char *name)
 		printf("%s\n", token);
 		fprintf(stderr,
 			_("picketd: added %s (%s) to %s.  The token above is shown only once: "
-			  "give it to %s for [sync] token in picket.conf.  A running picketd loads "
+			  "give it to %s, to keep in a file of mode 0600 named by [sync] "
+			  "token_file "
+			  "in picket.conf.  A running picketd loads "
 			  "it on SIGHUP (systemctl reload picketd).\n"),
 			name, srv_role_name((enum srv_role)role), conf->users, name);
 		sodium_memzero(token, strlen(token));

@@ -95,11 +95,12 @@ int pk_sync_options_load(const struct pk_config *cfg, struct pk_sync_options *o,
 			return pk_error_set(err, PK_ECONFIG,
 					    _("sync.url: '%s' is not an https:// URL"), url);
 		if (!o->allow_http)
-			return pk_error_set(err, PK_ECONFIG,
-					    _("sync.url: '%s' is plain http, which sends the token "
-					      "and every ticket unencrypted; use https, or set "
-					      "allow_insecure_http = true in [sync] to accept that"),
-					    url);
+			return pk_error_set(
+				err, PK_ECONFIG,
+				_("sync.url: '%s' is plain http, which sends the token "
+				  "and every ticket unencrypted; use https, or set "
+				  "allow_insecure_http = true in [sync] to accept that"),
+				url);
 	}
 	o->url = pk_xstrdup(url);
 	size_t len = strlen(o->url);
@@ -123,8 +124,8 @@ int pk_sync_options_load(const struct pk_config *cfg, struct pk_sync_options *o,
 	const char *ca = pk_config_str(cfg, "sync.ca_file");
 	if (ca && *ca) {
 		if (access(ca, R_OK) != 0) {
-			rc = pk_error_set(err, PK_ECONFIG, _("sync.ca_file: cannot read %s: %s"), ca,
-					  strerror(errno));
+			rc = pk_error_set(err, PK_ECONFIG, _("sync.ca_file: cannot read %s: %s"),
+					  ca, strerror(errno));
 			goto fail;
 		}
 		o->ca_file = pk_xstrdup(ca);
@@ -242,10 +243,8 @@ static int transient(CURLcode cc)
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
 	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_SSL_CONNECT_ERROR:
-		return 1;
-	default:
-		return 0;
+	case CURLE_SSL_CONNECT_ERROR: return 1;
+	default: return 0;
 	}
 }
 
@@ -287,9 +286,10 @@ static int request(struct client *c, const char *path, const char *body, size_t 
 						  _("the server's answer is larger than %d MB"),
 						  MAX_ANSWER >> 20);
 			else if (cc == CURLE_PEER_FAILED_VERIFICATION)
-				rc = pk_error_set(c->err, PK_ENET,
-						  _("%s: the server's certificate is not trusted: %s"),
-						  c->o->url, why);
+				rc = pk_error_set(
+					c->err, PK_ENET,
+					_("%s: the server's certificate is not trusted: %s"),
+					c->o->url, why);
 			else
 				rc = pk_error_set(c->err, PK_ENET, _("%s: %s"), c->o->url, why);
 			retry = transient(cc);
@@ -297,21 +297,23 @@ static int request(struct client *c, const char *path, const char *body, size_t 
 			const char *ct = NULL;
 			curl_easy_getinfo(c->curl, CURLINFO_CONTENT_TYPE, &ct);
 			struct curl_header *hv = NULL;
-			if (curl_easy_header(c->curl, PK_PROTOCOL_HEADER, 0, CURLH_HEADER, -1, &hv) !=
-				    CURLHE_OK ||
+			if (curl_easy_header(c->curl, PK_PROTOCOL_HEADER, 0, CURLH_HEADER, -1,
+					     &hv) != CURLHE_OK ||
 			    atoi(hv->value) != PK_PROTOCOL_VERSION)
-				rc = pk_error_set(c->err, PK_EPROTO,
-						  _("%s does not speak picket sync protocol %d (is it "
-						    "picketd, and of a compatible version?)"),
-						  c->o->url, PK_PROTOCOL_VERSION);
+				rc = pk_error_set(
+					c->err, PK_EPROTO,
+					_("%s does not speak picket sync protocol %d (is it "
+					  "picketd, and of a compatible version?)"),
+					c->o->url, PK_PROTOCOL_VERSION);
 			else
 				rc = PK_OK;
 		} else {
 			char code[64] = "", msg[256] = "";
 			pk_buf_putc(&c->answer, '\0');
 			c->answer.len--;
-			if (pk_proto_error_decode(c->answer.data ? c->answer.data : "", c->answer.len,
-						  code, sizeof(code), msg, sizeof(msg)) != PK_OK)
+			if (pk_proto_error_decode(c->answer.data ? c->answer.data : "",
+						  c->answer.len, code, sizeof(code), msg,
+						  sizeof(msg)) != PK_OK)
 				snprintf(msg, sizeof(msg), "%s", _("no explanation given"));
 			if (status >= 500 || status == 429) {
 				rc = pk_error_set(c->err, PK_ENET, _("%s: server error %ld: %s"),
@@ -512,8 +514,8 @@ static int push(struct client *c, struct pk_sync_summary *sum)
 		if (rc != PK_OK)
 			break;
 		struct pk_push_result res;
-		if ((rc = pk_proto_push_result_decode(c->answer.data, c->answer.len, &res, c->err)) !=
-		    PK_OK) {
+		if ((rc = pk_proto_push_result_decode(c->answer.data, c->answer.len, &res,
+						      c->err)) != PK_OK) {
 			rc = PK_EPROTO;
 			break;
 		}
@@ -572,9 +574,9 @@ int pk_sync_run(struct pk_db *db, const struct pk_sync_options *o, pk_sync_progr
 	}
 	if (rc == PK_OK && sum->refused)
 		rc = pk_error_set(err, PK_EREFUSED,
-				  ngettext("the server refused %lld change, undone here",
-					   "the server refused %lld changes, undone here",
-					   (unsigned long)sum->refused),
+				  P_("the server refused %lld change (see above)",
+				     "the server refused %lld changes (see above)",
+				     (unsigned long)sum->refused),
 				  (long long)sum->refused);
 	return rc;
 }

@@ -168,7 +168,7 @@ static int event_decode(json_t *obj, int with_seq, struct pk_event *ev, struct p
 		{ "actor", JSON_STRING, 1 },	  { "at", JSON_INTEGER, 1 },
 	};
 	memset(ev, 0, sizeof(*ev));
-	int rc = check_members(obj, "event", members, PK_ARRAY_LEN(members), err);
+	int rc = check_members(obj, _("event"), members, PK_ARRAY_LEN(members), err);
 	if (rc != PK_OK)
 		return rc;
 	json_t *seq = json_object_get(obj, "seq");

@@ -243,7 +243,7 @@ static void sync_state(struct tui *t)
 			      _(", %lld to push"), (long long)st.pending);
 	if (st.conflicts > 0 && n > 0 && (size_t)n < sizeof(t->sync_state))
 		snprintf(t->sync_state + n, sizeof(t->sync_state) - (size_t)n,
-			 ngettext(", %lld conflict", ", %lld conflicts", (unsigned long)st.conflicts),
+			 P_(", %lld conflict", ", %lld conflicts", (unsigned long)st.conflicts),
 			 (long long)st.conflicts);
 }
 

@@ -387,7 +387,7 @@ static void test_comments_are_a_union(void **state)
 static void test_duplicates_change_nothing(void **state)
 {
 	struct fed *f = *state;
-	ticket_new(f->c[0].db, "Dup", NULL);
+	free(ticket_new(f->c[0].db, "Dup", NULL));
 	struct batch b = { 0 };
 	int64_t last;
 	assert_int_equal(pk_oplog_unpushed(f->c[0].db, 100, collect, &b, &last), PK_OK);
