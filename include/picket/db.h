@@ -77,6 +77,11 @@ int pk_db_changed_elsewhere(struct pk_db *db);
  * full text in one pass at the end.  pk_db_bulk_end() commits (commit = 1)
  * or rolls back, and restores the journal and cache. */
 int pk_db_bulk_begin(struct pk_db *db);
+/* A batch: a transaction (committed with pk_db_commit) in which tickets
+ * created are indexed for full text in one pass, and each ticket's SLA
+ * clocks are computed once, at the commit, however many changes it took
+ * (merging pages of events). */
+int pk_db_batch_begin(struct pk_db *db);
 int pk_db_bulk_end(struct pk_db *db, int commit);
 
 #endif

@@ -103,6 +103,9 @@ int64_t pk_sla_next(const struct pk_config *cfg, const struct pk_sla *s, int64_t
 /* Recomputes and stores the derived SLA columns of one ticket; called by
  * the change path inside its transaction. */
 int pk_sla_refresh(struct pk_db *db, int64_t ticket_id);
+/* Computes the clocks refreshed during a batch (pk_db_batch_begin), once
+ * per ticket; pk_db_commit calls it. */
+int pk_sla_defer_flush(struct pk_db *db);
 /* The end of a bulk import: the first responses and clocks of the tickets
  * it created, in one pass (their hooks skipped them). */
 int pk_sla_bulk_finish(struct pk_db *db);

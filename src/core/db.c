@@ -111,6 +111,7 @@ static void profile_report(struct pk_db *db)
 		free(db->profile[i].sql);
 	}
 	free(db->profile);
+	free(db->sla_pending);
 }
 
 static uint32_t hash_str(const char *s)
@@ -180,6 +181,8 @@ static void reset_txn_state(struct pk_db *db)
 	db->have_last_hash = 0;
 	db->history_dirty = 0;
 	db->have_hlc = 0;
+	db->sla_defer = 0;
+	db->nsla_pending = 0;
 }
 
 int pk_db_begin(struct pk_db *db)
@@ -224,7 +227,9 @@ int pk_db_commit(struct pk_db *db)
 		pk_db_rollback(db);
 		return pk_error_set(&db->err, PK_ERR, _("the transaction was rolled back"));
 	}
-	int rc = pk_fts_flush(db);
+	int rc = pk_sla_defer_flush(db);
+	if (rc == PK_OK)
+		rc = pk_fts_flush(db);
 	if (rc == PK_OK)
 		rc = pk_audit_anchor(db);
 	if (rc != PK_OK) {
@@ -351,6 +356,31 @@ int pk_db_bulk_begin(struct pk_db *db)
 	db->sla_bulk = 1;
 	db->fts_rebuild = last == 0;
 	db->bulk_first = last + 1;
+	return PK_OK;
+}
+
+int pk_db_batch_begin(struct pk_db *db)
+{
+	int rc = pk_db_begin(db);
+	if (rc != PK_OK || db->depth > 1)
+		return rc; /* nested: the outer transaction decides */
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT coalesce(max(id), 0) FROM tickets");
+	if (!st) {
+		pk_db_rollback(db);
+		return db->err.code;
+	}
+	int sqrc = sqlite3_step(st);
+	int64_t last = sqrc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (sqrc != SQLITE_ROW) {
+		rc = pk_db_fail(db, sqrc, "batch");
+		pk_db_rollback(db);
+		return rc;
+	}
+	db->fts_bulk = 1;
+	db->fts_rebuild = last == 0;
+	db->bulk_first = last + 1;
+	db->sla_defer = 1;
 	return PK_OK;
 }
 

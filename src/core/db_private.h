@@ -40,7 +40,12 @@ struct pk_db {
 	int fts_bulk;
 	int fts_rebuild;
 	int64_t bulk_first;
-	int sla_bulk;	  /* SLA clocks of tickets from bulk_first on: at the end */
+	int sla_bulk; /* SLA clocks of tickets from bulk_first on: at the end */
+	/* a batch (pk_db_batch_begin): SLA refreshes wait for the commit, one
+	 * per ticket however many of its events the batch merged */
+	int sla_defer;
+	int64_t *sla_pending;
+	int nsla_pending, sla_pending_cap;
 	int bulk_journal; /* switched to a rollback journal for the bulk */
 
 	/* per-transaction caches of the chain head and the clock */
@@ -84,7 +89,7 @@ int pk_oplog_append_remote(struct pk_db *db);
 const char *pk_db_actor(struct pk_db *db);
 int64_t pk_db_change_time(struct pk_db *db);
 /* The hlc of the value a field holds: its winning event's (0 if none). */
-int pk_oplog_field_clock(struct pk_db *db, const char *entity_uuid, const char *field,
-			 int64_t *hlc, char *origin, size_t origin_len);
+int pk_oplog_field_clock(struct pk_db *db, const char *entity_uuid, const char *field, int64_t *hlc,
+			 char *origin, size_t origin_len);
 
 #endif

@@ -638,8 +638,38 @@ static int store_clocks(struct pk_db *db, int64_t id, const struct pk_sla *sp)
 	return rc;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int pk_sla_defer_flush(struct pk_db *db)
+{
+	if (!db->sla_defer)
+		return PK_OK;
+	db->sla_defer = 0;
+	int n = db->nsla_pending;
+	db->nsla_pending = 0;
+	qsort(db->sla_pending, (size_t)n, sizeof(int64_t), cmp_id);
+	int rc = PK_OK;
+	for (int i = 0; i < n && rc == PK_OK; i++)
+		if (i == 0 || db->sla_pending[i] != db->sla_pending[i - 1])
+			rc = pk_sla_refresh(db, db->sla_pending[i]);
+	return rc;
+}
+
 int pk_sla_refresh(struct pk_db *db, int64_t id)
 {
+	if (db->sla_defer) {
+		if (db->nsla_pending == db->sla_pending_cap) {
+			db->sla_pending_cap = db->sla_pending_cap ? db->sla_pending_cap * 2 : 256;
+			db->sla_pending = pk_xrealloc(db->sla_pending, (size_t)db->sla_pending_cap *
+									       sizeof(int64_t));
+		}
+		db->sla_pending[db->nsla_pending++] = id;
+		return PK_OK;
+	}
 	struct pk_ticket *t;
 	struct pk_sla s;
 	int rc = load_by_id(db, id, &t);

@@ -267,7 +267,7 @@ static int store_push(struct srv_store *base, const struct pk_events *evs,
 	memset(res, 0, sizeof(*res));
 	*refusal = NULL;
 	pthread_mutex_lock(&st->write_lock);
-	if ((rc = pk_db_begin(db)) != PK_OK) {
+	if ((rc = pk_db_batch_begin(db)) != PK_OK) {
 		*err = *pk_db_error(db);
 		pthread_mutex_unlock(&st->write_lock);
 		return rc;

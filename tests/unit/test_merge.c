@@ -100,7 +100,8 @@ static void batch_free(struct batch *b)
 static int merge_all(struct pk_db *db, struct batch *b, int *dups)
 {
 	int conflicts = 0;
-	assert_int_equal(pk_db_begin(db), PK_OK);
+	/* as picket sync and picketd do: a page is one batch */
+	assert_int_equal(pk_db_batch_begin(db), PK_OK);
 	for (size_t i = 0; i < b->n; i++) {
 		enum pk_merge_result res;
 		int conflict;
@@ -122,9 +123,9 @@ static void pull(struct fed *f, int i)
 	for (;;) {
 		struct batch b = { 0 };
 		int64_t last = 0;
-		assert_int_equal(pk_oplog_after(f->server.db, c->cursor, NULL, 7, collect,
-						&b, &last),
-				 PK_OK);
+		assert_int_equal(
+			pk_oplog_after(f->server.db, c->cursor, NULL, 7, collect, &b, &last),
+			PK_OK);
 		if (last == c->cursor) {
 			batch_free(&b);
 			break;
@@ -231,9 +232,16 @@ static void test_create_travels(void **state)
 	free(title);
 	/* the history on B says who created it, and the event is not B's to push */
 	assert_int_equal(sql_int(f->c[1].db, "SELECT count(*) FROM history WHERE actor = 'alice' "
-					      "AND field = 'created'"),
+					     "AND field = 'created'"),
 			 1);
 	assert_int_equal(pk_oplog_pending(f->c[1].db), 0);
+	/* its SLA clocks are computed where it lands, once the batch commits */
+	char *due_a = field_of(f->c[0].db, "A-1", "sla_due");
+	char *due_b = field_of(f->c[1].db, "A-1", "sla_due");
+	assert_non_null(due_b);
+	assert_string_equal(due_a, due_b);
+	free(due_a);
+	free(due_b);
 	/* B's own tickets keep their own numbering */
 	char *ref2 = ticket_new(f->c[1].db, "Second", NULL);
 	assert_string_equal(ref2, "B-1");
@@ -369,9 +377,9 @@ static void test_comments_are_a_union(void **state)
 	sync_all(f);
 	for (int i = 0; i < f->n; i++) {
 		struct pk_ticket *t = ticket_get(f->c[i].db, ref);
-		assert_int_equal(pk_comment_add(f->c[i].db, t, "internal", users[i], 0, NULL, 0,
-						NULL),
-				 PK_OK);
+		assert_int_equal(
+			pk_comment_add(f->c[i].db, t, "internal", users[i], 0, NULL, 0, NULL),
+			PK_OK);
 		pk_ticket_free(&t);
 	}
 	sync_all(f);
@@ -516,7 +524,8 @@ static void test_shared_node_name_is_named(void **state)
 	int conflict;
 	int64_t before = sql_int(f->server.db, "SELECT count(*) FROM oplog");
 	assert_int_equal(pk_merge_event(f->server.db, &b.v[0], &res, &conflict), PK_EINVAL);
-	assert_non_null(strstr(pk_db_error(f->server.db)->msg, "two installations use node name A"));
+	assert_non_null(
+		strstr(pk_db_error(f->server.db)->msg, "two installations use node name A"));
 	assert_int_equal(sql_int(f->server.db, "SELECT count(*) FROM oplog"), before);
 	batch_free(&b);
 	node_close(&twin);
@@ -568,7 +577,7 @@ static void test_refused_change_is_undone(void **state)
 	assert_int_equal(pk_oplog_refuse(f->c[1].db, b.v[0].uuid, &r), PK_ENOTFOUND);
 	/* the history says what happened, in order */
 	assert_int_equal(sql_int(f->c[1].db, "SELECT count(*) FROM history WHERE field = 'group' "
-					      "AND old_value = 'network' AND new_value = 'desk'"),
+					     "AND old_value = 'network' AND new_value = 'desk'"),
 			 1);
 	batch_free(&b);
 	/* and later edits and merges behave as if it never was */
@@ -586,8 +595,8 @@ static void test_refused_change_is_undone(void **state)
  * conflicts and events. */
 static void random_run(struct fed *f, unsigned seed, int ops)
 {
-	static const char *const fields[] = { "title", "category", "assignee", "group",
-					      "service", "impact", "urgency", "status" };
+	static const char *const fields[] = { "title",	 "category", "assignee", "group",
+					      "service", "impact",   "urgency",	 "status" };
 	static const char *const words[] = { "net", "mail", "web", "disk", "vpn", "" };
 	static const char *const statuses[] = { "assigned", "in_progress", "pending_vendor",
 						"resolved", "reopened" };
@@ -603,7 +612,8 @@ static void random_run(struct fed *f, unsigned seed, int ops)
 			free(ticket_new(db, title, NULL));
 		} else if (what <= 6) {
 			char sql[96];
-			snprintf(sql, sizeof(sql), "SELECT ref FROM tickets ORDER BY id LIMIT 1 OFFSET %d",
+			snprintf(sql, sizeof(sql),
+				 "SELECT ref FROM tickets ORDER BY id LIMIT 1 OFFSET %d",
 				 (int)(rand() % n));
 			char *ref = sql_text(db, sql);
 			const char *field = fields[rand() % PK_ARRAY_LEN(fields)];
@@ -623,7 +633,8 @@ static void random_run(struct fed *f, unsigned seed, int ops)
 			free(ref);
 		} else if (what <= 8) {
 			char sql[96];
-			snprintf(sql, sizeof(sql), "SELECT ref FROM tickets ORDER BY id LIMIT 1 OFFSET %d",
+			snprintf(sql, sizeof(sql),
+				 "SELECT ref FROM tickets ORDER BY id LIMIT 1 OFFSET %d",
 				 (int)(rand() % n));
 			char *ref = sql_text(db, sql);
 			struct pk_ticket *t = ticket_get(db, ref);
@@ -664,16 +675,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_travels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sequential_edits_do_not_conflict, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_edits_conflict_until_resolved, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_edits_conflict_until_resolved,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_picking_the_current_value_is_an_event, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_same_person_or_same_value_is_no_conflict, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_same_person_or_same_value_is_no_conflict,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_comments_are_a_union, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_events_are_refused_whole, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_clock_moves_past_merged_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_moves_past_merged_events, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_shared_node_name_is_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conflict_looks_at_every_pair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_change_is_undone, setup, teardown),
