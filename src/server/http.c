@@ -373,6 +373,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		 * connection closes after it); an accepted request is answered
 		 * after its body, which keeps the connection open for the next */
 		*con_cls = req = request_new(srv, conn, url, method);
+		if (atomic_load(&srv->draining)) {
+			/* a kept-alive connection asking again after SIGTERM: only
+			 * the requests under way then are finished */
+			req->retry_after = 1;
+			srv_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+					_("the server is shutting down; try again shortly"));
+			return MHD_YES;
+		}
 		admit(req, url);
 		return MHD_YES;
 	}
@@ -572,6 +580,7 @@ int srv_http_start(struct srv *srv, struct pk_error *err)
 
 void srv_http_quiesce(struct srv *srv)
 {
+	atomic_store(&srv->draining, 1);
 	if (!srv->daemon)
 		return;
 	MHD_socket fd = MHD_quiesce_daemon(srv->daemon);

@@ -20,6 +20,7 @@ struct srv {
 	struct srv_store *store;
 	struct MHD_Daemon *daemon;
 	atomic_int inflight; /* requests begun and not yet completed */
+	atomic_int draining; /* SIGTERM: new requests are turned away */
 	char *cert_pem, *key_pem;
 	int port; /* the port bound */
 };

@@ -170,6 +170,7 @@ struct client {
 	struct pk_buf answer;
 	int too_big;
 	char curl_err[CURL_ERROR_SIZE];
+	int retry_after; /* seconds the server asked us to wait, or 0 */
 	struct pk_error *err;
 	pk_sync_progress progress;
 	void *pdata;
@@ -248,10 +249,13 @@ static int transient(CURLcode cc)
 	}
 }
 
-static void backoff(int attempt)
+static void backoff(int attempt, int retry_after)
 {
-	/* 250 ms, 500 ms, 1 s, 2 s, 4 s, then 8 s */
-	int ms = attempt < 6 ? 250 << attempt : 8000;
+	/* what the server asked for (at most 30 s), else 250 ms, 500 ms, 1 s,
+	 * 2 s, 4 s, then 8 s */
+	int ms = retry_after > 0 ? (retry_after < 30 ? retry_after : 30) * 1000
+		 : attempt < 6	 ? 250 << attempt
+				 : 8000;
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
@@ -279,6 +283,7 @@ static int request(struct client *c, const char *path, const char *body, size_t 
 		long status = 0;
 		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 		int retry = 0;
+		c->retry_after = 0;
 		if (cc != CURLE_OK) {
 			const char *why = c->curl_err[0] ? c->curl_err : curl_easy_strerror(cc);
 			if (c->too_big)
@@ -319,6 +324,10 @@ static int request(struct client *c, const char *path, const char *body, size_t 
 				rc = pk_error_set(c->err, PK_ENET, _("%s: server error %ld: %s"),
 						  c->o->url, status, msg);
 				retry = 1;
+				struct curl_header *ra = NULL;
+				if (curl_easy_header(c->curl, "Retry-After", 0, CURLH_HEADER, -1,
+						     &ra) == CURLHE_OK)
+					c->retry_after = atoi(ra->value);
 			} else if (strcmp(code, "protocol") == 0) {
 				rc = pk_error_set(c->err, PK_EPROTO, _("%s refused: %s"), c->o->url,
 						  msg);
@@ -329,7 +338,7 @@ static int request(struct client *c, const char *path, const char *body, size_t 
 		}
 		if (rc == PK_OK || !retry || attempt >= c->o->retries)
 			break;
-		backoff(attempt);
+		backoff(attempt, c->retry_after);
 	}
 	free(url);
 	return rc;
@@ -340,7 +349,7 @@ static int request(struct client *c, const char *path, const char *body, size_t 
 static int merge_page(struct client *c, struct pk_pull_page *page, struct pk_sync_summary *sum)
 {
 	struct pk_db *db = c->db;
-	int rc = pk_db_begin(db);
+	int rc = pk_db_batch_begin(db);
 	if (rc != PK_OK)
 		return rc;
 	for (size_t i = 0; i < page->events.n && rc == PK_OK; i++) {
@@ -492,11 +501,11 @@ static int push(struct client *c, struct pk_sync_summary *sum)
 {
 	struct pk_db *db = c->db;
 	int64_t total = pk_oplog_pending(db), done = 0;
-	int rc = PK_OK;
+	int batch = c->o->batch, rc = PK_OK;
 	while (rc == PK_OK) {
 		struct pk_events evs = { 0 };
 		int64_t last = 0;
-		if ((rc = pk_oplog_unpushed(db, c->o->batch, collect, &evs, &last)) != PK_OK) {
+		if ((rc = pk_oplog_unpushed(db, batch, collect, &evs, &last)) != PK_OK) {
 			*c->err = *pk_db_error(db);
 			pk_events_free(&evs);
 			break;
@@ -511,6 +520,12 @@ static int push(struct client *c, struct pk_sync_summary *sum)
 		pk_events_free(&evs);
 		rc = request(c, "/v1/push", body.data, body.len);
 		pk_buf_free(&body);
+		if (rc == PK_EREFUSED && strstr(c->err->msg, "too_large") && n > 1) {
+			/* larger than the server takes: smaller batches */
+			batch = (int)(n / 2);
+			rc = PK_OK;
+			continue;
+		}
 		if (rc != PK_OK)
 			break;
 		struct pk_push_result res;
