@@ -1,0 +1,448 @@
+# Shared helpers for the sync tests: picketd and picket clients talking
+# over real TLS on 127.0.0.1.  Source it first thing:
+#   . "$TESTS_DIR/sync/lib.sh"
+# It sources the CLI tests' helpers (expect_rc, expect_eq, expect_match,
+# jget, done_testing, ...) and adds:
+#   make_pki                     a CA, server certificates and bad ones in $PKI
+#   srv_new NAME [CERT] [LINES]  a picketd configuration in $T/NAME
+#   srv_adduser NAME USER ROLE [GROUP]
+#   srv_start NAME / srv_restart NAME / srv_kill NAME [SIG] / srv_stop NAME
+#   client_new NAME SERVER USER NODE ["key = value" LINES]  a picket installation
+#   client_sync_set NAME KEY [VALUE]   changes its [sync] section
+#   pc NAME ARGS...              runs picket as that client (its user, db, config)
+#   db_dump DB / expect_same_db  replicated state, compared field by field
+# Every process started here is stopped by the EXIT trap, and $T removed.
+. "$TESTS_DIR/cli/lib.sh"
+: "${PICKETD:?PICKETD must name the picketd binary}"
+need openssl curl sqlite3 ps od
+
+# the sync tests run on the real clock, each client with its own files
+unset PICKET_NOW PICKET_DB PICKET_CONFIG
+export PICKET_USER=nobody
+PKI="$T/pki"
+declare -A CLIENT_USER=()
+
+# --- processes ---------------------------------------------------------------
+
+# track PID: a process this script started, stopped at exit
+track() { echo "$1" >>"$T/.pids"; }
+
+# _ours PID: still running and a child of this script (not a process
+# that took over the number of one that ended)
+_ours() { [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
+
+sync_cleanup() {
+	local pid pids=""
+	[ -f "$T/.pids" ] && for pid in $(cat "$T/.pids"); do
+		_ours "$pid" && pids="$pids $pid"
+	done
+	for pid in $pids; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in $pids; do
+		local i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	# shellcheck disable=SC2086 # a list of pids
+	[ -n "$pids" ] && wait $pids 2>/dev/null
+	rm -rf "$T"
+}
+trap sync_cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# --- certificates --------------------------------------------------------------
+
+# make_pki: in $PKI, a test CA (ca.pem) and, signed by it, server.pem
+# (SAN IP:127.0.0.1, DNS:localhost), wronghost.pem (SAN DNS:wrong.example,
+# IP:192.0.2.7 only) and expired.pem (right names, valid 2020 only); and an
+# unrelated CA, other-ca.pem.  Keys are NAME.key, mode 0600.
+make_pki() {
+	mkdir -p "$PKI/newcerts"
+	: >"$PKI/index.txt"
+	echo 1000 >"$PKI/serial"
+	cat >"$PKI/openssl.cnf" <<EOF
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = placeholder
+[v3_ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[ca]
+default_ca = testca
+[testca]
+dir = $PKI
+database = $PKI/index.txt
+new_certs_dir = $PKI/newcerts
+serial = $PKI/serial
+default_md = sha256
+policy = anything
+unique_subject = no
+copy_extensions = none
+[anything]
+commonName = supplied
+EOF
+	local ok=1 name
+	_ossl() { openssl "$@" >>"$PKI/openssl.log" 2>&1 || ok=0; }
+	_key() { _ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$PKI/$1.key"; }
+	_ext() { printf 'basicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = %s\n' "$1" >"$PKI/$2.ext"; }
+	for name in ca other-ca; do
+		_key $name
+		_ossl req -config "$PKI/openssl.cnf" -x509 -new -key "$PKI/$name.key" -sha256 \
+			-days 30 -subj "/CN=picket $name test" -extensions v3_ca -out "$PKI/$name.pem"
+	done
+	for name in server wronghost expired; do
+		_key $name
+		_ossl req -config "$PKI/openssl.cnf" -new -key "$PKI/$name.key" -subj "/CN=$name" \
+			-out "$PKI/$name.csr"
+	done
+	_ext "IP:127.0.0.1, DNS:localhost" server
+	_ext "DNS:wrong.example, IP:192.0.2.7" wronghost
+	_ext "IP:127.0.0.1, DNS:localhost" expired
+	for name in server wronghost; do
+		_ossl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" \
+			-CAcreateserial -days 30 -sha256 -extfile "$PKI/$name.ext" -out "$PKI/$name.pem"
+	done
+	_ossl ca -config "$PKI/openssl.cnf" -batch -notext -cert "$PKI/ca.pem" -keyfile "$PKI/ca.key" \
+		-startdate 20200101000000Z -enddate 20210101000000Z -extfile "$PKI/expired.ext" \
+		-in "$PKI/expired.csr" -out "$PKI/expired.pem"
+	chmod 600 "$PKI"/*.key
+	if [ $ok = 0 ]; then
+		fail "openssl could not make the test certificates:"
+		cat "$PKI/openssl.log" >&2
+		done_testing
+		exit 1
+	fi
+}
+
+# --- picketd -------------------------------------------------------------------
+
+# srv_new NAME [CERT] [SERVER_LINES]: picketd's files in $T/NAME (store,
+# users, log), serving with $PKI/CERT.pem and .key (default server; "" for
+# plain HTTP); SERVER_LINES are more [server] settings.
+srv_new() {
+	local d="$T/$1" cert=${2-server}
+	mkdir -p "$d/tokens"
+	chmod 700 "$d"
+	echo "$cert" >"$d/cert"
+	printf '%s\n' "${3:-}" >"$d/server.extra"
+	if [ -n "$cert" ]; then echo https >"$d/scheme"; else echo http >"$d/scheme"; fi
+	_srv_conf "$1" "$(_free_port)"
+}
+
+# a port nothing listens on now (picketd may still lose it to a race:
+# srv_start then picks another)
+_free_port() {
+	local p
+	while :; do
+		p=$((20000 + (($(od -An -N4 -tu4 /dev/urandom)) % 40000)))
+		(: </dev/tcp/127.0.0.1/$p) 2>/dev/null || break
+	done
+	echo $p
+}
+
+_srv_conf() {
+	local d="$T/$1" cert
+	cert=$(cat "$d/cert")
+	echo "$2" >"$d/port"
+	{
+		printf '[server]\nlisten = 127.0.0.1\nport = %s\nthreads = 4\n' "$2"
+		[ -n "$cert" ] || printf 'plain_http = true\n'
+		cat "$d/server.extra"
+		if [ -n "$cert" ]; then
+			printf '[tls]\ncert = %s\nkey = %s\n' "$PKI/$cert.pem" "$PKI/$cert.key"
+		fi
+		printf '[store]\npath = %s\n[auth]\nusers = %s\n[log]\nlevel = info\n' \
+			"$d/store.db" "$d/users"
+	} >"$d/picketd.conf"
+}
+
+srv_port() { cat "$T/$1/port"; }
+srv_url() { echo "$(cat "$T/$1/scheme")://127.0.0.1:$(cat "$T/$1/port")"; }
+srv_pid() { cat "$T/$1/pid" 2>/dev/null; }
+
+# srv_adduser NAME USER ROLE [GROUP]: the token goes to $T/NAME/tokens/USER;
+# a running picketd reloads its users (SIGHUP)
+srv_adduser() {
+	local d="$T/$1" args=("$2" --role "$3")
+	[ -n "${4:-}" ] && args+=(--group "$4")
+	local before
+	before=$(grep -c 'reloaded' "$d/log" 2>/dev/null)
+	if ! "$PICKETD" adduser "${args[@]}" --config "$d/picketd.conf" >"$d/tokens/$2" \
+		2>>"$d/adduser.log"; then
+		fail "picketd adduser ${args[*]}: $(tail -1 "$d/adduser.log")"
+		return 1
+	fi
+	chmod 600 "$d/tokens/$2"
+	if [ -n "$(srv_pid "$1")" ]; then
+		kill -HUP "$(srv_pid "$1")"
+		local i
+		for i in $(seq 100); do
+			[ "$(grep -c 'reloaded' "$d/log")" -gt "${before:-0}" ] && return 0
+			sleep 0.05
+		done
+		fail "picketd $1 did not reload its users"
+	fi
+}
+srv_token() { cat "$T/$1/tokens/$2"; }
+
+# _srv_launch NAME: starts picketd; 0 once it says it listens and /health
+# answers, 1 when it died (the port taken, say)
+_srv_launch() {
+	local d="$T/$1" pid i lines
+	echo "--- start $(date +%T.%N)" >>"$d/log"
+	lines=$(wc -l <"$d/log")
+	"$PICKETD" --config "$d/picketd.conf" 2>>"$d/log" &
+	pid=$!
+	track $pid
+	echo $pid >"$d/pid"
+	for i in $(seq 200); do
+		if ! kill -0 $pid 2>/dev/null; then
+			wait $pid 2>/dev/null
+			rm -f "$d/pid"
+			return 1
+		fi
+		if tail -n +$((lines + 1)) "$d/log" | grep -q 'listening on' &&
+			curl -sk --max-time 2 -o /dev/null "$(srv_url "$1")/health" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	fail "picketd $1 did not answer /health within 10 s: $(tail -3 "$d/log")"
+	return 1
+}
+
+# srv_start NAME: starts picketd on its port, or on another free one when
+# that was taken meanwhile
+srv_start() {
+	local d="$T/$1" try
+	for try in 1 2 3 4 5 6 7 8; do
+		_srv_launch "$1" && return 0
+		[ -f "$d/pid" ] && return 1 # running but not answering
+		if tail -5 "$d/log" | grep -q 'cannot serve'; then
+			_srv_conf "$1" "$(_free_port)"
+			continue
+		fi
+		fail "picketd $1 did not start: $(tail -5 "$d/log")"
+		return 1
+	done
+	fail "picketd $1 found no free port"
+	return 1
+}
+
+# srv_restart NAME: starts picketd again on the same port (its clients
+# know it), retrying while the port is not free yet
+srv_restart() {
+	local d="$T/$1" try
+	for try in $(seq 20); do
+		_srv_launch "$1" && return 0
+		[ -f "$d/pid" ] && return 1
+		sleep 0.25
+	done
+	fail "picketd $1 did not restart on port $(srv_port "$1"): $(tail -5 "$d/log")"
+	return 1
+}
+
+# srv_kill NAME [SIGNAL]: stops picketd (SIGTERM by default) and waits;
+# its exit status in $SRV_RC
+srv_kill() {
+	local pid
+	pid=$(srv_pid "$1")
+	[ -n "$pid" ] || return 0
+	kill -"${2:-TERM}" "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	SRV_RC=$?
+	rm -f "$T/$1/pid"
+}
+srv_stop() { srv_kill "$1" TERM; }
+
+# srv_sql NAME QUERY: reads picketd's store
+srv_sql() { sqlite3 -batch -noheader -cmd '.timeout 5000' "$T/$1/store.db" "$2"; }
+srv_events() { srv_sql "$1" "SELECT count(*) FROM oplog"; }
+srv_log() { cat "$T/$1/log"; }
+
+# --- clients -------------------------------------------------------------------
+
+# client_new NAME SERVER USER NODE [SYNC_LINES]: an installation in $T/NAME
+# (database, picket.conf, token file 0600) syncing with SERVER as USER;
+# SYNC_LINES ("key = value", one a line) replace [sync] defaults
+client_new() {
+	local d="$T/$1"
+	mkdir -p "$d"
+	CLIENT_USER[$1]=$3
+	if [ -f "$T/$2/tokens/$3" ]; then
+		cp "$T/$2/tokens/$3" "$d/token"
+	else
+		echo "pkt_not_a_token" >"$d/token"
+	fi
+	chmod 600 "$d/token"
+	{
+		printf '[core]\nnode = %s\n' "$4"
+		printf '[sync]\nurl = %s\ntoken_file = %s\nca_file = %s\nretries = 2\ntimeout = 20\n' \
+			"$(srv_url "$2")" "$d/token" "$PKI/ca.pem"
+	} >"$d/picket.conf"
+	local line
+	while IFS= read -r line; do
+		[ -n "$line" ] && client_sync_set "$1" "${line%% =*}" "${line#*= }"
+	done <<<"${5:-}"
+	pc "$1" init >/dev/null || fail "picket init of client $1"
+}
+
+# client_sync_set NAME KEY [VALUE]: sets (or, without VALUE, removes) a
+# [sync] key of a client's picket.conf
+client_sync_set() {
+	local f="$T/$1/picket.conf"
+	sed -i "/^$2 *=/d" "$f"
+	[ $# -ge 3 ] && sed -i "/^\[sync\]/a $2 = $3" "$f"
+	return 0
+}
+
+# pc NAME ARGS...: picket as client NAME
+pc() {
+	local c=$1
+	shift
+	PICKET_USER=${CLIENT_USER[$c]} "$PICKET" --db "$T/$c/picket.db" --config "$T/$c/picket.conf" "$@"
+}
+cdb() { echo "$T/$1/picket.db"; }
+# csql NAME QUERY: reads a client's database
+csql() { sqlite3 -batch -noheader -cmd '.timeout 5000' "$T/$1/picket.db" "$2"; }
+cevents() { csql "$1" "SELECT count(*) FROM oplog"; }
+
+# --- comparing databases ------------------------------------------------------------
+
+# The replicated columns of a ticket (derived ones, such as SLA clocks
+# and updated_at, are each node's own).
+TICKET_COLUMNS="ref type title description status priority impact urgency category service ci
+requester assignee group_name classification vendor vendor_ref resolution created_at
+resolved_at closed_at followup_at"
+
+# db_dump DBFILE: the replicated state, one line per field: tickets'
+# columns by uuid, comments, conflict records and the set of event uuids
+# (but for local changes the server refused, pushed = 2, which stay home)
+db_dump() {
+	local c q="" sep=""
+	for c in $TICKET_COLUMNS; do
+		q="$q${sep}SELECT 'ticket ' || uuid || ' $c ' || quote($c) FROM tickets"
+		sep=" UNION ALL "
+	done
+	sqlite3 -batch -noheader "$1" "SELECT * FROM ($q) ORDER BY 1;
+	  SELECT 'comment ' || c.uuid || ' ' || t.uuid || ' ' || c.kind || ' ' || quote(c.author)
+	         || ' ' || quote(c.body) || ' ' || c.minutes || ' ' || c.created_at
+	    FROM comments c JOIN tickets t ON t.id = c.ticket_id ORDER BY c.uuid;
+	  SELECT 'conflict ' || entity || ' ' || entity_uuid || ' ' || field FROM conflicts
+	    ORDER BY entity_uuid, field;
+	  SELECT 'event ' || event_uuid FROM oplog WHERE pushed <> 2 ORDER BY event_uuid;"
+}
+
+# expect_same_db DB1 DB2 WHAT: identical replicated state
+expect_same_db() {
+	CHECKS=$((CHECKS + 1))
+	local a b
+	a=$(db_dump "$1")
+	b=$(db_dump "$2")
+	if [ -z "$a" ]; then
+		fail "$3: nothing to compare in $1"
+	elif [ "$a" != "$b" ]; then
+		fail "$3: the databases differ ($(diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") |
+			grep -c '^[<>]') lines; < $1, > $2):"
+		diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") | grep '^[<>]' | head -20 >&2
+	fi
+}
+
+# sync_ok NAME: a sync that must succeed, quietly
+sync_ok() {
+	CHECKS=$((CHECKS + 1))
+	if ! pc "$1" sync --quiet 2>"$T/sync.err"; then
+		fail "sync of $1 failed: $(cat "$T/sync.err")"
+		return 1
+	fi
+}
+
+# http_req METHOD PATH TOKEN [BODYFILE] [CURL ARGS...]: a raw request to
+# server $SRV with the Picket-Protocol header $PROTO (default 1, none when
+# empty); the status in $STATUS, the body in $BODY
+http_req() {
+	local method=$1 path=$2 token=$3 file=${4:-}
+	shift $(($# < 4 ? $# : 4))
+	local args=(-s --max-time 30 --cacert "$PKI/ca.pem" -X "$method" -o "$T/http.body"
+		-w '%{http_code}' -H 'Content-Type: application/json')
+	[ -n "${PROTO-1}" ] && args+=(-H "Picket-Protocol: ${PROTO-1}")
+	[ -n "$token" ] && args+=(-H "Authorization: Bearer $token")
+	[ -n "$file" ] && args+=(--data-binary "@$file")
+	STATUS=$(curl "${args[@]}" "$@" "$(srv_url "$SRV")$path")
+	BODY=$(cat "$T/http.body" 2>/dev/null)
+}
+
+# expect_http STATUS [ERROR_CODE] WHAT: checks $STATUS and the error member
+expect_http() {
+	expect_eq "$1" "$STATUS" "$3: HTTP status (body $BODY)"
+	if [ -n "$2" ]; then
+		expect_eq "$2" "$(jget "$BODY" '$.error')" "$3: error code"
+		expect_eq 1 "$(jget "$BODY" '$.protocol')" "$3: protocol member of the error"
+	fi
+}
+
+# push_body CLIENT FILE [WHERE] [ORDER]: the push request for CLIENT's
+# events (oplog rows matching WHERE, default all, in ORDER, default id),
+# as picket sync would send it
+push_body() {
+	local where=${3:-1} order=${4:-id} node
+	node=$(sed -n 's/^node *= *//p' "$T/$1/picket.conf")
+	csql "$1" "SELECT json_object('protocol', 1, 'node', '$node',
+	   'events', json_group_array(json(e)))
+	   FROM (SELECT CASE op WHEN 'create' THEN
+	      json_object('uuid', event_uuid, 'entity', entity, 'entity_uuid', entity_uuid,
+	        'op', op, 'value', json(value), 'hlc', hlc, 'origin', origin, 'actor', actor,
+	        'at', at)
+	    ELSE
+	      json_object('uuid', event_uuid, 'entity', entity, 'entity_uuid', entity_uuid,
+	        'op', op, 'field', field, 'value', json(value), 'hlc', hlc, 'base', base,
+	        'origin', origin, 'actor', actor, 'at', at)
+	    END AS e FROM oplog WHERE $where ORDER BY $order)" >"$2"
+}
+
+# jlen JSON PATH: the length of the array at PATH
+jlen() {
+	printf '%s' "$1" >"$T/.json"
+	sqlite3 -batch -noheader :memory: \
+		"SELECT json_array_length(CAST(readfile('$T/.json') AS TEXT), '$2')"
+}
+
+# bg_pc NAME ARGS...: picket as client NAME in the background, its output
+# in $T/NAME.out and .err; its pid in $BG_PID (wait_bg collects it)
+bg_pc() {
+	local c=$1
+	shift
+	(
+		export PICKET_USER=${CLIENT_USER[$c]}
+		exec "$PICKET" --db "$T/$c/picket.db" --config "$T/$c/picket.conf" "$@"
+	) >"$T/$c.out" 2>"$T/$c.err" &
+	BG_PID=$!
+	track $BG_PID
+}
+
+# wait_bg PID: waits for it; its exit status in $RC, output in $OUT/$ERR
+# of the client named by $2
+wait_bg() {
+	wait "$1"
+	RC=$?
+	OUT=$(cat "$T/$2.out")
+	ERR=$(cat "$T/$2.err")
+}
+
+# wait_until SECONDS CMD...: polls CMD every 20 ms until it succeeds;
+# 1 when time ran out
+wait_until() {
+	local end=$(($(now_ms) + $1 * 1000))
+	shift
+	until "$@"; do
+		[ "$(now_ms)" -lt $end ] || return 1
+		sleep 0.02
+	done
+}
