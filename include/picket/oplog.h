@@ -22,7 +22,7 @@ struct pk_event {
 	char uuid[PK_UUID_LEN + 1];
 	char entity[32];
 	char entity_uuid[PK_UUID_LEN + 1];
-	int create; /* op "create" (else "set") */
+	int create;  /* op "create" (else "set") */
 	char *field; /* NULL for a create */
 	char *value; /* JSON text; an object for a create */
 	int64_t hlc;

@@ -34,10 +34,10 @@ int pk_proto_push_decode(const char *json, size_t len, char **node, struct pk_ev
 			 struct pk_error *err);
 
 /* Push answer: {"protocol":1,"accepted":N,"duplicates":N,"conflicts":N,
- * "from":SEQ,"seq":SEQ,"rejected":[{"uuid":U,"error":CODE,"message":M}...]}.  The events stored are exactly those with
- * sequence from < s <= seq when the store can promise it (from = seq when
- * it cannot), so a client whose cursor was `from` may move it to `seq`
- * instead of pulling its own events back. */
+ * "from":SEQ,"seq":SEQ,"rejected":[{"uuid":U,"error":CODE,"message":M}...]}.  The events stored are
+ * exactly those with sequence from < s <= seq when the store can promise it (from = seq when it
+ * cannot), so a client whose cursor was `from` may move it to `seq` instead of pulling its own
+ * events back. */
 struct pk_rejection {
 	char uuid[PK_UUID_LEN + 1];
 	char code[32];
@@ -76,8 +76,8 @@ void pk_pull_page_free(struct pk_pull_page *page);
 /* Error answer: {"protocol":1,"error":CODE,"message":TEXT} */
 void pk_proto_error_encode(struct pk_buf *out, const char *code, const char *message);
 /* Fills code and message from an error body; returns PK_OK when it was one. */
-int pk_proto_error_decode(const char *json, size_t len, char *code, size_t codelen,
-			  char *message, size_t msglen);
+int pk_proto_error_decode(const char *json, size_t len, char *code, size_t codelen, char *message,
+			  size_t msglen);
 
 /* Health answer: {"protocol":1,"status":"ok","server":ID,"head":SEQ} */
 void pk_proto_health_encode(struct pk_buf *out, const char *server, int64_t head);

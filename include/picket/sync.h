@@ -34,13 +34,13 @@ void pk_sync_options_free(struct pk_sync_options *o);
 int pk_sync_interval(const struct pk_config *cfg);
 
 struct pk_sync_summary {
-	int64_t pushed;	    /* events the server took */
-	int64_t pulled;	    /* events merged here */
-	int64_t duplicates; /* events either side had already */
-	int64_t conflicts;  /* fields in conflict after the sync */
-	int64_t pending;    /* local events still to push */
-	int64_t cursor;	    /* server sequence reached */
-	int64_t refused;    /* local changes the server refused (and undone here) */
+	int64_t pushed;		/* events the server took */
+	int64_t pulled;		/* events merged here */
+	int64_t duplicates;	/* events either side had already */
+	int64_t conflicts;	/* fields in conflict after the sync */
+	int64_t pending;	/* local events still to push */
+	int64_t cursor;		/* server sequence reached */
+	int64_t refused;	/* local changes the server refused (and undone here) */
 	struct pk_buf refusals; /* one line each: "REF field: why" */
 	char server[64];
 };

@@ -95,8 +95,9 @@ int cmd_sync(struct cli *cli, int argc, char **argv)
 	}
 	if (rc != PK_OK) {
 		if (s.pushed || s.pulled)
-			fprintf(stderr, _("picket: stopped after pushing %lld and pulling %lld events; "
-					  "run picket sync again to resume\n"),
+			fprintf(stderr,
+				_("picket: stopped after pushing %lld and pulling %lld events; "
+				  "run picket sync again to resume\n"),
 				(long long)s.pushed, (long long)s.pulled);
 		return cli_failf(rc, "%s", err.msg);
 	}
@@ -127,7 +128,8 @@ json_t *cli_conflicts_json(struct cli *cli, const char *uuid)
 			const struct pk_conflict_value *v = &cs[i].values[k];
 			char when[32];
 			json_t *e = json_object();
-			json_t *jv = json_loads(v->value ? v->value : "null", JSON_DECODE_ANY, NULL);
+			json_t *jv =
+				json_loads(v->value ? v->value : "null", JSON_DECODE_ANY, NULL);
 			json_object_set_new(e, "value", jv ? jv : json_null());
 			json_object_set_new(e, "actor", json_string(v->actor));
 			json_object_set_new(e, "origin", json_string(v->origin));
@@ -216,7 +218,8 @@ int cmd_conflicts(struct cli *cli, int argc, char **argv)
 		}
 		pk_conflicts_free(cs, n);
 		if (n == 0)
-			printf(t ? _("%s has no conflicts\n") : _("no conflicts\n"), t ? t->ref : "");
+			printf(t ? _("%s has no conflicts\n") : _("no conflicts\n"),
+			       t ? t->ref : "");
 		else
 			cli_print_conflicts(cli, uuid);
 	}
@@ -235,7 +238,8 @@ int cmd_resolve_conflict(struct cli *cli, int argc, char **argv)
 	const char *field = argv[optind + 1];
 	long long pick;
 	if (pk_parse_int(argv[optind + 2], 1, 100, &pick) != PK_OK)
-		return cli_failf(PK_EUSAGE, _("'%s' is not the number of a value"), argv[optind + 2]);
+		return cli_failf(PK_EUSAGE, _("'%s' is not the number of a value"),
+				 argv[optind + 2]);
 	if ((rc = cli_open(cli, cmd->flags)) != PK_OK)
 		return rc;
 	struct pk_ticket *t;

@@ -131,13 +131,14 @@ static void usage_all(FILE *f)
 	fprintf(f, _("Commands:\n"));
 	for (const struct cli_cmd *c = cli_commands; c->name; c++)
 		fprintf(f, "  %-16s %s\n", c->name, _(c->summary));
-	fprintf(f, _("\nEvery command takes --help; commands that print take --json, and\n"
-		     "tabular ones --csv.\n"
-		     "Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 invalid data,\n"
-		     "5 transition refused, 6 database busy, 7 database unusable, 8 schema too\n"
-		     "new, 9 configuration, 10 classification, 11 I/O, 12 audit chain broken,\n"
-		     "13 invalid query, 14 network or server unavailable, 15 refused by the server,\n"
-		     "16 sync protocol mismatch.  See picket(1).\n"));
+	fprintf(f,
+		_("\nEvery command takes --help; commands that print take --json, and\n"
+		  "tabular ones --csv.\n"
+		  "Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 invalid data,\n"
+		  "5 transition refused, 6 database busy, 7 database unusable, 8 schema too\n"
+		  "new, 9 configuration, 10 classification, 11 I/O, 12 audit chain broken,\n"
+		  "13 invalid query, 14 network or server unavailable, 15 refused by the server,\n"
+		  "16 sync protocol mismatch.  See picket(1).\n"));
 }
 
 int main(int argc, char **argv)

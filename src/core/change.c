@@ -322,8 +322,8 @@ int64_t pk_db_change_time(struct pk_db *db)
 	return db->remote ? db->remote->at : pk_clock_now();
 }
 
-int pk_oplog_field_clock(struct pk_db *db, const char *entity_uuid, const char *field,
-			 int64_t *hlc, char *origin, size_t origin_len)
+int pk_oplog_field_clock(struct pk_db *db, const char *entity_uuid, const char *field, int64_t *hlc,
+			 char *origin, size_t origin_len)
 {
 	/* the field's latest set, else the record's creation */
 	static const char *const sql[] = {
@@ -376,7 +376,8 @@ static int oplog_write(struct pk_db *db, const char *entity, const char *entity_
 	if (!r) {
 		uuid_v7(ev);
 		if (field) {
-			if ((rc = pk_oplog_field_clock(db, entity_uuid, field, &base, NULL, 0)) != PK_OK ||
+			if ((rc = pk_oplog_field_clock(db, entity_uuid, field, &base, NULL, 0)) !=
+				    PK_OK ||
 			    (rc = pk_hlc_observe(db, base)) != PK_OK)
 				return rc;
 			sqlite3_stmt *del = pk_db_stmt(
@@ -423,10 +424,11 @@ static int oplog_append(struct pk_db *db, const struct pk_change *ch, const char
 {
 	if (db->undoing)
 		return PK_OK; /* taking back a refused change is no event */
-	if (db->remote && (db->remote->create != (strcmp(op, "create") == 0) ||
-			   !pk_streq(db->remote->field, field) ||
-			   strcmp(db->remote->entity_uuid, ch->uuid) != 0))
-		return pk_error_set(&db->err, PK_ERR, _("merged event %s does not match its change"),
+	if (db->remote &&
+	    (db->remote->create != (strcmp(op, "create") == 0) ||
+	     !pk_streq(db->remote->field, field) || strcmp(db->remote->entity_uuid, ch->uuid) != 0))
+		return pk_error_set(&db->err, PK_ERR,
+				    _("merged event %s does not match its change"),
 				    db->remote->uuid);
 	return oplog_write(db, ch->ent->name, ch->uuid, op, field, json);
 }

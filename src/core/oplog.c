@@ -18,7 +18,7 @@
 #define MAX_VALUE (1 << 20) /* bytes of one text value */
 
 static const struct pk_entity *const entities[] = {
-	&pk_ticket_entity, &pk_comment_entity, &pk_vendor_entity,
+	&pk_ticket_entity,   &pk_comment_entity, &pk_vendor_entity,
 	&pk_override_entity, &pk_note_entity,
 };
 
@@ -102,8 +102,8 @@ static int visit(struct pk_db *db, sqlite3_stmt *st, pk_event_fn fn, void *data,
 
 int pk_oplog_unpushed(struct pk_db *db, int limit, pk_event_fn fn, void *data, int64_t *last)
 {
-	sqlite3_stmt *st = pk_db_stmt(
-		db, "SELECT " EVENT_COLUMNS " FROM oplog WHERE pushed = 0 ORDER BY id LIMIT ?1");
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT " EVENT_COLUMNS
+					  " FROM oplog WHERE pushed = 0 ORDER BY id LIMIT ?1");
 	if (!st)
 		return db->err.code;
 	sqlite3_bind_int(st, 1, limit);
@@ -153,7 +153,8 @@ int64_t pk_conflicts_count(struct pk_db *db)
 
 int pk_oplog_mark_pushed(struct pk_db *db, int64_t upto)
 {
-	sqlite3_stmt *st = pk_db_stmt(db, "UPDATE oplog SET pushed = 1 WHERE pushed = 0 AND id <= ?1");
+	sqlite3_stmt *st =
+		pk_db_stmt(db, "UPDATE oplog SET pushed = 1 WHERE pushed = 0 AND id <= ?1");
 	if (!st)
 		return db->err.code;
 	sqlite3_bind_int64(st, 1, upto);
@@ -212,11 +213,12 @@ static int create_check(struct pk_db *db, const struct pk_event *ev, const struc
 			json_t *obj)
 {
 	if (!json_is_object(obj))
-		return pk_error_set(&db->err, PK_EINVAL, _("event %s: a create's value is an object"),
-				    ev->uuid);
+		return pk_error_set(&db->err, PK_EINVAL,
+				    _("event %s: a create's value is an object"), ev->uuid);
 	const char *key;
 	json_t *v;
-	json_object_foreach (obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		if (strcmp(key, "parent") == 0 && ent->parent) {
 			const char *p = json_string_value(v);
 			if (!p || !pk_uuid_valid(p))
@@ -243,8 +245,9 @@ int pk_event_check(struct pk_db *db, const struct pk_event *ev)
 {
 	const struct pk_entity *ent = entity_find(ev->entity);
 	if (!ent)
-		return pk_error_set(&db->err, PK_EINVAL, _("event %s: unknown record kind \"%.32s\""),
-				    ev->uuid, ev->entity);
+		return pk_error_set(&db->err, PK_EINVAL,
+				    _("event %s: unknown record kind \"%.32s\""), ev->uuid,
+				    ev->entity);
 	if (!pk_uuid_valid(ev->uuid) || !pk_uuid_valid(ev->entity_uuid) || !ev->origin ||
 	    !ev->actor || ev->hlc <= 0 || (!ev->create && (!ev->field || ev->base >= ev->hlc)))
 		return pk_error_set(&db->err, PK_EINVAL, _("event %s is malformed"), ev->uuid);
@@ -258,8 +261,8 @@ int pk_event_check(struct pk_db *db, const struct pk_event *ev)
 		const struct pk_field *f = field_find(ent, ev->field);
 		if (!f || (f->flags & (PK_FF_NOLOG | PK_FF_INTERNAL | PK_FF_IMMUTABLE)))
 			rc = pk_error_set(&db->err, PK_EINVAL,
-					  _("event %s: the %s field \"%.64s\" cannot be set"), ev->uuid,
-					  ent->name, ev->field);
+					  _("event %s: the %s field \"%.64s\" cannot be set"),
+					  ev->uuid, ent->name, ev->field);
 		else
 			rc = value_check(db, ev, f, v);
 	}
@@ -331,7 +334,8 @@ static int merge_create(struct pk_db *db, const struct pk_event *ev, const struc
 	int rc = PK_OK;
 	const char *key;
 	json_t *v;
-	json_object_foreach (obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		if (strcmp(key, "parent") == 0)
 			continue;
 		set_from_json(ch, field_find(ent, key), v);
@@ -421,9 +425,10 @@ static int conflict_update(struct pk_db *db, const char *entity, const char *uui
 	free(heads);
 	if (rc != SQLITE_DONE)
 		return pk_db_fail(db, rc, _("reading the oplog"));
-	st = pk_db_stmt(db, *conflict ? "INSERT OR IGNORE INTO conflicts(entity_uuid, field, entity) "
-					"VALUES (?1, ?2, ?3)"
-				      : "DELETE FROM conflicts WHERE entity_uuid = ?1 AND field = ?2");
+	st = pk_db_stmt(db,
+			*conflict ? "INSERT OR IGNORE INTO conflicts(entity_uuid, field, entity) "
+				    "VALUES (?1, ?2, ?3)"
+				  : "DELETE FROM conflicts WHERE entity_uuid = ?1 AND field = ?2");
 	if (!st)
 		return db->err.code;
 	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
@@ -442,8 +447,9 @@ static int merge_set(struct pk_db *db, const struct pk_event *ev, const struct p
 	if (have < 0)
 		return db->err.code;
 	if (!have)
-		return pk_error_set(&db->err, PK_EINVAL, _("event %s: %s %s is not in this database"),
-				    ev->uuid, ent->name, ev->entity_uuid);
+		return pk_error_set(&db->err, PK_EINVAL,
+				    _("event %s: %s %s is not in this database"), ev->uuid,
+				    ent->name, ev->entity_uuid);
 	int64_t hlc;
 	char origin[72];
 	int rc = pk_oplog_field_clock(db, ev->entity_uuid, ev->field, &hlc, origin, sizeof(origin));
@@ -500,7 +506,8 @@ static int merge(struct pk_db *db, const struct pk_event *ev, enum pk_merge_resu
 	const struct pk_entity *ent = entity_find(ev->entity);
 	db->remote = ev;
 	db->remote_written = 0;
-	rc = ev->create ? merge_create(db, ev, ent, v, res) : merge_set(db, ev, ent, v, res, conflict);
+	rc = ev->create ? merge_create(db, ev, ent, v, res)
+			: merge_set(db, ev, ent, v, res, conflict);
 	db->remote = NULL;
 	json_decref(v);
 	return rc;
@@ -648,8 +655,8 @@ int pk_conflict_pick(struct pk_db *db, const char *entity_uuid, const char *fiel
 	if (!c || !f) {
 		rc = pk_error_set(&db->err, PK_ENOTFOUND, _("%s is not in conflict"), field);
 	} else if (pick < 1 || pick > c->nvalues) {
-		rc = pk_error_set(&db->err, PK_EINVAL, _("the conflict on %s has %zu values"), field,
-				  c->nvalues);
+		rc = pk_error_set(&db->err, PK_EINVAL, _("the conflict on %s has %zu values"),
+				  field, c->nvalues);
 	} else {
 		json_t *v = json_loads(c->values[pick - 1].value, JSON_DECODE_ANY, NULL);
 		struct pk_change *ch = pk_change_update(ent, entity_uuid);
@@ -670,10 +677,10 @@ int pk_conflict_pick(struct pk_db *db, const char *entity_uuid, const char *fiel
  * remaining set, else what the creation gave it (JSON text, caller frees). */
 static int fallback_value(struct pk_db *db, const char *uuid, const char *field, char **out)
 {
-	sqlite3_stmt *st = pk_db_stmt(
-		db, "SELECT field IS NULL, value FROM oplog WHERE entity_uuid = ?1 AND "
-		    "(field = ?2 OR field IS NULL) AND pushed <> 2 "
-		    "ORDER BY field IS NULL, hlc DESC, origin DESC LIMIT 1");
+	sqlite3_stmt *st =
+		pk_db_stmt(db, "SELECT field IS NULL, value FROM oplog WHERE entity_uuid = ?1 AND "
+			       "(field = ?2 OR field IS NULL) AND pushed <> 2 "
+			       "ORDER BY field IS NULL, hlc DESC, origin DESC LIMIT 1");
 	if (!st)
 		return db->err.code;
 	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
@@ -685,7 +692,8 @@ static int fallback_value(struct pk_db *db, const char *uuid, const char *field,
 		if (sqlite3_column_int(st, 0)) {
 			json_t *obj = json_loads(v ? v : "{}", 0, NULL);
 			json_t *m = json_object_get(obj, field);
-			*out = m ? json_dumps(m, JSON_ENCODE_ANY | JSON_COMPACT) : pk_xstrdup("null");
+			*out = m ? json_dumps(m, JSON_ENCODE_ANY | JSON_COMPACT)
+				 : pk_xstrdup("null");
 			json_decref(obj);
 		} else {
 			*out = pk_xstrdup(v ? v : "null");
@@ -703,9 +711,9 @@ int pk_oplog_refuse(struct pk_db *db, const char *event_uuid, struct pk_refused 
 	int rc = pk_db_begin(db);
 	if (rc != PK_OK)
 		return rc;
-	sqlite3_stmt *st = pk_db_stmt(
-		db, "UPDATE oplog SET pushed = 2 WHERE event_uuid = ?1 AND pushed = 0 "
-		    "RETURNING entity, entity_uuid, field, value, op = 'create'");
+	sqlite3_stmt *st =
+		pk_db_stmt(db, "UPDATE oplog SET pushed = 2 WHERE event_uuid = ?1 AND pushed = 0 "
+			       "RETURNING entity, entity_uuid, field, value, op = 'create'");
 	if (!st) {
 		pk_db_rollback(db);
 		return db->err.code;
@@ -754,7 +762,8 @@ int pk_oplog_refuse(struct pk_db *db, const char *event_uuid, struct pk_refused 
 		free(json);
 		int conflict;
 		if (rc == PK_OK)
-			rc = conflict_update(db, out->entity, out->entity_uuid, out->field, &conflict);
+			rc = conflict_update(db, out->entity, out->entity_uuid, out->field,
+					     &conflict);
 	}
 	if (rc != PK_OK) {
 		pk_db_rollback(db);

@@ -252,11 +252,7 @@ static const char migration_5[] =
 	") WITHOUT ROWID;\n";
 
 static const char *const migrations[] = {
-	migration_1,
-	migration_2,
-	migration_3,
-	migration_4,
-	migration_5,
+	migration_1, migration_2, migration_3, migration_4, migration_5,
 };
 
 int pk_schema_version(void)

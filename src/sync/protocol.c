@@ -61,8 +61,7 @@ static void event_encode(struct pk_buf *out, const struct pk_event *ev, int with
 	pk_buf_printf(out, ",\"at\":%lld}", (long long)ev->at);
 }
 
-void pk_proto_push_encode(struct pk_buf *out, const char *node, const struct pk_event *ev,
-			  size_t n)
+void pk_proto_push_encode(struct pk_buf *out, const char *node, const struct pk_event *ev, size_t n)
 {
 	pk_buf_printf(out, "{\"protocol\":%d,\"node\":", PK_PROTOCOL_VERSION);
 	pk_json_quote(out, node);
@@ -91,7 +90,8 @@ static int check_members(json_t *obj, const char *what, const struct member *m, 
 		return pk_error_set(err, PK_EINVAL, _("%s is not a JSON object"), what);
 	const char *key;
 	json_t *v;
-	json_object_foreach (obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		size_t i;
 		for (i = 0; i < n; i++)
 			if (strcmp(m[i].name, key) == 0)
@@ -103,8 +103,8 @@ static int check_members(json_t *obj, const char *what, const struct member *m, 
 			continue;
 		int ok = m[i].type == JSON_TRUE ? json_is_boolean(v) : json_typeof(v) == m[i].type;
 		if (!ok)
-			return pk_error_set(err, PK_EINVAL, _("%s: member \"%s\" has the wrong type"),
-					    what, key);
+			return pk_error_set(err, PK_EINVAL,
+					    _("%s: member \"%s\" has the wrong type"), what, key);
 	}
 	for (size_t i = 0; i < n; i++)
 		if (m[i].required && !json_object_get(obj, m[i].name))
@@ -118,8 +118,8 @@ static json_t *parse(const char *json, size_t len, const char *what, struct pk_e
 	json_error_t jerr;
 	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		pk_error_set(err, PK_EINVAL, _("%s: malformed JSON at line %d: %s"), what, jerr.line,
-			     jerr.text);
+		pk_error_set(err, PK_EINVAL, _("%s: malformed JSON at line %d: %s"), what,
+			     jerr.line, jerr.text);
 	return root;
 }
 
@@ -160,12 +160,12 @@ static int get_uuid(json_t *obj, const char *key, char *out, struct pk_error *er
 static int event_decode(json_t *obj, int with_seq, struct pk_event *ev, struct pk_error *err)
 {
 	static const struct member members[] = {
-		{ "seq", JSON_INTEGER, 0 },	  { "uuid", JSON_STRING, 1 },
-		{ "entity", JSON_STRING, 1 },	  { "entity_uuid", JSON_STRING, 1 },
-		{ "op", JSON_STRING, 1 },	  { "field", JSON_STRING, 0 },
-		{ "value", JSON_NULL, 1 },	  { "hlc", JSON_INTEGER, 1 },
-		{ "base", JSON_INTEGER, 0 },	  { "origin", JSON_STRING, 1 },
-		{ "actor", JSON_STRING, 1 },	  { "at", JSON_INTEGER, 1 },
+		{ "seq", JSON_INTEGER, 0 },   { "uuid", JSON_STRING, 1 },
+		{ "entity", JSON_STRING, 1 }, { "entity_uuid", JSON_STRING, 1 },
+		{ "op", JSON_STRING, 1 },     { "field", JSON_STRING, 0 },
+		{ "value", JSON_NULL, 1 },    { "hlc", JSON_INTEGER, 1 },
+		{ "base", JSON_INTEGER, 0 },  { "origin", JSON_STRING, 1 },
+		{ "actor", JSON_STRING, 1 },  { "at", JSON_INTEGER, 1 },
 	};
 	memset(ev, 0, sizeof(*ev));
 	int rc = check_members(obj, _("event"), members, PK_ARRAY_LEN(members), err);
@@ -173,8 +173,9 @@ static int event_decode(json_t *obj, int with_seq, struct pk_event *ev, struct p
 		return rc;
 	json_t *seq = json_object_get(obj, "seq");
 	if (with_seq != (seq != NULL))
-		return pk_error_set(err, PK_EINVAL, with_seq ? _("event: member \"seq\" is missing")
-							     : _("event: unexpected member \"seq\""));
+		return pk_error_set(err, PK_EINVAL,
+				    with_seq ? _("event: member \"seq\" is missing")
+					     : _("event: unexpected member \"seq\""));
 	ev->seq = seq ? json_integer_value(seq) : 0;
 	if (with_seq && ev->seq <= 0)
 		return pk_error_set(err, PK_EINVAL, _("event: \"seq\" must be positive"));
@@ -195,7 +196,8 @@ static int event_decode(json_t *obj, int with_seq, struct pk_event *ev, struct p
 	if (strcmp(op, "create") == 0)
 		ev->create = 1;
 	else if (strcmp(op, "set") != 0)
-		return pk_error_set(err, PK_EINVAL, _("event: \"op\" must be \"create\" or \"set\""));
+		return pk_error_set(err, PK_EINVAL,
+				    _("event: \"op\" must be \"create\" or \"set\""));
 	json_t *field = json_object_get(obj, "field");
 	json_t *base = json_object_get(obj, "base");
 	if (ev->create && (field || base))
@@ -242,7 +244,8 @@ static int events_decode(json_t *arr, int with_seq, struct pk_events *evs, struc
 				    PK_PROTOCOL_MAX_BATCH);
 	size_t i;
 	json_t *v;
-	json_array_foreach (arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		struct pk_event ev;
 		int rc = event_decode(v, with_seq, &ev, err);
 		if (rc != PK_OK) {
@@ -339,7 +342,8 @@ static int rejections_decode(json_t *arr, struct pk_push_result *r, struct pk_er
 		return pk_error_set(err, PK_EINVAL, _("push answer: too many rejections"));
 	size_t i;
 	json_t *v;
-	json_array_foreach (arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		int rc = check_members(v, _("rejection"), members, PK_ARRAY_LEN(members), err);
 		if (rc != PK_OK)
 			return rc;
@@ -347,7 +351,8 @@ static int rejections_decode(json_t *arr, struct pk_push_result *r, struct pk_er
 		const char *code = json_string_value(json_object_get(v, "error"));
 		if (!pk_uuid_valid(uuid) || strlen(code) >= sizeof(r->rejected[0].code))
 			return pk_error_set(err, PK_EINVAL, _("push answer: bad rejection"));
-		pk_push_result_reject(r, uuid, code, json_string_value(json_object_get(v, "message")));
+		pk_push_result_reject(r, uuid, code,
+				      json_string_value(json_object_get(v, "message")));
 	}
 	return PK_OK;
 }
@@ -467,8 +472,8 @@ void pk_proto_error_encode(struct pk_buf *out, const char *code, const char *mes
 	pk_buf_puts(out, "}");
 }
 
-int pk_proto_error_decode(const char *json, size_t len, char *code, size_t codelen,
-			  char *message, size_t msglen)
+int pk_proto_error_decode(const char *json, size_t len, char *code, size_t codelen, char *message,
+			  size_t msglen)
 {
 	json_t *root = json_loadb(json, len, 0, NULL);
 	const char *c = json_string_value(json_object_get(root, "error"));

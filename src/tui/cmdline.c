@@ -11,9 +11,10 @@
 #include "picket/status.h"
 #include "tui_private.h"
 
-static const char *const verbs[] = { "take",	"assign", "move",   "comment", "note", "worklog",
-				     "resolve", "close",  "reopen", "set",     "open", "new",
-				     "search",	"resolve-conflict", "sync", "q", "quit", NULL };
+static const char *const verbs[] = { "take",	"assign",  "move",   "comment",		 "note",
+				     "worklog", "resolve", "close",  "reopen",		 "set",
+				     "open",	"new",	   "search", "resolve-conflict", "sync",
+				     "q",	"quit",	   NULL };
 
 static int complete_verb(void *data, const char *prefix, char ***matches)
 {

@@ -219,8 +219,9 @@ static void add_conflicts(struct tui *t, struct ticket_view *s)
 			char when[32];
 			char *text = pk_conflict_value_text(v->value);
 			add_text(s,
-				 pk_xasprintf(_("%zu) %s  set by %s@%s %s%s"), k + 1, text, v->actor,
-					      v->origin, pk_time_format(v->at, when, sizeof(when)),
+				 pk_xasprintf(_("%zu) %s  set by %s@%s %s%s"), k + 1, text,
+					      v->actor, v->origin,
+					      pk_time_format(v->at, when, sizeof(when)),
 					      v->winner ? _("  (current)") : ""),
 				 v->winner ? TUI_C_NORMAL : TUI_C_WARN, 2);
 			free(text);

@@ -20,8 +20,7 @@ static void same_event(const struct pk_event *a, const struct pk_event *b)
 	    strcmp(a->entity_uuid, b->entity_uuid) != 0 || a->create != b->create ||
 	    a->hlc != b->hlc || a->base != b->base || a->at != b->at ||
 	    strcmp(a->origin, b->origin) != 0 || strcmp(a->actor, b->actor) != 0 ||
-	    strcmp(a->value, b->value) != 0 ||
-	    (a->field != NULL) != (b->field != NULL) ||
+	    strcmp(a->value, b->value) != 0 || (a->field != NULL) != (b->field != NULL) ||
 	    (a->field && strcmp(a->field, b->field) != 0))
 		abort();
 }
