@@ -126,10 +126,11 @@ expect_same_db "$(cdb a)" "$(cdb c)" "A and C after the resumed pull"
 echo "# $(date +%T) 2 done"
 # --- 3. the same with retries left: the sync itself rides out the restart ------------
 
-client_new d srv dave D "batch = 40
+# small pages, so the kill lands in the middle however fast the machine
+client_new d srv dave D "batch = 5
 retries = 5"
 bg_pc d sync --json
-wait_until 60 client_at_least d 400 || fail "D's pull did not start within 60 s"
+wait_until 60 client_at_least d 100 || fail "D's pull did not start within 60 s"
 srv_kill srv KILL
 AT_KILL=$(cevents d)
 srv_restart srv
@@ -141,7 +142,7 @@ expect_eq "$TOTAL" "$(jget "$OUT" '$.pulled')" "D pulled every event once"
 expect_same_db "$(cdb a)" "$(cdb d)" "A and D after a retried pull"
 
 # a push retried across a restart
-client_new e srv erin E "batch = 10
+client_new e srv erin E "batch = 5
 retries = 5"
 expect_rc 0 pc e sync --quiet
 # the first half of the tickets again (two lines a ticket), as Erin's own
@@ -150,7 +151,7 @@ expect_rc 0 pc e import "$T/erin.csv"
 BEFORE=$(srv_events srv)
 E_NEW=$(csql e "SELECT count(*) FROM oplog WHERE pushed = 0")
 bg_pc e sync --json
-wait_until 60 srv_at_least $((BEFORE + 200)) || fail "E's push did not start within 60 s"
+wait_until 60 srv_at_least $((BEFORE + 50)) || fail "E's push did not start within 60 s"
 srv_kill srv KILL
 AT_KILL=$(srv_events srv)
 srv_restart srv
@@ -170,9 +171,9 @@ expect_eq "$((N + N / 2))" "$(csql c "SELECT count(*) FROM tickets")" "every tic
 echo "# $(date +%T) 3 done"
 # --- 3b. picket itself killed (SIGKILL) in the middle of a pull and of a push --------
 
-client_new k srv carol K "batch = 100"
+client_new k srv carol K "batch = 5"
 bg_pc k sync
-wait_until 60 client_at_least k 400 || fail "K's pull did not start within 60 s"
+wait_until 60 client_at_least k 100 || fail "K's pull did not start within 60 s"
 kill -KILL "$BG_PID"
 wait "$BG_PID" 2>/dev/null
 GOT=$(cevents k)
@@ -185,7 +186,7 @@ expect_rc 0 pc k sync --json
 expect_eq 0 "$(jget "$OUT" '$.duplicates')" "a killed pull resumed: nothing pulled twice"
 expect_same_db "$(cdb a)" "$(cdb k)" "A and K after a killed pull"
 
-client_new h srv dave H "batch = 20
+client_new h srv dave H "batch = 5
 retries = 5"
 expect_rc 0 pc h sync --quiet
 sed "s/Imported ticket/H's ticket/" "$T/big.csv" | head -n $((N + 1)) >"$T/h.csv"
@@ -193,7 +194,7 @@ expect_rc 0 pc h import "$T/h.csv"
 BEFORE=$(srv_events srv)
 H_NEW=$(csql h "SELECT count(*) FROM oplog WHERE pushed = 0")
 bg_pc h sync
-wait_until 60 srv_at_least $((BEFORE + 200)) || fail "H's push did not start within 60 s"
+wait_until 60 srv_at_least $((BEFORE + 50)) || fail "H's push did not start within 60 s"
 kill -KILL "$BG_PID"
 wait "$BG_PID" 2>/dev/null
 CHECKS=$((CHECKS + 1))
