@@ -111,7 +111,6 @@ static void profile_report(struct pk_db *db)
 		free(db->profile[i].sql);
 	}
 	free(db->profile);
-	free(db->sla_pending);
 }
 
 static uint32_t hash_str(const char *s)
@@ -648,6 +647,7 @@ void pk_db_close(struct pk_db **pdb)
 		sqlite3_close_v2(db->h);
 	if (db->profile)
 		profile_report(db);
+	free(db->sla_pending);
 	free(db->path);
 	free(db->user);
 	free(db);

@@ -651,7 +651,8 @@ int pk_sla_defer_flush(struct pk_db *db)
 	db->sla_defer = 0;
 	int n = db->nsla_pending;
 	db->nsla_pending = 0;
-	qsort(db->sla_pending, (size_t)n, sizeof(int64_t), cmp_id);
+	if (n > 1)
+		qsort(db->sla_pending, (size_t)n, sizeof(int64_t), cmp_id);
 	int rc = PK_OK;
 	for (int i = 0; i < n && rc == PK_OK; i++)
 		if (i == 0 || db->sla_pending[i] != db->sla_pending[i - 1])

@@ -207,9 +207,10 @@ static int run(struct srv *srv, const sigset_t *set)
 		}
 		break;
 	}
+	/* turned away first, then counted: no request starts after the count */
+	srv_http_quiesce(srv);
 	srv_log(SRV_LOG_INFO, _("signal %d: no new connections; finishing %d requests"), sig,
 		atomic_load(&srv->inflight));
-	srv_http_quiesce(srv);
 	drain(srv, set);
 	srv_http_stop(srv);
 	return PK_OK;
