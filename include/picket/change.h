@@ -47,6 +47,9 @@ struct pk_entity {
 	int (*hook)(struct pk_db *db, struct pk_change *ch, enum pk_hook_phase phase);
 };
 
+/* A fresh time-ordered UUID (v7) as text. */
+void pk_uuid_new(char out[37]);
+
 /* Starts a change creating a new record, with a fresh time-ordered UUID. */
 struct pk_change *pk_change_create(const struct pk_entity *ent);
 /* Starts a change updating the record with this uuid. */

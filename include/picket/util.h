@@ -66,5 +66,9 @@ void pk_digest_add(uint64_t *h, const char *s);
 int pk_strcaseeq(const char *a, const char *b);
 /* Parses a whole decimal integer; returns 0 on success. */
 int pk_parse_int(const char *s, long long min, long long max, long long *out);
+/* Secrets (keys, tokens, users files) must be their owner's alone: PK_OK
+ * when `mode` gives group and others nothing, else PK_ECONFIG with err
+ * naming what and path and saying how to fix it. */
+int pk_check_private(const char *what, const char *path, unsigned mode, struct pk_error *err);
 
 #endif

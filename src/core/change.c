@@ -35,7 +35,7 @@ struct pk_change {
 /* UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then random bits; the
  * 12-bit rand_a field counts within one millisecond so ids made by one
  * process sort in creation order and B-tree inserts stay appends. */
-static void uuid_v7(char out[37])
+void pk_uuid_new(char out[37])
 {
 	static _Thread_local unsigned char pool[4096];
 	static _Thread_local size_t used = sizeof(pool);
@@ -89,7 +89,7 @@ struct pk_change *pk_change_create(const struct pk_entity *ent)
 {
 	struct pk_change *ch = change_new(ent);
 	ch->create = 1;
-	uuid_v7(ch->uuid);
+	pk_uuid_new(ch->uuid);
 	return ch;
 }
 
@@ -306,10 +306,10 @@ int pk_hlc_observe(struct pk_db *db, int64_t hlc)
 	if (hlc <= db->hlc_last)
 		return PK_OK;
 	db->hlc_last = hlc;
-	/* remembered, since the event may not end up as the oplog's last row */
-	char buf[32];
-	snprintf(buf, sizeof(buf), "%lld", (long long)hlc);
-	return pk_db_meta_set(db, "hlc_seen", buf);
+	/* remembered at the commit (meta hlc_seen), since the event may not
+	 * end up as the oplog's last row */
+	db->hlc_seen_dirty = 1;
+	return PK_OK;
 }
 
 const char *pk_db_actor(struct pk_db *db)
@@ -374,7 +374,7 @@ static int oplog_write(struct pk_db *db, const char *entity, const char *entity_
 		return pk_error_set(&db->err, PK_ERR, _("merged event %s would be written twice"),
 				    r->uuid);
 	if (!r) {
-		uuid_v7(ev);
+		pk_uuid_new(ev);
 		if (field) {
 			if ((rc = pk_oplog_field_clock(db, entity_uuid, field, &base, NULL, 0)) !=
 				    PK_OK ||

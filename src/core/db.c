@@ -180,6 +180,7 @@ static void reset_txn_state(struct pk_db *db)
 	db->have_last_hash = 0;
 	db->history_dirty = 0;
 	db->have_hlc = 0;
+	db->hlc_seen_dirty = 0;
 	db->sla_defer = 0;
 	db->nsla_pending = 0;
 }
@@ -229,6 +230,11 @@ int pk_db_commit(struct pk_db *db)
 	int rc = pk_sla_defer_flush(db);
 	if (rc == PK_OK)
 		rc = pk_fts_flush(db);
+	if (rc == PK_OK && db->hlc_seen_dirty) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%lld", (long long)db->hlc_last);
+		rc = pk_db_meta_set(db, "hlc_seen", buf);
+	}
 	if (rc == PK_OK)
 		rc = pk_audit_anchor(db);
 	if (rc != PK_OK) {

@@ -55,6 +55,7 @@ struct pk_db {
 	int history_dirty; /* appended in this transaction: re-anchor the head */
 	int64_t hlc_last;
 	int have_hlc;
+	int hlc_seen_dirty; /* a merged clock moved hlc_last: store it at commit */
 
 	/* The event from another node being merged (oplog.c): the change path
 	 * writes it as is, under its author's name and time, instead of making

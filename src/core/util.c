@@ -6,6 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "picket/i18n.h"
+#include "picket/status.h"
+
 static void oom(size_t n)
 {
 	fprintf(stderr, "picket: out of memory (%zu bytes)\n", n);
@@ -190,4 +193,14 @@ void pk_digest_add(uint64_t *h, const char *s)
 	}
 	*h ^= 0xff;
 	*h *= 1099511628211ULL;
+}
+
+int pk_check_private(const char *what, const char *path, unsigned mode, struct pk_error *err)
+{
+	if (!(mode & 077))
+		return PK_OK;
+	return pk_error_set(err, PK_ECONFIG,
+			    _("%s %s may be read by group or others (mode %04o); make it private: "
+			      "chmod 600 %s"),
+			    what, path, mode & 07777, path);
 }

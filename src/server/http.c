@@ -460,11 +460,8 @@ static int read_pem(const char *path, int secret, char **out, struct pk_error *e
 	int rc = PK_OK;
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > PEM_MAX)
 		rc = pk_error_set(err, PK_ECONFIG, _("%s is not a PEM file"), path);
-	else if (secret && (sb.st_mode & 077))
-		rc = pk_error_set(err, PK_ECONFIG,
-				  _("the TLS key %s may be read by group or others (mode %04o); "
-				    "make it private: chmod 600 %s"),
-				  path, (unsigned)(sb.st_mode & 07777), path);
+	else if (secret)
+		rc = pk_check_private(_("the TLS key"), path, (unsigned)sb.st_mode, err);
 	if (rc != PK_OK) {
 		close(fd);
 		return rc;

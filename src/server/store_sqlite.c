@@ -9,13 +9,13 @@
 #include "store.h"
 
 #include <pthread.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "policy.h"
+#include "picket/change.h"
 #include "picket/db.h"
 #include "picket/i18n.h"
 #include "picket/status.h"
@@ -84,24 +84,6 @@ static struct pk_db *reader_get(struct sqlite_store *st, struct pk_error *err)
 	return db;
 }
 
-/* A random (version 4) UUID, as text. */
-static void uuid_v4(char out[PK_UUID_LEN + 1])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char b[16];
-	randombytes_buf(b, sizeof(b));
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	char *p = out;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*p++ = '-';
-		*p++ = hex[b[i] >> 4];
-		*p++ = hex[b[i] & 15];
-	}
-	*p = '\0';
-}
-
 /* Reads the server id, making one the first time. */
 static int load_server_id(struct sqlite_store *st, struct pk_error *err)
 {
@@ -109,7 +91,7 @@ static int load_server_id(struct sqlite_store *st, struct pk_error *err)
 	int rc = pk_db_meta_get(st->writer, "server_id", &id);
 	if (rc == PK_ENOTFOUND) {
 		char fresh[PK_UUID_LEN + 1];
-		uuid_v4(fresh);
+		pk_uuid_new(fresh);
 		rc = pk_db_meta_set(st->writer, "server_id", fresh);
 		id = pk_xstrdup(fresh);
 		if (rc == PK_OK)

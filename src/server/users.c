@@ -66,12 +66,10 @@ static int open_checked(const char *path, int missing_ok, FILE **out, struct pk_
 		return pk_error_set(err, PK_ECONFIG, _("the users file %s is not a regular file"),
 				    path);
 	}
-	if (sb.st_mode & 077) {
+	int rc = pk_check_private(_("the users file"), path, (unsigned)sb.st_mode, err);
+	if (rc != PK_OK) {
 		close(fd);
-		return pk_error_set(err, PK_ECONFIG,
-				    _("the users file %s may be read by group or others (mode "
-				      "%04o); make it private: chmod 600 %s"),
-				    path, (unsigned)(sb.st_mode & 07777), path);
+		return rc;
 	}
 	*out = fdopen(fd, "r");
 	if (!*out) {

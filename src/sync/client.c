@@ -51,12 +51,7 @@ static int private_file(const char *path, const char *what, struct pk_error *err
 	if (stat(path, &sb) != 0)
 		return pk_error_set(err, PK_ECONFIG, _("%s: cannot read %s: %s"), what, path,
 				    strerror(errno));
-	if (sb.st_mode & 077)
-		return pk_error_set(err, PK_ECONFIG,
-				    _("%s: %s is readable by other users (mode %03o); make it "
-				      "private with chmod 600"),
-				    what, path, (unsigned)(sb.st_mode & 0777));
-	return PK_OK;
+	return pk_check_private(what, path, (unsigned)sb.st_mode, err);
 }
 
 static int read_token(const char *path, char **out, struct pk_error *err)

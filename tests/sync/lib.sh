@@ -69,7 +69,8 @@ make_pki() {
 distinguished_name = dn
 prompt = no
 [dn]
-CN = placeholder
+# each certificate's subject is given with -subj; req wants a default
+CN = picket test
 [v3_ca]
 basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
