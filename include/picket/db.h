@@ -15,6 +15,11 @@ struct pk_db;
 enum pk_db_flags {
 	PK_DB_CREATE = 1 << 0, /* create the file (and its directory) */
 	PK_DB_READONLY = 1 << 1,
+	/* An event store (picketd's): the records and their history are kept,
+	 * but not what only a desk reads, the full-text index and the SLA
+	 * clocks.  The file remembers it; the next plain read-write open
+	 * rebuilds both before anything else. */
+	PK_DB_EVENT_STORE = 1 << 2,
 };
 
 /* Opens (and if asked creates) the database at `path`, applies pragmas and

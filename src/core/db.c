@@ -508,6 +508,48 @@ static int migrate(struct pk_db *db, int version)
 	return pk_db_commit(db);
 }
 
+/* An event store leaves out the full-text index and the SLA clocks and
+ * says so in meta "event_store"; opened as a desk's database again, it
+ * gets both back in one transaction before anything reads them. */
+static int derived_mode(struct pk_db *db, int event_store)
+{
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT 1 FROM meta WHERE key = 'event_store'");
+	if (!st)
+		return db->err.code;
+	int sq = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (sq != SQLITE_ROW && sq != SQLITE_DONE)
+		return pk_db_fail(db, sq, "meta");
+	int marked = sq == SQLITE_ROW;
+	if (event_store) {
+		db->event_store = 1;
+		return marked ? PK_OK : pk_db_meta_set(db, "event_store", "1");
+	}
+	if (!marked)
+		return PK_OK;
+	int rc = pk_db_begin(db);
+	if (rc != PK_OK)
+		return rc;
+	rc = pk_db_exec(db, "INSERT INTO ticket_fts(ticket_fts) VALUES ('rebuild');"
+			    "DELETE FROM meta WHERE key = 'event_store'");
+	if (rc == PK_OK && pk_db_prepare_once(db, "SELECT id FROM tickets", &st) == PK_OK) {
+		while (rc == PK_OK && (sq = sqlite3_step(st)) == SQLITE_ROW)
+			rc = pk_sla_refresh(db, sqlite3_column_int64(st, 0));
+		if (rc == PK_OK && sq != SQLITE_DONE)
+			rc = pk_db_fail(db, sq, "tickets");
+		sqlite3_finalize(st);
+	} else if (rc == PK_OK) {
+		rc = db->err.code;
+	}
+	if (rc == PK_OK)
+		rc = pk_db_meta_set(db, "sla_digest", pk_sla_config_digest(db->cfg));
+	if (rc != PK_OK) {
+		pk_db_rollback(db);
+		return rc;
+	}
+	return pk_db_commit(db);
+}
+
 static int cannot_init_wal(sqlite3 *h)
 {
 	int code = sqlite3_extended_errcode(h) & 0xff;
@@ -625,6 +667,8 @@ int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const c
 	}
 	if (status == PK_OK)
 		status = migrate(db, version);
+	if (status == PK_OK && !db->readonly)
+		status = derived_mode(db, (flags & PK_DB_EVENT_STORE) != 0);
 	if (status != PK_OK) {
 		*err = db->err;
 		pk_db_close(&db);

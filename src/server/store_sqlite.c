@@ -5,7 +5,8 @@
  * so pushes go one at a time through one writer handle under a mutex;
  * pulls read through a read-only handle per worker thread (WAL lets them
  * run beside the writer), opened on first use and closed when the thread
- * ends or the store closes. */
+ * ends or the store closes.  The store is a PK_DB_EVENT_STORE: nobody
+ * searches it or reads its SLA clocks, so it keeps neither. */
 #include "store.h"
 
 #include <pthread.h>
@@ -143,7 +144,8 @@ static int store_open(const struct srv_conf *conf, struct srv_store **out, struc
 		free(st);
 		return pk_error_set(err, PK_ERR, _("cannot create a thread key"));
 	}
-	int rc = pk_db_open(st->path, PK_DB_CREATE, st->cfg, DB_USER, &st->writer, err);
+	int rc = pk_db_open(st->path, PK_DB_CREATE | PK_DB_EVENT_STORE, st->cfg, DB_USER,
+			    &st->writer, err);
 	if (rc == PK_OK)
 		rc = load_server_id(st, err);
 	if (rc != PK_OK) {
