@@ -11,6 +11,7 @@
 #include "picket/clock.h"
 #include "picket/desk.h"
 #include "picket/i18n.h"
+#include "picket/json.h"
 #include "picket/status.h"
 #include "picket/text.h"
 #include "picket/ticket.h"
@@ -177,108 +178,167 @@ int pk_oplog_repush(struct pk_db *db, const char *origin)
 
 /* --- checking events in --- */
 
-static int value_check(struct pk_db *db, const struct pk_event *ev, const struct pk_field *f,
-		       json_t *v)
+/* One field's value as an event carries it: null, a text, an integer. */
+struct fval {
+	int null;
+	int64_t i;
+	struct pk_buf s;
+};
+
+/* Reads the value of field f at j into v, of the field's type. */
+static int read_field(struct pk_db *db, const char *what, const struct pk_field *f,
+		      struct pk_json *j, struct fval *v)
 {
-	if (json_is_null(v))
+	enum pk_json_type t = pk_json_peek(j);
+	v->null = t == PK_JSON_NULL;
+	if (v->null && pk_json_null(j) != 0)
+		return pk_error_set(&db->err, PK_EINVAL, _("event %s: the value is not JSON: %s"),
+				    what, pk_json_error(j));
+	if (v->null)
 		return PK_OK;
 	if (f->type == PK_FT_TEXT) {
-		const char *s = json_string_value(v);
-		size_t len = json_string_length(v);
-		if (!s)
+		if (t != PK_JSON_STRING)
 			return pk_error_set(&db->err, PK_EINVAL, _("event %s: %s must be text"),
-					    ev->uuid, f->name);
-		if (len > MAX_VALUE || strlen(s) != len || !pk_utf8_valid(s, len, NULL))
+					    what, f->name);
+		if (pk_json_string(j, &v->s) != 0 || v->s.len > MAX_VALUE)
 			return pk_error_set(&db->err, PK_EINVAL,
-					    _("event %s: %s is not valid text"), ev->uuid, f->name);
+					    _("event %s: %s is not valid text"), what, f->name);
 		return PK_OK;
 	}
-	if (!json_is_integer(v))
-		return pk_error_set(&db->err, PK_EINVAL, _("event %s: %s must be a number"),
-				    ev->uuid, f->name);
+	if (t != PK_JSON_NUMBER || pk_json_int(j, &v->i) != 0)
+		return pk_error_set(&db->err, PK_EINVAL, _("event %s: %s must be a number"), what,
+				    f->name);
 	return PK_OK;
 }
 
-static json_t *load_value(struct pk_db *db, const struct pk_event *ev)
+static void set_field(struct pk_change *ch, const struct pk_field *f, const struct fval *v)
 {
-	json_t *v = json_loads(ev->value ? ev->value : "", JSON_DECODE_ANY, NULL);
-	if (!v)
-		pk_error_set(&db->err, PK_EINVAL, _("event %s: the value is not JSON"), ev->uuid);
-	return v;
+	if (v->null)
+		pk_change_null(ch, f->name);
+	else if (f->type == PK_FT_TEXT)
+		pk_change_text(ch, f->name, v->s.data);
+	else
+		pk_change_int(ch, f->name, v->i);
 }
 
-/* Checks a create's object: known, logged fields, each of its type, and
- * for a child record a "parent" uuid. */
-static int create_check(struct pk_db *db, const struct pk_event *ev, const struct pk_entity *ent,
-			json_t *obj)
+static int not_json(struct pk_db *db, const struct pk_event *ev, struct pk_json *j)
 {
-	if (!json_is_object(obj))
+	return pk_error_set(&db->err, PK_EINVAL, _("event %s: the value is not JSON: %s"), ev->uuid,
+			    pk_json_error(j));
+}
+
+/* Reads a create's object: known, logged fields, each once and of its
+ * type, and for a child record a "parent" uuid (into parent).  With ch,
+ * the values go into the change too. */
+static int create_read(struct pk_db *db, const struct pk_event *ev, const struct pk_entity *ent,
+		       struct pk_change *ch, char parent[PK_UUID_LEN + 1])
+{
+	struct pk_json j;
+	struct pk_buf key = { 0 };
+	struct fval v = { 0 };
+	unsigned char seen[64] = { 0 };
+	int rc = PK_OK, more, have_parent = 0;
+	pk_json_init(&j, ev->value ? ev->value : "", ev->value ? strlen(ev->value) : 0);
+	if (pk_json_peek(&j) != PK_JSON_OBJECT)
 		return pk_error_set(&db->err, PK_EINVAL,
 				    _("event %s: a create's value is an object"), ev->uuid);
-	const char *key;
-	json_t *v;
-	json_object_foreach(obj, key, v)
-	{
-		if (strcmp(key, "parent") == 0 && ent->parent) {
-			const char *p = json_string_value(v);
-			if (!p || !pk_uuid_valid(p))
-				return pk_error_set(&db->err, PK_EINVAL,
-						    _("event %s: parent is not a UUID"), ev->uuid);
+	pk_json_object(&j);
+	while (rc == PK_OK && (more = pk_json_member(&j, &key)) > 0) {
+		if (strcmp(key.data, "parent") == 0 && ent->parent) {
+			if (have_parent++ || pk_json_string(&j, &v.s) != 0 ||
+			    !pk_uuid_valid(v.s.data))
+				rc = pk_error_set(&db->err, PK_EINVAL,
+						  _("event %s: parent is not a UUID"), ev->uuid);
+			else
+				memcpy(parent, v.s.data, PK_UUID_LEN + 1);
 			continue;
 		}
-		const struct pk_field *f = field_find(ent, key);
-		if (!f || (f->flags & (PK_FF_NOLOG | PK_FF_INTERNAL)))
-			return pk_error_set(&db->err, PK_EINVAL,
-					    _("event %s: %s has no field \"%.64s\""), ev->uuid,
-					    ent->name, key);
-		int rc = value_check(db, ev, f, v);
-		if (rc != PK_OK)
-			return rc;
+		const struct pk_field *f = field_find(ent, key.data);
+		size_t k = f ? (size_t)(f - ent->fields) : 0;
+		if (!f || k >= sizeof(seen) || seen[k]++ ||
+		    (f->flags & (PK_FF_NOLOG | PK_FF_INTERNAL)))
+			rc = pk_error_set(&db->err, PK_EINVAL,
+					  _("event %s: %s has no field \"%.64s\""), ev->uuid,
+					  ent->name, key.data);
+		else if ((rc = read_field(db, ev->uuid, f, &j, &v)) == PK_OK && ch)
+			set_field(ch, f, &v);
 	}
-	if (ent->parent && !json_object_get(obj, "parent"))
-		return pk_error_set(&db->err, PK_EINVAL, _("event %s: a %s needs its parent"),
-				    ev->uuid, ent->name);
-	return PK_OK;
+	if (rc == PK_OK && (more < 0 || pk_json_end(&j) != 0))
+		rc = not_json(db, ev, &j);
+	if (rc == PK_OK && ent->parent && !have_parent)
+		rc = pk_error_set(&db->err, PK_EINVAL, _("event %s: a %s needs its parent"),
+				  ev->uuid, ent->name);
+	pk_buf_free(&key);
+	pk_buf_free(&v.s);
+	return rc;
 }
 
-int pk_event_check(struct pk_db *db, const struct pk_event *ev)
+/* Reads a set's value (and checks the field may be set). */
+static int set_read(struct pk_db *db, const struct pk_event *ev, const struct pk_entity *ent,
+		    struct fval *v)
 {
-	const struct pk_entity *ent = entity_find(ev->entity);
-	if (!ent)
+	const struct pk_field *f = field_find(ent, ev->field);
+	if (!f || (f->flags & (PK_FF_NOLOG | PK_FF_INTERNAL | PK_FF_IMMUTABLE)))
+		return pk_error_set(&db->err, PK_EINVAL,
+				    _("event %s: the %s field \"%.64s\" cannot be set"), ev->uuid,
+				    ent->name, ev->field);
+	struct pk_json j;
+	/* JSON first, then of the field's type */
+	size_t len = ev->value ? strlen(ev->value) : 0;
+	pk_json_init(&j, ev->value ? ev->value : "", len);
+	if (pk_json_skip(&j, NULL, NULL) != 0 || pk_json_end(&j) != 0)
+		return not_json(db, ev, &j);
+	pk_json_init(&j, ev->value, len);
+	int rc = read_field(db, ev->uuid, f, &j, v);
+	if (rc == PK_OK && pk_json_end(&j) != 0)
+		rc = not_json(db, ev, &j);
+	return rc;
+}
+
+/* An event's own members: known kind, uuids, clocks. */
+static int envelope_check(struct pk_db *db, const struct pk_event *ev, const struct pk_entity **ent)
+{
+	*ent = entity_find(ev->entity);
+	if (!*ent)
 		return pk_error_set(&db->err, PK_EINVAL,
 				    _("event %s: unknown record kind \"%.32s\""), ev->uuid,
 				    ev->entity);
 	if (!pk_uuid_valid(ev->uuid) || !pk_uuid_valid(ev->entity_uuid) || !ev->origin ||
 	    !ev->actor || ev->hlc <= 0 || (!ev->create && (!ev->field || ev->base >= ev->hlc)))
 		return pk_error_set(&db->err, PK_EINVAL, _("event %s is malformed"), ev->uuid);
-	json_t *v = load_value(db, ev);
-	if (!v)
-		return PK_EINVAL;
-	int rc;
+	return PK_OK;
+}
+
+int pk_event_check(struct pk_db *db, const struct pk_event *ev)
+{
+	const struct pk_entity *ent;
+	int rc = envelope_check(db, ev, &ent);
+	if (rc != PK_OK)
+		return rc;
 	if (ev->create) {
-		rc = create_check(db, ev, ent, v);
-	} else {
-		const struct pk_field *f = field_find(ent, ev->field);
-		if (!f || (f->flags & (PK_FF_NOLOG | PK_FF_INTERNAL | PK_FF_IMMUTABLE)))
-			rc = pk_error_set(&db->err, PK_EINVAL,
-					  _("event %s: the %s field \"%.64s\" cannot be set"),
-					  ev->uuid, ent->name, ev->field);
-		else
-			rc = value_check(db, ev, f, v);
+		char parent[PK_UUID_LEN + 1];
+		return create_read(db, ev, ent, NULL, parent);
 	}
-	json_decref(v);
+	struct fval v = { 0 };
+	rc = set_read(db, ev, ent, &v);
+	pk_buf_free(&v.s);
 	return rc;
 }
 
 /* --- merging --- */
 
-static int set_from_json(struct pk_change *ch, const struct pk_field *f, json_t *v)
+/* Sets field f of ch from a value's JSON text (one the oplog holds). */
+static int change_from_json(struct pk_db *db, struct pk_change *ch, const struct pk_field *f,
+			    const char *json, const char *what)
 {
-	if (json_is_null(v))
-		return pk_change_null(ch, f->name);
-	if (f->type == PK_FT_TEXT)
-		return pk_change_text(ch, f->name, json_string_value(v));
-	return pk_change_int(ch, f->name, json_integer_value(v));
+	struct pk_json j;
+	struct fval v = { 0 };
+	pk_json_init(&j, json ? json : "null", json ? strlen(json) : 4);
+	int rc = read_field(db, what, f, &j, &v);
+	if (rc == PK_OK)
+		set_field(ch, f, &v);
+	pk_buf_free(&v.s);
+	return rc;
 }
 
 static int exists(struct pk_db *db, const struct pk_entity *ent, const char *uuid, int64_t *id)
@@ -302,9 +362,8 @@ static int exists(struct pk_db *db, const struct pk_entity *ent, const char *uui
 
 /* A ticket whose ref is taken by another ticket: two installations share a
  * node name, which only their administrators can fix. */
-static int ref_taken(struct pk_db *db, const struct pk_event *ev, json_t *obj)
+static int ref_taken(struct pk_db *db, const struct pk_event *ev, const char *ref)
 {
-	const char *ref = json_string_value(json_object_get(obj, "ref"));
 	sqlite3_stmt *st = pk_db_stmt(db, "SELECT 1 FROM tickets WHERE ref = ?1");
 	if (!ref || !st)
 		return PK_EINVAL;
@@ -320,25 +379,23 @@ static int ref_taken(struct pk_db *db, const struct pk_event *ev, json_t *obj)
 }
 
 static int merge_create(struct pk_db *db, const struct pk_event *ev, const struct pk_entity *ent,
-			json_t *obj, enum pk_merge_result *res)
+			enum pk_merge_result *res)
 {
-	int have = exists(db, ent, ev->entity_uuid, NULL);
-	if (have < 0)
-		return db->err.code;
-	if (have) { /* made here too under the same uuid: keep the event */
-		*res = PK_MERGED_LOST;
-		return pk_oplog_append_remote(db);
-	}
+	/* the object is checked and read into the change in one pass */
 	struct pk_change *ch = pk_change_create(ent);
 	pk_change_set_uuid(ch, ev->entity_uuid);
-	int rc = PK_OK;
-	const char *key;
-	json_t *v;
-	json_object_foreach(obj, key, v)
-	{
-		if (strcmp(key, "parent") == 0)
-			continue;
-		set_from_json(ch, field_find(ent, key), v);
+	char parent[PK_UUID_LEN + 1];
+	int rc = create_read(db, ev, ent, ch, parent);
+	int have = rc == PK_OK ? exists(db, ent, ev->entity_uuid, NULL) : 0;
+	if (rc != PK_OK || have != 0) {
+		pk_change_free(&ch);
+		if (have < 0)
+			return db->err.code;
+		if (rc != PK_OK)
+			return rc;
+		/* made here too under the same uuid: keep the event */
+		*res = PK_MERGED_LOST;
+		return pk_oplog_append_remote(db);
 	}
 	/* a record's own "updated_at" starts at the event */
 	const struct pk_field *upd = field_find(ent, "updated_at");
@@ -346,7 +403,6 @@ static int merge_create(struct pk_db *db, const struct pk_event *ev, const struc
 		pk_change_int(ch, "updated_at", ev->at);
 	if (ent->parent) {
 		/* a child names its parent by uuid; the row links by id */
-		const char *parent = json_string_value(json_object_get(obj, "parent"));
 		const struct pk_entity *pent = entity_find(ent->parent);
 		int64_t pid = 0;
 		int found = pent ? exists(db, pent, parent, &pid) : 0;
@@ -365,8 +421,8 @@ static int merge_create(struct pk_db *db, const struct pk_event *ev, const struc
 	}
 	if (rc == PK_OK)
 		rc = pk_change_apply(db, ch);
-	if (rc == PK_EINVAL && ent == &pk_ticket_entity)
-		rc = ref_taken(db, ev, obj);
+	if (rc == PK_EINVAL && ent == &pk_ticket_entity && pk_change_get_text(ch, "ref"))
+		rc = ref_taken(db, ev, pk_change_get_text(ch, "ref"));
 	pk_change_free(&ch);
 	*res = PK_MERGED_APPLIED;
 	return rc;
@@ -441,7 +497,7 @@ static int conflict_update(struct pk_db *db, const char *entity, const char *uui
 }
 
 static int merge_set(struct pk_db *db, const struct pk_event *ev, const struct pk_entity *ent,
-		     json_t *v, enum pk_merge_result *res, int *conflict)
+		     const struct fval *v, enum pk_merge_result *res, int *conflict)
 {
 	int have = exists(db, ent, ev->entity_uuid, NULL);
 	if (have < 0)
@@ -459,7 +515,7 @@ static int merge_set(struct pk_db *db, const struct pk_event *ev, const struct p
 	int wins = ev->hlc > hlc || (ev->hlc == hlc && strcmp(ev->origin, origin) > 0);
 	if (wins) {
 		struct pk_change *ch = pk_change_update(ent, ev->entity_uuid);
-		set_from_json(ch, field_find(ent, ev->field), v);
+		set_field(ch, field_find(ent, ev->field), v);
 		/* a record's own "updated_at" follows the change it takes */
 		const struct pk_field *upd = field_find(ent, "updated_at");
 		if (upd && (upd->flags & PK_FF_NOLOG))
@@ -496,20 +552,21 @@ static int merge(struct pk_db *db, const struct pk_event *ev, enum pk_merge_resu
 	}
 	if (rc != SQLITE_DONE)
 		return pk_db_fail(db, rc, _("reading the oplog"));
-	if ((rc = pk_event_check(db, ev)) != PK_OK)
+	const struct pk_entity *ent;
+	struct fval v = { 0 };
+	/* a set's value is read here, a create's object by merge_create */
+	if ((rc = envelope_check(db, ev, &ent)) != PK_OK ||
+	    (!ev->create && (rc = set_read(db, ev, ent, &v)) != PK_OK) ||
+	    (rc = pk_hlc_observe(db, ev->hlc)) != PK_OK) {
+		pk_buf_free(&v.s);
 		return rc;
-	if ((rc = pk_hlc_observe(db, ev->hlc)) != PK_OK)
-		return rc;
-	json_t *v = load_value(db, ev);
-	if (!v)
-		return PK_EINVAL;
-	const struct pk_entity *ent = entity_find(ev->entity);
+	}
 	db->remote = ev;
 	db->remote_written = 0;
-	rc = ev->create ? merge_create(db, ev, ent, v, res)
-			: merge_set(db, ev, ent, v, res, conflict);
+	rc = ev->create ? merge_create(db, ev, ent, res)
+			: merge_set(db, ev, ent, &v, res, conflict);
 	db->remote = NULL;
-	json_decref(v);
+	pk_buf_free(&v.s);
 	return rc;
 }
 
@@ -658,16 +715,15 @@ int pk_conflict_pick(struct pk_db *db, const char *entity_uuid, const char *fiel
 		rc = pk_error_set(&db->err, PK_EINVAL, _("the conflict on %s has %zu values"),
 				  field, c->nvalues);
 	} else {
-		json_t *v = json_loads(c->values[pick - 1].value, JSON_DECODE_ANY, NULL);
 		struct pk_change *ch = pk_change_update(ent, entity_uuid);
-		set_from_json(ch, f, v ? v : json_null());
+		rc = change_from_json(db, ch, f, c->values[pick - 1].value, entity_uuid);
 		const struct pk_field *upd = field_find(ent, "updated_at");
 		if (upd && (upd->flags & PK_FF_NOLOG))
 			pk_change_int(ch, "updated_at", pk_clock_now());
 		pk_change_force(ch);
-		rc = pk_change_apply(db, ch);
+		if (rc == PK_OK)
+			rc = pk_change_apply(db, ch);
 		pk_change_free(&ch);
-		json_decref(v);
 	}
 	pk_conflicts_free(cs, n);
 	return rc;
@@ -690,11 +746,19 @@ static int fallback_value(struct pk_db *db, const char *uuid, const char *field,
 	if (rc == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(st, 1);
 		if (sqlite3_column_int(st, 0)) {
-			json_t *obj = json_loads(v ? v : "{}", 0, NULL);
-			json_t *m = json_object_get(obj, field);
-			*out = m ? json_dumps(m, JSON_ENCODE_ANY | JSON_COMPACT)
-				 : pk_xstrdup("null");
-			json_decref(obj);
+			/* the creation's object: the field's member, absent is null */
+			struct pk_json j;
+			struct pk_buf key = { 0 };
+			const char *text = NULL;
+			size_t len = 0;
+			pk_json_init(&j, v ? v : "", v ? strlen(v) : 0);
+			if (pk_json_object(&j) == 0)
+				while (!text && pk_json_member(&j, &key) > 0)
+					pk_json_skip(&j,
+						     strcmp(key.data, field) == 0 ? &text : NULL,
+						     &len);
+			*out = text ? pk_xstrndup(text, len) : pk_xstrdup("null");
+			pk_buf_free(&key);
 		} else {
 			*out = pk_xstrdup(v ? v : "null");
 		}
@@ -747,18 +811,16 @@ int pk_oplog_refuse(struct pk_db *db, const char *event_uuid, struct pk_refused 
 		/* take the change back here: the field shows what the server has */
 		char *json = NULL;
 		rc = fallback_value(db, out->entity_uuid, out->field, &json);
-		json_t *v = rc == PK_OK ? json_loads(json ? json : "null", JSON_DECODE_ANY, NULL)
-					: NULL;
 		if (rc == PK_OK) {
 			struct pk_change *ch = pk_change_update(ent, out->entity_uuid);
-			set_from_json(ch, f, v ? v : json_null());
+			rc = change_from_json(db, ch, f, json, out->entity_uuid);
 			db->undoing = 1;
-			rc = pk_change_apply(db, ch);
+			if (rc == PK_OK)
+				rc = pk_change_apply(db, ch);
 			db->undoing = 0;
 			pk_change_free(&ch);
 			out->undone = 1;
 		}
-		json_decref(v);
 		free(json);
 		int conflict;
 		if (rc == PK_OK)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "picket/i18n.h"
+#include "picket/json.h"
 #include "picket/status.h"
 #include "picket/text.h"
 
@@ -133,124 +134,262 @@ static int check_version(json_t *root, const char *what, struct pk_error *err)
 	return PK_OK;
 }
 
-static int get_name(json_t *obj, const char *key, char **out, struct pk_error *err)
+/* --- the event bodies, read without a tree (picket/json.h) --- */
+
+enum mtype { M_INT, M_STRING, M_BOOL, M_ARRAY, M_ANY };
+
+struct field_spec {
+	const char *name;
+	enum mtype type;
+	int required;
+};
+
+/* One member as read: a string's text, an integer, a boolean, or for an
+ * array or any value its JSON text. */
+struct slot {
+	int present;
+	int64_t i;
+	int b;
+	struct pk_buf s;
+	const char *text;
+	size_t len;
+};
+
+static void slots_free(struct slot *sl, size_t n)
 {
-	const char *s = json_string_value(json_object_get(obj, key));
-	size_t len = json_string_length(json_object_get(obj, key));
-	if (!s || !*s || len > MAX_NAME || strlen(s) != len)
+	for (size_t i = 0; i < n; i++)
+		pk_buf_free(&sl[i].s);
+}
+
+static int malformed(struct pk_json *j, const char *what, struct pk_error *err)
+{
+	return pk_error_set(err, PK_EINVAL, _("%s: malformed JSON: %s"), what, pk_json_error(j));
+}
+
+/* Reads an object with exactly the members of spec, each of its type,
+ * into sl (one slot per member, reused: strings keep their buffers). */
+static int read_object(struct pk_json *j, const char *what, const struct field_spec *spec, size_t n,
+		       struct slot *sl, struct pk_buf *key, struct pk_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+		sl[i].present = 0;
+	if (pk_json_peek(j) != PK_JSON_OBJECT) {
+		if (j->err || pk_json_skip(j, NULL, NULL) != 0)
+			return malformed(j, what, err);
+		return pk_error_set(err, PK_EINVAL, _("%s is not a JSON object"), what);
+	}
+	int more;
+	pk_json_object(j);
+	while ((more = pk_json_member(j, key)) > 0) {
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (strcmp(spec[i].name, key->data) == 0)
+				break;
+		if (i == n)
+			return pk_error_set(err, PK_EINVAL, _("%s: unknown member \"%.64s\""), what,
+					    key->data);
+		if (sl[i].present)
+			return pk_error_set(err, PK_EINVAL, _("%s: member \"%s\" appears twice"),
+					    what, spec[i].name);
+		sl[i].present = 1;
+		enum pk_json_type t = pk_json_peek(j);
+		static const enum pk_json_type want[] = {
+			[M_INT] = PK_JSON_NUMBER,
+			[M_STRING] = PK_JSON_STRING,
+			[M_BOOL] = PK_JSON_BOOL,
+			[M_ARRAY] = PK_JSON_ARRAY,
+		};
+		if (spec[i].type != M_ANY && t != want[spec[i].type]) {
+			if (t == PK_JSON_NONE)
+				return malformed(j, what, err);
+			return pk_error_set(err, PK_EINVAL,
+					    _("%s: member \"%s\" has the wrong type"), what,
+					    spec[i].name);
+		}
+		int bad = 0;
+		switch (spec[i].type) {
+		case M_INT:
+			if (pk_json_int(j, &sl[i].i) != 0)
+				return pk_error_set(err, PK_EINVAL,
+						    _("%s: member \"%s\" has the wrong type"), what,
+						    spec[i].name);
+			break;
+		case M_STRING: bad = pk_json_string(j, &sl[i].s); break;
+		case M_BOOL: bad = pk_json_bool(j, &sl[i].b); break;
+		case M_ARRAY:
+		case M_ANY: bad = pk_json_skip(j, &sl[i].text, &sl[i].len); break;
+		}
+		if (bad)
+			return malformed(j, what, err);
+	}
+	if (more < 0)
+		return malformed(j, what, err);
+	for (size_t i = 0; i < n; i++)
+		if (spec[i].required && !sl[i].present)
+			return pk_error_set(err, PK_EINVAL, _("%s: member \"%s\" is missing"), what,
+					    spec[i].name);
+	return PK_OK;
+}
+
+/* A whole message: one object, nothing after it. */
+static int read_message(const char *json, size_t len, const char *what,
+			const struct field_spec *spec, size_t n, struct slot *sl,
+			struct pk_error *err)
+{
+	struct pk_json j;
+	struct pk_buf key = { 0 };
+	pk_json_init(&j, json, len);
+	int rc = read_object(&j, what, spec, n, sl, &key, err);
+	if (rc == PK_OK && pk_json_end(&j) != 0)
+		rc = malformed(&j, what, err);
+	pk_buf_free(&key);
+	return rc;
+}
+
+static int message_version(int64_t v, const char *what, struct pk_error *err)
+{
+	if (v != PK_PROTOCOL_VERSION)
+		return pk_error_set(err, PK_EPROTO,
+				    _("%s: protocol version %lld, this program speaks %d"), what,
+				    (long long)v, PK_PROTOCOL_VERSION);
+	return PK_OK;
+}
+
+/* An origin, actor, entity, field or node name. */
+static int name_ok(const struct pk_buf *b, const char *key, struct pk_error *err)
+{
+	if (b->len == 0 || b->len > MAX_NAME)
 		return pk_error_set(err, PK_EINVAL, _("event: \"%s\" must be 1 to %d characters"),
 				    key, MAX_NAME);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+	for (const unsigned char *p = (const unsigned char *)b->data; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
 			return pk_error_set(err, PK_EINVAL,
 					    _("event: \"%s\" contains a control character"), key);
-	*out = pk_xstrdup(s);
 	return PK_OK;
 }
 
-static int get_uuid(json_t *obj, const char *key, char *out, struct pk_error *err)
+static int uuid_ok(const struct pk_buf *b, const char *key, char *out, struct pk_error *err)
 {
-	const char *s = json_string_value(json_object_get(obj, key));
-	if (!s || !pk_uuid_valid(s))
+	if (b->len != PK_UUID_LEN || !pk_uuid_valid(b->data))
 		return pk_error_set(err, PK_EINVAL, _("event: \"%s\" is not a UUID"), key);
-	memcpy(out, s, PK_UUID_LEN + 1);
+	memcpy(out, b->data, PK_UUID_LEN + 1);
 	return PK_OK;
 }
 
-static int event_decode(json_t *obj, int with_seq, struct pk_event *ev, struct pk_error *err)
+enum {
+	E_SEQ,
+	E_UUID,
+	E_ENTITY,
+	E_ENTITY_UUID,
+	E_OP,
+	E_FIELD,
+	E_VALUE,
+	E_HLC,
+	E_BASE,
+	E_ORIGIN,
+	E_ACTOR,
+	E_AT,
+	E_COUNT
+};
+
+static const struct field_spec event_spec[E_COUNT] = {
+	[E_SEQ] = { "seq", M_INT, 0 },		[E_UUID] = { "uuid", M_STRING, 1 },
+	[E_ENTITY] = { "entity", M_STRING, 1 }, [E_ENTITY_UUID] = { "entity_uuid", M_STRING, 1 },
+	[E_OP] = { "op", M_STRING, 1 },		[E_FIELD] = { "field", M_STRING, 0 },
+	[E_VALUE] = { "value", M_ANY, 1 },	[E_HLC] = { "hlc", M_INT, 1 },
+	[E_BASE] = { "base", M_INT, 0 },	[E_ORIGIN] = { "origin", M_STRING, 1 },
+	[E_ACTOR] = { "actor", M_STRING, 1 },	[E_AT] = { "at", M_INT, 1 },
+};
+
+/* Checks the event read into sl and fills ev. */
+static int event_build(struct slot *sl, int with_seq, struct pk_event *ev, struct pk_error *err)
 {
-	static const struct member members[] = {
-		{ "seq", JSON_INTEGER, 0 },   { "uuid", JSON_STRING, 1 },
-		{ "entity", JSON_STRING, 1 }, { "entity_uuid", JSON_STRING, 1 },
-		{ "op", JSON_STRING, 1 },     { "field", JSON_STRING, 0 },
-		{ "value", JSON_NULL, 1 },    { "hlc", JSON_INTEGER, 1 },
-		{ "base", JSON_INTEGER, 0 },  { "origin", JSON_STRING, 1 },
-		{ "actor", JSON_STRING, 1 },  { "at", JSON_INTEGER, 1 },
-	};
+	int rc;
 	memset(ev, 0, sizeof(*ev));
-	int rc = check_members(obj, _("event"), members, PK_ARRAY_LEN(members), err);
-	if (rc != PK_OK)
-		return rc;
-	json_t *seq = json_object_get(obj, "seq");
-	if (with_seq != (seq != NULL))
+	if (with_seq != sl[E_SEQ].present)
 		return pk_error_set(err, PK_EINVAL,
 				    with_seq ? _("event: member \"seq\" is missing")
 					     : _("event: unexpected member \"seq\""));
-	ev->seq = seq ? json_integer_value(seq) : 0;
+	ev->seq = sl[E_SEQ].present ? sl[E_SEQ].i : 0;
 	if (with_seq && ev->seq <= 0)
 		return pk_error_set(err, PK_EINVAL, _("event: \"seq\" must be positive"));
-	char *entity = NULL;
-	if ((rc = get_uuid(obj, "uuid", ev->uuid, err)) != PK_OK ||
-	    (rc = get_uuid(obj, "entity_uuid", ev->entity_uuid, err)) != PK_OK ||
-	    (rc = get_name(obj, "entity", &entity, err)) != PK_OK)
+	if ((rc = uuid_ok(&sl[E_UUID].s, "uuid", ev->uuid, err)) != PK_OK ||
+	    (rc = uuid_ok(&sl[E_ENTITY_UUID].s, "entity_uuid", ev->entity_uuid, err)) != PK_OK ||
+	    (rc = name_ok(&sl[E_ENTITY].s, "entity", err)) != PK_OK)
 		return rc;
-	size_t elen = strlen(entity);
-	if (elen >= sizeof(ev->entity)) {
-		free(entity);
+	if (sl[E_ENTITY].s.len >= sizeof(ev->entity))
 		return pk_error_set(err, PK_EINVAL, _("event: unknown entity"));
-	}
-	memcpy(ev->entity, entity, elen + 1);
-	free(entity);
+	memcpy(ev->entity, sl[E_ENTITY].s.data, sl[E_ENTITY].s.len + 1);
 
-	const char *op = json_string_value(json_object_get(obj, "op"));
+	const char *op = sl[E_OP].s.data;
 	if (strcmp(op, "create") == 0)
 		ev->create = 1;
 	else if (strcmp(op, "set") != 0)
 		return pk_error_set(err, PK_EINVAL,
 				    _("event: \"op\" must be \"create\" or \"set\""));
-	json_t *field = json_object_get(obj, "field");
-	json_t *base = json_object_get(obj, "base");
-	if (ev->create && (field || base))
+	if (ev->create && (sl[E_FIELD].present || sl[E_BASE].present))
 		return pk_error_set(err, PK_EINVAL,
 				    _("event: a create has no \"field\" or \"base\""));
 	if (!ev->create) {
-		if (!field || !base)
+		if (!sl[E_FIELD].present || !sl[E_BASE].present)
 			return pk_error_set(err, PK_EINVAL,
 					    _("event: a set needs \"field\" and \"base\""));
-		if ((rc = get_name(obj, "field", &ev->field, err)) != PK_OK)
+		if ((rc = name_ok(&sl[E_FIELD].s, "field", err)) != PK_OK)
 			return rc;
-		ev->base = json_integer_value(base);
+		ev->base = sl[E_BASE].i;
 	}
-	ev->hlc = json_integer_value(json_object_get(obj, "hlc"));
-	ev->at = json_integer_value(json_object_get(obj, "at"));
+	ev->hlc = sl[E_HLC].i;
+	ev->at = sl[E_AT].i;
 	if (ev->hlc <= 0 || ev->base < 0 || ev->at < 0 || (!ev->create && ev->base >= ev->hlc))
 		return pk_error_set(err, PK_EINVAL, _("event %s: clock values out of range"),
 				    ev->uuid);
-	json_t *value = json_object_get(obj, "value");
-	if (ev->create && !json_is_object(value))
+	/* the value was checked as JSON when read; here its kind */
+	struct pk_json v;
+	pk_json_init(&v, sl[E_VALUE].text, sl[E_VALUE].len);
+	enum pk_json_type t = pk_json_peek(&v);
+	int64_t num;
+	if (ev->create && t != PK_JSON_OBJECT)
 		return pk_error_set(err, PK_EINVAL, _("event %s: a create's value is an object"),
 				    ev->uuid);
-	if (!ev->create && !json_is_string(value) && !json_is_integer(value) &&
-	    !json_is_null(value))
+	if (!ev->create && t != PK_JSON_STRING && t != PK_JSON_NULL &&
+	    (t != PK_JSON_NUMBER || pk_json_int(&v, &num) != 0))
 		return pk_error_set(err, PK_EINVAL,
 				    _("event %s: a value is a string, an integer or null"),
 				    ev->uuid);
-	ev->value = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (!ev->value)
-		return pk_error_set(err, PK_EINVAL, _("event %s: value cannot be encoded"),
-				    ev->uuid);
-	if ((rc = get_name(obj, "origin", &ev->origin, err)) != PK_OK ||
-	    (rc = get_name(obj, "actor", &ev->actor, err)) != PK_OK)
+	if ((rc = name_ok(&sl[E_ORIGIN].s, "origin", err)) != PK_OK ||
+	    (rc = name_ok(&sl[E_ACTOR].s, "actor", err)) != PK_OK)
 		return rc;
+	if (!ev->create)
+		ev->field = pk_xstrdup(sl[E_FIELD].s.data);
+	ev->value = pk_xstrndup(sl[E_VALUE].text, sl[E_VALUE].len);
+	ev->origin = pk_xstrdup(sl[E_ORIGIN].s.data);
+	ev->actor = pk_xstrdup(sl[E_ACTOR].s.data);
 	return PK_OK;
 }
 
-/* Decodes an array of events into evs (appending); the events own their
- * strings (json_dumps uses malloc, as pk_event_clear's free expects). */
-static int events_decode(json_t *arr, int with_seq, struct pk_events *evs, struct pk_error *err)
+/* Decodes an array of events (its JSON text) into evs, appending. */
+static int events_decode(const char *text, size_t len, int with_seq, struct pk_events *evs,
+			 struct pk_error *err)
 {
-	if (json_array_size(arr) > PK_PROTOCOL_MAX_BATCH)
-		return pk_error_set(err, PK_EINVAL, _("more than %d events in one message"),
-				    PK_PROTOCOL_MAX_BATCH);
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v)
-	{
-		struct pk_event ev;
-		int rc = event_decode(v, with_seq, &ev, err);
+	struct pk_json j;
+	struct pk_buf key = { 0 };
+	struct slot sl[E_COUNT] = { 0 };
+	int rc = PK_OK, more;
+	pk_json_init(&j, text, len);
+	pk_json_array(&j);
+	while (rc == PK_OK && (more = pk_json_element(&j)) > 0) {
+		if (evs->n == PK_PROTOCOL_MAX_BATCH) {
+			rc = pk_error_set(err, PK_EINVAL, _("more than %d events in one message"),
+					  PK_PROTOCOL_MAX_BATCH);
+			break;
+		}
+		struct pk_event ev = { 0 };
+		rc = read_object(&j, _("event"), event_spec, E_COUNT, sl, &key, err);
+		if (rc == PK_OK)
+			rc = event_build(sl, with_seq, &ev, err);
 		if (rc != PK_OK) {
 			pk_event_clear(&ev);
-			return rc;
+			break;
 		}
 		if (evs->n == evs->cap) {
 			evs->cap = evs->cap ? evs->cap * 2 : 64;
@@ -258,33 +397,36 @@ static int events_decode(json_t *arr, int with_seq, struct pk_events *evs, struc
 		}
 		evs->v[evs->n++] = ev;
 	}
-	return PK_OK;
+	if (rc == PK_OK && more < 0)
+		rc = malformed(&j, _("event"), err);
+	slots_free(sl, E_COUNT);
+	pk_buf_free(&key);
+	return rc;
 }
 
 int pk_proto_push_decode(const char *json, size_t len, char **node, struct pk_events *evs,
 			 struct pk_error *err)
 {
-	static const struct member members[] = {
-		{ "protocol", JSON_INTEGER, 1 },
-		{ "node", JSON_STRING, 1 },
-		{ "events", JSON_ARRAY, 1 },
+	enum { PROTOCOL, NODE, EVENTS, N };
+	static const struct field_spec spec[N] = {
+		[PROTOCOL] = { "protocol", M_INT, 1 },
+		[NODE] = { "node", M_STRING, 1 },
+		[EVENTS] = { "events", M_ARRAY, 1 },
 	};
+	struct slot sl[N] = { 0 };
 	*node = NULL;
-	json_t *root = parse(json, len, _("push"), err);
-	if (!root)
-		return PK_EINVAL;
-	int rc = check_members(root, _("push"), members, PK_ARRAY_LEN(members), err);
+	int rc = read_message(json, len, _("push"), spec, N, sl, err);
 	if (rc == PK_OK)
-		rc = check_version(root, _("push"), err);
+		rc = message_version(sl[PROTOCOL].i, _("push"), err);
 	if (rc == PK_OK)
-		rc = get_name(root, "node", node, err);
+		rc = name_ok(&sl[NODE].s, "node", err);
 	if (rc == PK_OK)
-		rc = events_decode(json_object_get(root, "events"), 0, evs, err);
-	json_decref(root);
-	if (rc != PK_OK) {
-		pk_freep(node);
+		rc = events_decode(sl[EVENTS].text, sl[EVENTS].len, 0, evs, err);
+	if (rc == PK_OK)
+		*node = pk_xstrdup(sl[NODE].s.data);
+	else
 		pk_events_free(evs);
-	}
+	slots_free(sl, N);
 	return rc;
 }
 
@@ -414,34 +556,32 @@ void pk_proto_pull_encode_end(struct pk_buf *out, int64_t next, int64_t head, in
 int pk_proto_pull_decode(const char *json, size_t len, struct pk_pull_page *page,
 			 struct pk_error *err)
 {
-	static const struct member members[] = {
-		{ "protocol", JSON_INTEGER, 1 }, { "server", JSON_STRING, 1 },
-		{ "events", JSON_ARRAY, 1 },	 { "next", JSON_INTEGER, 1 },
-		{ "head", JSON_INTEGER, 1 },	 { "more", JSON_TRUE, 1 },
+	enum { PROTOCOL, SERVER, EVENTS, NEXT, HEAD, MORE, N };
+	static const struct field_spec spec[N] = {
+		[PROTOCOL] = { "protocol", M_INT, 1 }, [SERVER] = { "server", M_STRING, 1 },
+		[EVENTS] = { "events", M_ARRAY, 1 },   [NEXT] = { "next", M_INT, 1 },
+		[HEAD] = { "head", M_INT, 1 },	       [MORE] = { "more", M_BOOL, 1 },
 	};
+	struct slot sl[N] = { 0 };
 	memset(page, 0, sizeof(*page));
-	json_t *root = parse(json, len, _("pull answer"), err);
-	if (!root)
-		return PK_EINVAL;
-	int rc = check_members(root, _("pull answer"), members, PK_ARRAY_LEN(members), err);
+	int rc = read_message(json, len, _("pull answer"), spec, N, sl, err);
 	if (rc == PK_OK)
-		rc = check_version(root, _("pull answer"), err);
+		rc = message_version(sl[PROTOCOL].i, _("pull answer"), err);
 	if (rc == PK_OK) {
-		const char *server = json_string_value(json_object_get(root, "server"));
-		if (!*server || strlen(server) >= sizeof(page->server))
+		if (sl[SERVER].s.len == 0 || sl[SERVER].s.len >= sizeof(page->server))
 			rc = pk_error_set(err, PK_EINVAL, _("pull answer: bad server id"));
 		else
-			strcpy(page->server, server);
+			memcpy(page->server, sl[SERVER].s.data, sl[SERVER].s.len + 1);
 	}
 	if (rc == PK_OK) {
-		page->next = get_count(root, "next");
-		page->head = get_count(root, "head");
-		page->more = json_is_true(json_object_get(root, "more"));
+		page->next = sl[NEXT].i;
+		page->head = sl[HEAD].i;
+		page->more = sl[MORE].b;
 		if (page->next < 0 || page->head < 0 || page->next > page->head)
 			rc = pk_error_set(err, PK_EINVAL, _("pull answer: cursor out of range"));
 	}
 	if (rc == PK_OK)
-		rc = events_decode(json_object_get(root, "events"), 1, &page->events, err);
+		rc = events_decode(sl[EVENTS].text, sl[EVENTS].len, 1, &page->events, err);
 	if (rc == PK_OK) {
 		/* sequences strictly increase and end at next */
 		int64_t prev = 0;
@@ -452,7 +592,7 @@ int pk_proto_pull_decode(const char *json, size_t len, struct pk_pull_page *page
 			prev = page->events.v[i].seq;
 		}
 	}
-	json_decref(root);
+	slots_free(sl, N);
 	if (rc != PK_OK)
 		pk_pull_page_free(page);
 	return rc;

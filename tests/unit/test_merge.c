@@ -462,6 +462,8 @@ static void test_bad_events_are_refused_whole(void **state)
 	ev.field = "title";
 	ev.value = "\"a\\u0000b\"";
 	expect_refused(f->c[0].db, &ev, "not JSON");
+	ev.value = "\"x\" 1";
+	expect_refused(f->c[0].db, &ev, "not JSON");
 	ev.value = "{not json";
 	expect_refused(f->c[0].db, &ev, "not JSON");
 	ev.value = "\"x\"";
