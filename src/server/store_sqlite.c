@@ -146,6 +146,10 @@ static int store_open(const struct srv_conf *conf, struct srv_store **out, struc
 	}
 	int rc = pk_db_open(st->path, PK_DB_CREATE | PK_DB_EVENT_STORE, st->cfg, DB_USER,
 			    &st->writer, err);
+	/* one writer takes every push: a page cache (64 MiB) that holds the
+	 * indexes' busy pages */
+	if (rc == PK_OK && pk_db_exec(st->writer, "PRAGMA cache_size = -65536") != PK_OK)
+		rc = pk_error_set(err, PK_EDB, "%s", pk_db_error(st->writer)->msg);
 	if (rc == PK_OK)
 		rc = load_server_id(st, err);
 	if (rc != PK_OK) {

@@ -568,12 +568,17 @@ int pk_sync_run(struct pk_db *db, const struct pk_sync_options *o, pk_sync_progr
 		curl_ready = 1;
 	}
 	struct client c = { .db = db, .o = o, .err = err, .progress = progress, .pdata = data };
+	/* a first sync writes every index of a large database: give it a
+	 * page cache of 64 MiB meanwhile */
+	sqlite3 *h = pk_db_sqlite(db);
+	sqlite3_exec(h, "PRAGMA cache_size = -65536", NULL, NULL, NULL);
 	int rc = client_init(&c);
 	if (rc == PK_OK)
 		rc = pull(&c, sum);
 	if (rc == PK_OK)
 		rc = push(&c, sum);
 	client_free(&c);
+	sqlite3_exec(h, "PRAGMA cache_size = -2000", NULL, NULL, NULL);
 	sum->pending = pk_oplog_pending(db);
 	sum->conflicts = pk_conflicts_count(db);
 	if (rc == PK_OK) {
