@@ -114,6 +114,9 @@ int pk_sla_responded(struct pk_db *db, int64_t ticket_id, int64_t at);
 /* Recomputes every open ticket (after the SLA settings changed); *n gets
  * the number of tickets.  Records the settings digest in meta. */
 int pk_sla_recompute(struct pk_db *db, long *n);
+/* The same for every ticket, closed ones too (a store made a desk's
+ * database again). */
+int pk_sla_recompute_all(struct pk_db *db);
 /* 1 if the stored clocks were computed with different settings. */
 int pk_sla_stale(struct pk_db *db);
 

@@ -532,17 +532,8 @@ static int derived_mode(struct pk_db *db, int event_store)
 		return rc;
 	rc = pk_db_exec(db, "INSERT INTO ticket_fts(ticket_fts) VALUES ('rebuild');"
 			    "DELETE FROM meta WHERE key = 'event_store'");
-	if (rc == PK_OK && pk_db_prepare_once(db, "SELECT id FROM tickets", &st) == PK_OK) {
-		while (rc == PK_OK && (sq = sqlite3_step(st)) == SQLITE_ROW)
-			rc = pk_sla_refresh(db, sqlite3_column_int64(st, 0));
-		if (rc == PK_OK && sq != SQLITE_DONE)
-			rc = pk_db_fail(db, sq, "tickets");
-		sqlite3_finalize(st);
-	} else if (rc == PK_OK) {
-		rc = db->err.code;
-	}
 	if (rc == PK_OK)
-		rc = pk_db_meta_set(db, "sla_digest", pk_sla_config_digest(db->cfg));
+		rc = pk_sla_recompute_all(db);
 	if (rc != PK_OK) {
 		pk_db_rollback(db);
 		return rc;

@@ -749,16 +749,15 @@ int pk_sla_stale(struct pk_db *db)
 	return stale;
 }
 
-int pk_sla_recompute(struct pk_db *db, long *n)
+/* Refreshes the clocks of the tickets `sql` selects (their ids). */
+static int recompute(struct pk_db *db, const char *sql, long *n)
 {
 	int rc = pk_db_begin(db);
 	if (rc != PK_OK)
 		return rc;
 	*n = 0;
-	/* every ticket not closed for good: the open ones, and the resolved
-	 * ones whose outcome depends on the targets */
 	sqlite3_stmt *st;
-	rc = pk_db_prepare_once(db, "SELECT id FROM tickets WHERE closed_at IS NULL", &st);
+	rc = pk_db_prepare_once(db, sql, &st);
 	if (rc == PK_OK) {
 		int sq;
 		while (rc == PK_OK && (sq = sqlite3_step(st)) == SQLITE_ROW) {
@@ -776,4 +775,17 @@ int pk_sla_recompute(struct pk_db *db, long *n)
 		return rc;
 	}
 	return pk_db_commit(db);
+}
+
+int pk_sla_recompute(struct pk_db *db, long *n)
+{
+	/* every ticket not closed for good: the open ones, and the resolved
+	 * ones whose outcome depends on the targets */
+	return recompute(db, "SELECT id FROM tickets WHERE closed_at IS NULL", n);
+}
+
+int pk_sla_recompute_all(struct pk_db *db)
+{
+	long n;
+	return recompute(db, "SELECT id FROM tickets", &n);
 }
