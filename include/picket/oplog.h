@@ -49,6 +49,9 @@ int pk_oplog_after(struct pk_db *db, int64_t after, const char *skip_origin, int
 int64_t pk_oplog_pending(struct pk_db *db);
 /* The highest oplog id (a server's sequence head). */
 int64_t pk_oplog_head(struct pk_db *db);
+/* The uuid of the event at oplog id `seq`: PK_OK, or PK_ENOTFOUND when
+ * there is none. */
+int pk_oplog_event_at(struct pk_db *db, int64_t seq, char uuid[PK_UUID_LEN + 1]);
 /* Marks local events up to oplog id `upto` as pushed. */
 int pk_oplog_mark_pushed(struct pk_db *db, int64_t upto);
 /* Marks every event of this origin to be pushed again (a new server). */

@@ -147,6 +147,23 @@ int64_t pk_oplog_head(struct pk_db *db)
 	return scalar(db, "SELECT ifnull(max(id), 0) FROM oplog");
 }
 
+int pk_oplog_event_at(struct pk_db *db, int64_t seq, char uuid[PK_UUID_LEN + 1])
+{
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT event_uuid FROM oplog WHERE id = ?1");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_int64(st, 1, seq);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(uuid, PK_UUID_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return PK_OK;
+	if (rc == SQLITE_DONE)
+		return pk_error_set(&db->err, PK_ENOTFOUND, _("no event %lld"), (long long)seq);
+	return pk_db_fail(db, rc, _("reading the oplog"));
+}
+
 int64_t pk_conflicts_count(struct pk_db *db)
 {
 	return scalar(db, "SELECT count(*) FROM conflicts");

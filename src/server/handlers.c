@@ -93,12 +93,12 @@ static int pull_event(const struct pk_event *ev, void *data)
 	return 0;
 }
 
-/* The query of a pull: after, limit, exclude_origin.  Replies and returns
- * -1 when one is wrong. */
+/* The query of a pull: after, limit, exclude_origin, anchor.  Replies and
+ * returns -1 when one is wrong. */
 static int pull_args(struct srv_request *req, long long *after, long long *limit,
-		     const char **origin)
+		     const char **origin, long long *anchor_seq, char *anchor_uuid)
 {
-	static const char *const known[] = { "after", "limit", "exclude_origin", NULL };
+	static const char *const known[] = { "after", "limit", "exclude_origin", "anchor", NULL };
 	struct pk_error err = { 0 };
 	const char *s;
 	if (srv_request_check_args(req, known, &err) != PK_OK) {
@@ -125,6 +125,25 @@ static int pull_args(struct srv_request *req, long long *after, long long *limit
 				_("exclude_origin: a node name of 1 to %d characters"), ORIGIN_MAX);
 		return -1;
 	}
+	/* anchor=SEQ:UUID, an event the client saw at SEQ */
+	*anchor_seq = 0;
+	if ((s = srv_request_arg(req, "anchor"))) {
+		const char *colon = strchr(s, ':');
+		char num[24];
+		size_t n = colon ? (size_t)(colon - s) : 0;
+		if (n > 0 && n < sizeof(num)) {
+			memcpy(num, s, n);
+			num[n] = '\0';
+		}
+		if (n == 0 || n >= sizeof(num) ||
+		    pk_parse_int(num, 1, INT64_MAX, anchor_seq) != 0 ||
+		    strlen(colon + 1) != PK_UUID_LEN || !pk_uuid_valid(colon + 1)) {
+			srv_reply_error(req, MHD_HTTP_BAD_REQUEST, "bad_request",
+					_("anchor: '%.64s' is not SEQ:UUID"), s);
+			return -1;
+		}
+		memcpy(anchor_uuid, colon + 1, PK_UUID_LEN + 1);
+	}
 	return 0;
 }
 
@@ -132,11 +151,26 @@ static void handle_pull(struct srv *srv, struct srv_request *req)
 {
 	struct pk_error err = { 0 };
 	struct pull_out out = { .first = 1 };
-	long long after, limit;
+	long long after, limit, anchor;
+	char anchor_uuid[PK_UUID_LEN + 1];
 	int64_t next, head;
 	const char *origin;
-	if (pull_args(req, &after, &limit, &origin) != 0)
+	int holds = 1;
+	if (pull_args(req, &after, &limit, &origin, &anchor, anchor_uuid) != 0)
 		return;
+	if (anchor &&
+	    srv->store->ops->holds(srv->store, anchor, anchor_uuid, &holds, &err) != PK_OK) {
+		reply_store_error(req, err.code, &err);
+		return;
+	}
+	if (!holds) {
+		srv_reply_error(req, MHD_HTTP_BAD_REQUEST, "bad_cursor",
+				_("this server does not hold event %s at sequence %lld, where the "
+				  "client saw it: it lost events (was the store restored from a "
+				  "backup?)"),
+				anchor_uuid, anchor);
+		return;
+	}
 	pk_proto_pull_encode_begin(&out.buf, srv->store->ops->server_id(srv->store));
 	int rc = srv->store->ops->pull(srv->store, after, (int)limit, origin, pull_event, &out,
 				       &next, &head, &err);

@@ -33,6 +33,11 @@ struct srv_store_ops {
 	 * failed.  err says why, naming the event. */
 	int (*push)(struct srv_store *st, const struct pk_events *evs, const struct srv_user *user,
 		    struct pk_push_result *res, const char **refusal, struct pk_error *err);
+	/* Whether the event at sequence `seq` is `uuid` (*holds 1) or another
+	 * or none (0): a client checks that the store still holds what it saw
+	 * there (a store restored from a backup does not). */
+	int (*holds)(struct srv_store *st, int64_t seq, const char *uuid, int *holds,
+		     struct pk_error *err);
 	/* Calls fn for up to `limit` events after sequence `after`, in order,
 	 * each with its seq set, leaving out origin `skip_origin` (may be
 	 * NULL).  *next gets the cursor to continue from: the last sequence

@@ -282,6 +282,22 @@ static int store_push(struct srv_store *base, const struct pk_events *evs,
 	return rc;
 }
 
+static int store_holds(struct srv_store *base, int64_t seq, const char *uuid, int *holds,
+		       struct pk_error *err)
+{
+	struct pk_db *db = reader_get((struct sqlite_store *)base, err);
+	if (!db)
+		return err->code;
+	char at[PK_UUID_LEN + 1];
+	int rc = pk_oplog_event_at(db, seq, at);
+	*holds = rc == PK_OK && strcmp(at, uuid) == 0;
+	if (rc == PK_ENOTFOUND)
+		rc = PK_OK;
+	if (rc != PK_OK)
+		*err = *pk_db_error(db);
+	return rc;
+}
+
 struct pull_count {
 	pk_event_fn fn;
 	void *data;
@@ -339,4 +355,5 @@ const struct srv_store_ops srv_store_sqlite = {
 	.head = store_head,
 	.push = store_push,
 	.pull = store_pull,
+	.holds = store_holds,
 };

@@ -341,6 +341,31 @@ static int request(struct client *c, const char *path, const char *body, size_t 
 
 /* --- pull --- */
 
+/* The anchor: the highest sequence this database knows the server holds,
+ * with the event there ("SEQ:UUID" in meta sync_anchor), from the pages it
+ * pulled and the batches it pushed.  A pull offers it; a server that holds
+ * another event there, or none, lost events (a store restored from a
+ * backup) and is treated as a new server. */
+static int64_t anchor_seq(struct pk_db *db)
+{
+	char *v = NULL;
+	long long n = 0;
+	if (pk_db_meta_get(db, "sync_anchor", &v) == PK_OK && v)
+		n = atoll(v);
+	free(v);
+	return n;
+}
+
+/* Moves the anchor to seq (inside the caller's transaction) when higher. */
+static int anchor_move(struct pk_db *db, int64_t seq, const char *uuid)
+{
+	if (seq <= anchor_seq(db))
+		return PK_OK;
+	char buf[32 + PK_UUID_LEN];
+	snprintf(buf, sizeof(buf), "%lld:%s", (long long)seq, uuid);
+	return pk_db_meta_set(db, "sync_anchor", buf);
+}
+
 static int merge_page(struct client *c, struct pk_pull_page *page, struct pk_sync_summary *sum)
 {
 	struct pk_db *db = c->db;
@@ -364,6 +389,10 @@ static int merge_page(struct client *c, struct pk_pull_page *page, struct pk_syn
 		rc = pk_db_meta_set(db, "sync_cursor", buf);
 	if (rc == PK_OK)
 		rc = pk_db_meta_set(db, "sync_server", page->server);
+	if (rc == PK_OK && page->events.n > 0) {
+		const struct pk_event *last = &page->events.v[page->events.n - 1];
+		rc = anchor_move(db, last->seq, last->uuid);
+	}
 	if (rc != PK_OK) {
 		pk_db_rollback(db);
 		*c->err = *pk_db_error(db);
@@ -396,6 +425,8 @@ static int server_changed(struct client *c, const char *server)
 	if (rc == PK_OK)
 		rc = pk_db_meta_set(db, "sync_cursor", "0");
 	if (rc == PK_OK)
+		rc = pk_db_meta_set(db, "sync_anchor", "");
+	if (rc == PK_OK)
 		rc = pk_db_meta_set(db, "sync_server", server);
 	if (rc != PK_OK) {
 		pk_db_rollback(db);
@@ -413,20 +444,26 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 	char *known = NULL;
 	pk_db_meta_get(db, "sync_server", &known);
 	int64_t cursor = meta_int(db, "sync_cursor");
+	char *anchor = NULL;
+	if (pk_db_meta_get(db, "sync_anchor", &anchor) == PK_OK && anchor && !*anchor)
+		pk_freep(&anchor);
 	int rc = PK_OK;
 	for (;;) {
-		char path[160];
-		snprintf(path, sizeof(path), "/v1/pull?after=%lld&limit=%d", (long long)cursor,
-			 c->o->batch);
+		char path[160 + PK_UUID_LEN];
+		snprintf(path, sizeof(path), "/v1/pull?after=%lld&limit=%d%s%s", (long long)cursor,
+			 c->o->batch, anchor ? "&anchor=" : "", anchor ? anchor : "");
 		rc = request(c, path, NULL, 0);
-		if (rc == PK_EREFUSED && cursor > 0 && strstr(c->err->msg, "bad_cursor")) {
-			/* our cursor is past the server's end: it lost data or was
-			 * replaced; start over with it */
+		if (rc == PK_EREFUSED && (cursor > 0 || anchor) &&
+		    strstr(c->err->msg, "bad_cursor")) {
+			/* our cursor is past the server's end, or it does not hold
+			 * what we saw: it lost data or was replaced; start over */
 			if ((rc = server_changed(c, known ? known : "")) != PK_OK)
 				break;
 			cursor = 0;
+			pk_freep(&anchor);
 			continue;
 		}
+		pk_freep(&anchor); /* checked: the first request carries it */
 		if (rc != PK_OK)
 			break;
 		struct pk_pull_page page;
@@ -445,6 +482,7 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 			cursor = 0;
 			continue;
 		}
+		/* (the anchor belongs to the server it came from) */
 		snprintf(sum->server, sizeof(sum->server), "%s", page.server);
 		rc = merge_page(c, &page, sum);
 		int more = page.more && page.next > cursor;
@@ -459,6 +497,7 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 			known = pk_xstrdup(sum->server);
 	}
 	free(known);
+	free(anchor);
 	return rc;
 }
 
@@ -492,6 +531,26 @@ static int refused(struct client *c, const struct pk_rejection *x, struct pk_syn
 	return PK_OK;
 }
 
+/* The uuid of the event the server stored at res->seq, when the answer
+ * tells: every event of the batch but the rejected ones was stored (no
+ * duplicate), in order, so the last of them is at seq.  "" otherwise. */
+static void stored_last(const struct pk_events *evs, const struct pk_push_result *res,
+			char tail[PK_UUID_LEN + 1])
+{
+	*tail = '\0';
+	if (res->seq <= res->from || (size_t)(res->seq - res->from) + res->nrejected != evs->n)
+		return;
+	for (size_t i = evs->n; i-- > 0;) {
+		size_t k = 0;
+		while (k < res->nrejected && strcmp(res->rejected[k].uuid, evs->v[i].uuid) != 0)
+			k++;
+		if (k == res->nrejected) {
+			memcpy(tail, evs->v[i].uuid, PK_UUID_LEN + 1);
+			return;
+		}
+	}
+}
+
 static int push(struct client *c, struct pk_sync_summary *sum)
 {
 	struct pk_db *db = c->db;
@@ -512,28 +571,33 @@ static int push(struct client *c, struct pk_sync_summary *sum)
 		struct pk_buf body = { 0 };
 		pk_proto_push_encode(&body, pk_db_config(db)->node, evs.v, evs.n);
 		size_t n = evs.n;
-		pk_events_free(&evs);
 		rc = request(c, "/v1/push", body.data, body.len);
 		pk_buf_free(&body);
 		if (rc == PK_EREFUSED && strstr(c->err->msg, "too_large") && n > 1) {
 			/* larger than the server takes: smaller batches */
 			batch = (int)(n / 2);
 			rc = PK_OK;
+			pk_events_free(&evs);
 			continue;
 		}
-		if (rc != PK_OK)
-			break;
 		struct pk_push_result res;
-		if ((rc = pk_proto_push_result_decode(c->answer.data, c->answer.len, &res,
-						      c->err)) != PK_OK) {
+		if (rc == PK_OK && (rc = pk_proto_push_result_decode(c->answer.data, c->answer.len,
+								     &res, c->err)) != PK_OK)
 			rc = PK_EPROTO;
+		if (rc != PK_OK) {
+			pk_events_free(&evs);
 			break;
 		}
+		char tail[PK_UUID_LEN + 1];
+		stored_last(&evs, &res, tail);
+		pk_events_free(&evs);
 		for (size_t i = 0; i < res.nrejected && rc == PK_OK; i++)
 			rc = refused(c, &res.rejected[i], sum);
 		pk_push_result_free(&res);
 		if (rc == PK_OK && (rc = pk_db_begin(db)) == PK_OK) {
 			rc = pk_oplog_mark_pushed(db, last);
+			if (rc == PK_OK && *tail)
+				rc = anchor_move(db, res.seq, tail);
 			/* nobody pushed between our pull and this batch: what the
 			 * server stored is ours, no need to pull it back */
 			if (rc == PK_OK && res.from == sum->cursor && res.seq > res.from) {

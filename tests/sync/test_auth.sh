@@ -373,6 +373,19 @@ http_req GET "/v1/pull?after=0&colour=red" "$ALICE"
 refused 400 bad_request "an unknown argument"
 http_req GET "/v1/pull?after=$HEAD" "$ALICE"
 expect_http 200 "" "the head itself is a fine cursor"
+# the anchor: the event a client saw at a sequence
+AT1=$(srv_sql srv "SELECT event_uuid FROM oplog WHERE id = 1")
+http_req GET "/v1/pull?after=$HEAD&anchor=1:$AT1" "$ALICE"
+expect_http 200 "" "an anchor the store holds"
+http_req GET "/v1/pull?after=$HEAD&anchor=1:0190a000-0000-7000-8000-000000000001" "$ALICE"
+refused 400 bad_cursor "an anchor naming another event"
+expect_match "restored from a backup" "$(jget "$BODY" '$.message')" "the anchor's refusal says why"
+http_req GET "/v1/pull?after=0&anchor=$((HEAD + 1)):$AT1" "$ALICE"
+refused 400 bad_cursor "an anchor past the head"
+for bad in "1" "x:$AT1" "0:$AT1" "1:not-a-uuid" ":$AT1"; do
+	http_req GET "/v1/pull?after=0&anchor=$bad" "$ALICE"
+	refused 400 bad_request "anchor '$bad'"
+done
 http_req GET /v1/push "$ALICE"
 refused 405 method "GET of the push endpoint"
 http_req POST /v1/pull "$ALICE" "$T/good.json"

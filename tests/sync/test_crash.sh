@@ -265,22 +265,20 @@ for n in b c d e g h k; do expect_same_db "$(cdb a)" "$(cdb $n)" "A and $n after
 expect_same_db "$(cdb a)" "$T/srv/store.db" "A and the new picketd's view"
 expect_eq 0 "$(csql c "SELECT count(*) - count(DISTINCT event_uuid) FROM oplog")" "no event twice on C"
 
-# --- 6. the store restored from an older backup, as picketd(8) says -----------------
+# --- 6. the store restored from an older backup --------------------------------------
 
 # A's newest changes were acknowledged after the backup, so the restored
-# store lacks them and B's next changes would take their sequence numbers.
-# A restore keeps the server id, which the clients cannot tell from the
-# store they synced with; picketd(8) has the administrator remove the id
-# first, so every client sees a new server, offers its own events again
-# and pulls everything: A must neither miss B's changes nor keep its own
-# from everyone else
+# store lacks them and B's next changes take their sequence numbers.  The
+# restore keeps the server id, so nothing but A's anchor (the event it knows
+# the server holds at its highest sequence) tells: A must see it, offer its
+# own events again and pull everything, neither missing B's changes nor
+# keeping its own from everyone else
 sqlite3 "$T/srv/store.db" ".backup '$T/backup.db'"
 for i in 1 2 3; do expect_rc 0 pc a new --title "After the backup $i"; done
 sync_ok a
 srv_stop srv
 rm -f "$T/srv/store.db"*
 cp "$T/backup.db" "$T/srv/store.db"
-srv_sql srv "DELETE FROM meta WHERE key = 'server_id'"
 srv_restart srv
 for i in 1 2 3 4; do expect_rc 0 pc b new --title "After the restore $i"; done
 for n in b a b a; do sync_ok $n; done
