@@ -168,6 +168,16 @@ static void job_start(struct tui *t, struct tui_job *j, const char *const *args)
 	for (int i = 0; args[i] && n < 15; i++)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
+	/* this very program, by its path first: under valgrind (and other
+	 * loaders) /proc/self/exe is the loader, while its link names the
+	 * program; a binary replaced or removed since falls back to the one
+	 * still mapped */
+	char exe[4096];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len > 0) {
+		exe[len] = '\0';
+		execv(exe, argv);
+	}
 	execv("/proc/self/exe", argv);
 	_exit(127);
 }
