@@ -318,12 +318,21 @@ static int external_editor(struct tui *t, const char *editor, const char *initia
 	close(fd);
 	def_prog_mode();
 	endwin();
-	pid_t pid = fork();
+	/* no shell: the editor's words (split at blanks, "vim -u NONE"),
+	 * then the file */
+	char *words = pk_xstrdup(editor), *argv[32], *save = NULL;
+	int argc = 0;
+	for (char *w = strtok_r(words, " \t", &save); w && argc < 30;
+	     w = strtok_r(NULL, " \t", &save))
+		argv[argc++] = w;
+	argv[argc++] = path;
+	argv[argc] = NULL;
+	pid_t pid = argc > 1 ? fork() : -1;
 	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", "exec $PICKET_EDITOR \"$1\"", "sh", path,
-		      (char *)NULL);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
+	free(words);
 	int status = 0;
 	if (pid > 0)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -422,7 +431,6 @@ int tui_edit_text(struct tui *t, const char *what, const char *initial, char **o
 		editor = getenv("EDITOR");
 	int ok;
 	if (editor && *editor) {
-		setenv("PICKET_EDITOR", editor, 1);
 		ok = external_editor(t, editor, initial, out);
 	} else {
 		ok = builtin_editor(t, what, initial, out);

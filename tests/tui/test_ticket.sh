@@ -276,13 +276,18 @@ stop_wait
 # ---- $EDITOR: comment, note and resolution written by an external program ---------
 cat >"$T/editor.sh" <<EOF
 #!/bin/sh
-# a stand-in for vi: records what it was given, writes fixed text
+# a stand-in for vi: records its arguments and what it was given (the
+# file comes last), writes fixed text
 [ -e "$T/editor-fails" ] && exit 1
-cp "\$1" "$T/editor-got"
-printf 'Text from the external editor\n' >"\$1"
+printf '%s\n' "\$@" >"$T/editor-args"
+for f; do :; done
+cp "\$f" "$T/editor-got"
+printf 'Text from the external editor\n' >"\$f"
 EOF
 chmod +x "$T/editor.sh"
-start_tui EDITOR="$T/editor.sh" || { done_testing; exit 1; }
+# words after the program are its arguments; nothing passes through a
+# shell (a shell would run the touch)
+start_tui EDITOR="$T/editor.sh --wait \$(touch $T/pwned)" || { done_testing; exit 1; }
 keys Tab Tab Tab Tab
 wait_screen 'LUX1-1 +P1' "All open"
 keys l
@@ -291,6 +296,11 @@ keys c
 wait_screen 'LUX1-1: comment added' "\$EDITOR comment: the message"
 expect_eq "public|alice|0|Text from the external editor" "$(last_comment)" "\$EDITOR comment: database (final newline dropped)"
 expect_eq "" "$(cat "$T/editor-got" 2>/dev/null)" "\$EDITOR got an empty file for a new comment"
+expect_eq "--wait|\$(touch|$T/pwned)" "$(head -3 "$T/editor-args" | paste -sd '|')" \
+	"\$EDITOR's words are its arguments, as written"
+CHECKS=$((CHECKS + 1))
+[ ! -e "$T/pwned" ] || fail "\$EDITOR went through a shell"
+expect_match "/picket-[^/]*\.txt\$" "$(sed -n 4p "$T/editor-args")" "the file comes last"
 keys i
 wait_screen 'LUX1-1: note added' "\$EDITOR note: the message"
 expect_eq "internal|alice|0|Text from the external editor" "$(last_comment)" "\$EDITOR note: database"
@@ -303,7 +313,7 @@ expect_eq "worklog|alice|15|Text from the external editor" "$(last_comment)" "\$
 touch "$T/editor-fails"
 n=$(ncomments)
 keys c
-wait_screen 'the editor \(.*editor.sh\) failed; nothing was saved' "a failing editor: the message"
+wait_screen 'the editor \(.*editor.sh --wait' "a failing editor: the message"
 expect_eq "$n" "$(ncomments)" "a failing editor: no comment"
 rm -f "$T/editor-fails"
 keys r
