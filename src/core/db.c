@@ -631,6 +631,12 @@ int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const c
 		if (status == PK_OK)
 			status = inspect(db, &version);
 	}
+	/* picket makes its databases 0600: one of its own that others may
+	 * read leaks every ticket (someone else's file, say on read-only
+	 * media, is that owner's business; another program's file is told
+	 * apart first) */
+	if (status == PK_OK && !memory && exists && sb.st_uid == geteuid())
+		status = pk_check_private(_("the database"), path, (unsigned)sb.st_mode, &db->err);
 	if (status != PK_OK) {
 		*err = db->err;
 		pk_db_close(&db);

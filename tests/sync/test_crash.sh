@@ -279,6 +279,15 @@ sync_ok a
 srv_stop srv
 rm -f "$T/srv/store.db"*
 cp "$T/backup.db" "$T/srv/store.db"
+# (the sqlite3 shell made the backup with the umask's mode: picketd
+# refuses a store others may read)
+timeout 10 "$PICKETD" --config "$T/srv/picketd.conf" >/dev/null 2>"$T/mode.err"
+rc=$?
+CHECKS=$((CHECKS + 1))
+[ $rc != 0 ] && [ $rc != 124 ] || fail "picketd started on a store others may read (exit $rc)"
+expect_match "may be read by group or others.*chmod 600" "$(cat "$T/mode.err")" \
+	"picketd says why it will not open the restored store"
+chmod 600 "$T/srv/store.db"
 srv_restart srv
 for i in 1 2 3 4; do expect_rc 0 pc b new --title "After the restore $i"; done
 for n in b a b a; do sync_ok $n; done
