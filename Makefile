@@ -10,7 +10,7 @@ PREFIX     ?= /usr/local
 DATA_HOME  := $(or $(XDG_DATA_HOME),$(HOME)/.local/share)
 DEMO_DB    ?= $(DATA_HOME)/picket/picket.db
 
-.PHONY: all deps build build-asan build-fuzz run test test-asan bench fuzz fuzz-smoke install format format-check clean pot
+.PHONY: all deps build build-asan build-fuzz run test test-asan test-valgrind bench fuzz fuzz-smoke install format format-check clean pot
 
 all: build
 
@@ -55,9 +55,15 @@ run: build
 
 test: build build-asan format-check fuzz-smoke
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	# (the stress tests' full length runs once, in the plain build)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		STRESS_SECONDS=30 KILLS=100 PD_KILLS=10 \
 		ctest --output-on-failure -j $(JOBS)
+
+# every picket of the CLI and interface tests under valgrind (slow)
+test-valgrind: build
+	bash tests/valgrind.sh $(BUILD)
 
 bench: build
 	cmake --build $(BUILD) --target bench-tools -j $(JOBS)
