@@ -21,6 +21,50 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T/sanitizer:pri
 FAILS=0
 CHECKS=0
 
+# PICKET_VALGRIND=1 (tests/valgrind.sh sets it): every picket the script
+# runs, through pk, "$PICKET" or a copy of it, runs under valgrind; each
+# process writes $T/vg/valgrind.PID and done_testing fails on any that is
+# not empty.  $T/vg is world-writable and holds a copy of the binary, for
+# the checks that run picket as another user.
+if [ -n "${PICKET_VALGRIND:-}" ] && [ "$PICKET_VALGRIND" != 0 ]; then
+	: "${TESTS_DIR:?TESTS_DIR must name the tests directory (for valgrind.supp)}"
+	need_vg=$(command -v valgrind) || { echo "FAIL: PICKET_VALGRIND is set but valgrind is not installed" >&2; exit 1; }
+	mkdir -m 1777 "$T/vg"
+	cp "$PICKET" "$T/vg/picket.bin" && chmod 755 "$T/vg/picket.bin"
+	cat >"$T/vg/picket" <<-EOF
+		#!/bin/sh
+		exec "$need_vg" --quiet --error-exitcode=99 --leak-check=full \\
+		  --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \\
+		  --num-callers=30 --suppressions="$TESTS_DIR/valgrind.supp" \\
+		  --log-file="$T/vg/valgrind.%p" "$T/vg/picket.bin" "\$@"
+	EOF
+	chmod 755 "$T/vg/picket"
+	export PICKET="$T/vg/picket"
+	unset need_vg
+fi
+
+# vg_reports: after every valgrind'ed picket has ended (a report is written
+# as the process exits), each non-empty report fails the script, its first
+# lines shown
+vg_reports() {
+	local f pid i
+	for f in "$T"/vg/valgrind.*; do
+		[ -e "$f" ] || continue
+		pid=${f##*.}
+		for i in $(seq 1 600); do
+			kill -0 "$pid" 2>/dev/null || break
+			[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || break
+			sleep 0.1
+		done
+	done
+	for f in "$T"/vg/valgrind.*; do
+		[ -s "$f" ] || continue
+		CHECKS=$((CHECKS + 1))
+		fail "valgrind report in $f:"
+		head -n 60 "$f" >&2
+	done
+}
+
 pk() { "$PICKET" "$@"; }
 
 fail() {
@@ -78,6 +122,12 @@ done_testing() {
 		fail "sanitizer report in $f:"
 		cat "$f" >&2
 	done
+	if [ -d "$T/vg" ]; then
+		# a TUI script: end the tmux server first, so a picket still in
+		# its pane exits and writes its report
+		! declare -F stop_tui >/dev/null || stop_tui
+		vg_reports
+	fi
 	echo "$((CHECKS - FAILS)) passed, $FAILS failed"
 	[ "$FAILS" -eq 0 ]
 }

@@ -6,6 +6,12 @@ SOCK="$T/tmux.sock"
 COLS=${COLS:-100}
 ROWS=${ROWS:-30}
 unset VISUAL EDITOR
+# the waits below are 5 s; under valgrind (PICKET_VALGRIND) picket is far
+# slower, so they are multiplied by TUI_WAIT_SCALE (default 6)
+WAITS=50
+if [ -n "${PICKET_VALGRIND:-}" ] && [ "$PICKET_VALGRIND" != 0 ]; then
+	WAITS=$((50 * ${TUI_WAIT_SCALE:-6}))
+fi
 
 # the server keeps a pane whose program ended, so its exit status can be read
 printf 'set -g remain-on-exit on\nset -g default-terminal screen-256color\nset -g status off\n' >"$T/tmux.conf"
@@ -25,7 +31,7 @@ start_tui() {
 stop_tui() {
 	local i
 	tm kill-server 2>/dev/null
-	for i in $(seq 1 50); do
+	for i in $(seq 1 $WAITS); do
 		tm has-session 2>/dev/null || return 0
 		sleep 0.1
 	done
@@ -54,11 +60,11 @@ keys() {
 	tm send-keys -t pk "$@"
 }
 
-# wait_screen REGEX [what]: until the screen matches (5 s at most)
+# wait_screen REGEX [what]: until the screen matches (5 s at most, unscaled)
 wait_screen() {
 	local i
 	CHECKS=$((CHECKS + 1))
-	for i in $(seq 1 50); do
+	for i in $(seq 1 $WAITS); do
 		if screen | grep -Eq -- "$1"; then
 			return 0
 		fi
@@ -73,7 +79,7 @@ $(screen)"
 wait_gone() {
 	local i
 	CHECKS=$((CHECKS + 1))
-	for i in $(seq 1 50); do
+	for i in $(seq 1 $WAITS); do
 		if ! screen | grep -Eq -- "$1"; then
 			return 0
 		fi
@@ -87,7 +93,7 @@ $(screen)"
 # pane_dead: picket exited; its exit status in $DEAD_STATUS
 pane_dead() {
 	local i
-	for i in $(seq 1 50); do
+	for i in $(seq 1 $WAITS); do
 		if [ "$(tm display-message -p -t pk '#{pane_dead}')" = 1 ] && [ -s "$T/exit-status" ]; then
 			DEAD_STATUS=$(cat "$T/exit-status")
 			rm -f "$T/exit-status"
