@@ -193,6 +193,20 @@ static void test_sanitize_c1_csi(void **state)
 	free(out);
 }
 
+/* Device control strings, 7-bit (ESC P ... ESC \) and 8-bit (U+0090 ...
+ * U+009C): the DECRQSS query that makes some terminals answer on stdin. */
+static void test_sanitize_dcs(void **state)
+{
+	(void)state;
+	const char *s = "a\x1bP$qm\x1b\\b\xc2\x90$q\xc2\x9c"
+			"c";
+	char *out = san(s, strlen(s), 0);
+	assert_null(strchr(out, 0x1b));
+	assert_harmless(out, 0);
+	assert_string_equal(out, "a^[P$qm^[\\b<U+0090>$q<U+009C>c");
+	free(out);
+}
+
 static void test_sanitize_raw_c1_byte_is_invalid_utf8(void **state)
 {
 	(void)state;
@@ -457,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_sanitize_c1_csi),
 		cmocka_unit_test(test_sanitize_raw_c1_byte_is_invalid_utf8),
 		cmocka_unit_test(test_sanitize_bidi_override),
+		cmocka_unit_test(test_sanitize_dcs),
 		cmocka_unit_test(test_sanitize_invalid_bytes_as_hex),
 		cmocka_unit_test(test_sanitize_newlines_only_when_asked),
 		cmocka_unit_test(test_sanitize_carriage_return_never_kept),
