@@ -194,12 +194,10 @@ expect_unchanged() {
 	fi
 }
 
-# expect_consistent: every logged change left its row, history and oplog
-# together (see DESIGN.md: one mutation path).
-expect_consistent() {
-	local what=${1:-database} got
-	got=$(sql "SELECT
-	  (SELECT count(*) FROM history) = (SELECT count(*) FROM oplog),
+# CONSISTENT_SQL: every logged change left its row, history and oplog
+# together (see DESIGN.md: one mutation path); the columns of a SELECT
+# that answers CONSISTENT_OK on a sound database
+CONSISTENT_SQL="(SELECT count(*) FROM history) = (SELECT count(*) FROM oplog),
 	  (SELECT count(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM history h
 	     WHERE h.entity_uuid = t.uuid AND h.field = 'created')),
 	  (SELECT count(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM oplog o
@@ -209,8 +207,14 @@ expect_consistent() {
 	  (SELECT count(*) FROM comments c WHERE NOT EXISTS (SELECT 1 FROM history h
 	     WHERE h.field = 'comment' AND h.new_value = c.uuid)),
 	  (SELECT count(*) FROM oplog o WHERE o.op = 'set' AND NOT EXISTS (SELECT 1
-	     FROM history h WHERE h.entity_uuid = o.entity_uuid AND h.field = o.field))")
-	expect_eq "1|0|0|0|0|0" "$got" "$what: history = oplog | tickets without created history | tickets without create event | comments without create event | comments without history | set events without history"
+	     FROM history h WHERE h.entity_uuid = o.entity_uuid AND h.field = o.field))"
+CONSISTENT_OK="1|0|0|0|0|0"
+CONSISTENT_WHAT="history = oplog | tickets without created history | tickets without create event | comments without create event | comments without history | set events without history"
+
+# expect_consistent [WHAT]: the database passes CONSISTENT_SQL
+expect_consistent() {
+	expect_eq "$CONSISTENT_OK" "$(sql "SELECT $CONSISTENT_SQL")" \
+		"${1:-database}: $CONSISTENT_WHAT"
 }
 
 # file_sum FILE: a checksum, to show that a file was not touched
