@@ -85,7 +85,11 @@ START=$SECONDS
 while [ $((KILLED[import] + KILLED[edit] + KILLED[sync])) -lt "$KILLS" ] && [ $n -lt $((KILLS * 3)) ]; do
 	n=$((n + 1))
 	delay=$((RANDOM % 81))
-	case $((RANDOM % 3)) in
+	k=$((RANDOM % 3))
+	# the rounds not killed (one in 20) take the kinds in turn, so that
+	# each kind also finishes however few the rounds (a short run)
+	[ $((n % 20)) != 0 ] || k=$(((n / 20) % 3))
+	case $k in
 	0)
 		kind=import
 		import_file $n "$T/imp.$((n % 2))"
