@@ -118,35 +118,8 @@ unset PICKET_DB PICKET_NOW 2>/dev/null || true
 
 # --- helpers ---------------------------------------------------------
 
-# now_ns, secs, median: tests/bench/lib.sh
+# now_ns, secs, median, rate, ratio, mb, fsize, run_or_die: tests/bench/lib.sh
 . "$here/lib.sh"
-
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "n/a" || b == "n/a") print "n/a"; else printf "%.2f", a / b }'
-}
-
-rate() {
-	awk -v n="$1" -v s="$2" 'BEGIN { if (s + 0 == 0) print "n/a"; else printf "%.0f", n / s }'
-}
-
-mb() {
-	awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'
-}
-
-fsize() {
-	wc -c <"$1" | tr -d ' '
-}
-
-# runs "$@" with its output in $SCRATCH/last.out/err; dies with both shown
-# when it fails.
-run_or_die() {
-	if ! "$@" >"$SCRATCH/last.out" 2>"$SCRATCH/last.err"; then
-		echo "$prog: FAILED: $*" >&2
-		tail -n 20 "$SCRATCH/last.err" >&2
-		tail -n 5 "$SCRATCH/last.out" >&2
-		exit 1
-	fi
-}
 
 # --- a. data ---------------------------------------------------------
 

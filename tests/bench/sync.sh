@@ -162,7 +162,7 @@ unset PICKET_DB PICKET_NOW PICKET_CONFIG PICKET_SQL_PROFILE 2>/dev/null || true
 
 # --- helpers ---------------------------------------------------------
 
-# now_ns, secs, median: tests/bench/lib.sh
+# now_ns, secs, median, rate, ratio, mb, fsize, run_or_die: tests/bench/lib.sh
 . "$here/lib.sh"
 
 # median with D decimals
@@ -170,36 +170,9 @@ median_d() {
 	median | awk -v d="$1" '{ if ($1 == "n/a") print; else printf "%.*f\n", d, $1 }'
 }
 
-rate() {
-	awk -v n="$1" -v s="$2" 'BEGIN { if (s + 0 == 0) print "n/a"; else printf "%.0f", n / s }'
-}
-
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "n/a" || b == "n/a") print "n/a"; else printf "%.2f", a / b }'
-}
-
-mb() {
-	awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'
-}
-
-fsize() {
-	wc -c <"$1" | tr -d ' '
-}
-
 # srv_cpu: picketd's CPU seconds so far (user + system)
 srv_cpu() {
 	awk -v t="$CLK_TCK" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$SRV_PID/stat"
-}
-
-# runs "$@" with its output in $SCRATCH/last.out/err; dies with both shown
-# when it fails.
-run_or_die() {
-	if ! "$@" >"$SCRATCH/last.out" 2>"$SCRATCH/last.err"; then
-		echo "$prog: FAILED: $*" >&2
-		tail -n 20 "$SCRATCH/last.err" >&2
-		tail -n 5 "$SCRATCH/last.out" >&2
-		exit 1
-	fi
 }
 
 # timed LABEL CMD...: runs CMD (output to $SCRATCH/LABEL.out/err), dies
@@ -236,32 +209,26 @@ timed() {
 
 # --- a. tools ---------------------------------------------------------
 
-GEN=
-for g in "$BUILD/picket-gen" "$BUILD/tests/bench/picket-gen"; do
-	if [ -x "$g" ]; then
-		GEN=$g
-		break
-	fi
-done
-if [ -z "$GEN" ]; then
-	note "picket-gen not built (cmake --build $BUILD --target bench-tools); compiling gen.c"
-	GEN=$SCRATCH/picket-gen
-	${CC:-cc} -O2 -std=c11 -o "$GEN" "$here/gen.c" || die "cannot compile $here/gen.c"
-fi
-LOAD=
-for g in "$BUILD/picket-load" "$BUILD/tests/bench/picket-load"; do
-	if [ -x "$g" ]; then
-		LOAD=$g
-		break
-	fi
-done
-if [ -z "$LOAD" ]; then
-	note "picket-load not built (cmake --build $BUILD --target bench-tools); compiling load.c"
-	LOAD=$SCRATCH/picket-load
-	# shellcheck disable=SC2046 # pkg-config's words
-	${CC:-cc} -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -o "$LOAD" "$here/load.c" \
-		$(pkg-config --cflags --libs libcurl) -pthread || die "cannot compile $here/load.c"
-fi
+# tool NAME SOURCE [CFLAGS...]: BUILD's picket-NAME (bench-tools), else
+# SOURCE compiled into the scratch directory; the path goes to stdout
+tool() {
+	name=$1 src=$2
+	shift 2
+	for g in "$BUILD/picket-$name" "$BUILD/tests/bench/picket-$name"; do
+		if [ -x "$g" ]; then
+			echo "$g"
+			return
+		fi
+	done
+	note "picket-$name not built (cmake --build $BUILD --target bench-tools); compiling $src"
+	${CC:-cc} -O2 -std=c11 -o "$SCRATCH/picket-$name" "$here/$src" "$@" ||
+		die "cannot compile $here/$src"
+	echo "$SCRATCH/picket-$name"
+}
+GEN=$(tool gen gen.c) || exit 1
+# shellcheck disable=SC2046 # pkg-config's words
+LOAD=$(tool load load.c -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	$(pkg-config --cflags --libs libcurl) -pthread) || exit 1
 
 note "scratch: $SCRATCH"
 # The commit, read now: others may commit while this runs.  BENCH_REV names
