@@ -341,25 +341,26 @@ static int request(struct client *c, const char *path, const char *body, size_t 
 
 /* --- pull --- */
 
-/* The anchor: the highest sequence this database knows the server holds,
- * with the event there ("SEQ:UUID" in meta sync_anchor), from the pages it
- * pulled and the batches it pushed.  A pull offers it; a server that holds
- * another event there, or none, lost events (a store restored from a
- * backup) and is treated as a new server. */
-static int64_t anchor_seq(struct pk_db *db)
+/* A number kept in meta (0 when absent); for "SEQ:UUID", the SEQ. */
+static int64_t meta_int(struct pk_db *db, const char *key)
 {
 	char *v = NULL;
 	long long n = 0;
-	if (pk_db_meta_get(db, "sync_anchor", &v) == PK_OK && v)
+	if (pk_db_meta_get(db, key, &v) == PK_OK && v)
 		n = atoll(v);
 	free(v);
 	return n;
 }
 
-/* Moves the anchor to seq (inside the caller's transaction) when higher. */
+/* The anchor: the highest sequence this database knows the server holds,
+ * with the event there ("SEQ:UUID" in meta sync_anchor), from the pages it
+ * pulled and the batches it pushed.  A pull offers it; a server that holds
+ * another event there, or none, lost events (a store restored from a
+ * backup) and is treated as a new server.  Moves it to seq (inside the
+ * caller's transaction) when higher. */
 static int anchor_move(struct pk_db *db, int64_t seq, const char *uuid)
 {
-	if (seq <= anchor_seq(db))
+	if (seq <= meta_int(db, "sync_anchor"))
 		return PK_OK;
 	char buf[32 + PK_UUID_LEN];
 	snprintf(buf, sizeof(buf), "%lld:%s", (long long)seq, uuid);
@@ -401,16 +402,6 @@ static int merge_page(struct client *c, struct pk_pull_page *page, struct pk_syn
 	if ((rc = pk_db_commit(db)) != PK_OK)
 		*c->err = *pk_db_error(db);
 	return rc;
-}
-
-static int64_t meta_int(struct pk_db *db, const char *key)
-{
-	char *v = NULL;
-	long long n = 0;
-	if (pk_db_meta_get(db, key, &v) == PK_OK && v)
-		n = atoll(v);
-	free(v);
-	return n;
 }
 
 /* The server is not the one this database synced with (a new server, or
