@@ -42,6 +42,10 @@ struct pk_entity {
 	/* History of a created child is kept on its parent (comments on their
 	 * ticket); NULL for top-level records. */
 	const char *parent;
+	/* The field holding the record's classification level; NULL when
+	 * the record has none of its own (a child is at its parent's level,
+	 * any other record at the lowest). */
+	const char *level;
 	/* Called inside the transaction before and after the row is written
 	 * (full-text upkeep, derived rows).  May be NULL. */
 	int (*hook)(struct pk_db *db, struct pk_change *ch, enum pk_hook_phase phase);

@@ -62,6 +62,11 @@ int pk_config_load(const char *explicit_path, struct pk_config **out, struct pk_
 struct pk_config *pk_config_defaults(void);
 void pk_config_free(struct pk_config **cfg);
 
+/* Replaces the classification levels with a comma-separated list, lowest
+ * first; system_high becomes the highest, the default the lowest.
+ * PK_ECONFIG when the list is empty or too long. */
+int pk_config_set_levels(struct pk_config *cfg, const char *list, struct pk_error *err);
+
 /* The key table. */
 const struct pk_config_key *pk_config_keys(size_t *n);
 /* The effective value of a key as text ("section.key"); never NULL for a
@@ -94,6 +99,9 @@ char *pk_identity_user(void);
  * caller. */
 char *pk_user_role(const struct pk_config *cfg, const char *login);
 char *pk_user_group(const struct pk_config *cfg, const char *login);
+/* The accredited level (rank) of a site receiving bundles, from [sites];
+ * -1 when it is not listed. */
+int pk_config_site_level(const struct pk_config *cfg, const char *node);
 /* The default node name derived from the hostname: upper-case, letters and
  * digits only, at most 8 characters. */
 char *pk_identity_node(void);

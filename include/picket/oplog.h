@@ -37,12 +37,14 @@ void pk_event_clear(struct pk_event *ev);
 int pk_uuid_valid(const char *s);
 
 /* Calls fn for up to `limit` events, in oplog order: the local events not
- * yet pushed (after = -1), or every event with oplog id > after.  `skip_origin`
+ * yet pushed with oplog id > after (pk_oplog_unpushed), or every event
+ * with oplog id > after (pk_oplog_after).  `skip_origin`
  * (may be NULL) leaves out one origin's events.  The event is valid during
  * the call only; fn returns nonzero to stop.  Returns PK_OK or a database
  * status; *last gets the oplog id of the last event visited. */
 typedef int (*pk_event_fn)(const struct pk_event *ev, void *data);
-int pk_oplog_unpushed(struct pk_db *db, int limit, pk_event_fn fn, void *data, int64_t *last);
+int pk_oplog_unpushed(struct pk_db *db, int64_t after, int limit, pk_event_fn fn, void *data,
+		      int64_t *last);
 int pk_oplog_after(struct pk_db *db, int64_t after, const char *skip_origin, int limit,
 		   pk_event_fn fn, void *data, int64_t *last);
 /* Number of local events not pushed yet. */
@@ -52,8 +54,23 @@ int64_t pk_oplog_head(struct pk_db *db);
 /* The uuid of the event at oplog id `seq`: PK_OK, or PK_ENOTFOUND when
  * there is none. */
 int pk_oplog_event_at(struct pk_db *db, int64_t seq, char uuid[PK_UUID_LEN + 1]);
-/* Marks local events up to oplog id `upto` as pushed. */
-int pk_oplog_mark_pushed(struct pk_db *db, int64_t upto);
+/* Marks the local events with from < oplog id <= upto as pushed, or the
+ * one at oplog id `id`. */
+int pk_oplog_mark_pushed(struct pk_db *db, int64_t from, int64_t upto);
+int pk_oplog_mark_pushed_id(struct pk_db *db, int64_t id);
+/* The latest local event not yet pushed that sets `field` of the record,
+ * with oplog id > after: PK_OK with *ev filled (pk_event_clear frees), or
+ * PK_ENOTFOUND. */
+int pk_oplog_pending_set(struct pk_db *db, const char *entity_uuid, const char *field,
+			 int64_t after, struct pk_event *ev);
+
+/* The classification rank (index into the configured levels, 0 the
+ * lowest) of the record `uuid` of kind `entity`: its own level field, its
+ * parent's for a child (a comment is at its ticket's level), 0 for a
+ * record without one.  A level this configuration does not know counts
+ * as the highest.  PK_OK, PK_ENOTFOUND when there is no such record, or a
+ * database status. */
+int pk_record_level(struct pk_db *db, const char *entity, const char *uuid, int *rank);
 /* Marks every event of this origin to be pushed again (a new server). */
 int pk_oplog_repush(struct pk_db *db, const char *origin);
 

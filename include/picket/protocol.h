@@ -26,6 +26,11 @@ void pk_events_free(struct pk_events *evs);
 /* Appends a deep copy of ev. */
 void pk_events_add(struct pk_events *evs, const struct pk_event *ev);
 
+/* One event, as a push carries it (bundles keep one a line). */
+void pk_proto_event_encode(struct pk_buf *out, const struct pk_event *ev);
+/* PK_OK or PK_EINVAL with err's message; ev is cleared with pk_event_clear. */
+int pk_proto_event_decode(const char *json, size_t len, struct pk_event *ev, struct pk_error *err);
+
 /* Push request: {"protocol":1,"node":NODE,"events":[EVENT...]} */
 void pk_proto_push_encode(struct pk_buf *out, const char *node, const struct pk_event *ev,
 			  size_t n);
@@ -58,15 +63,17 @@ void pk_proto_push_result_encode(struct pk_buf *out, const struct pk_push_result
 int pk_proto_push_result_decode(const char *json, size_t len, struct pk_push_result *r,
 				struct pk_error *err);
 
-/* Pull answer: {"protocol":1,"server":ID,"events":[EVENT+seq...],"next":SEQ,
- * "head":SEQ,"more":BOOL} */
+/* Pull answer: {"protocol":1,"server":ID,"ceiling":LEVEL,"events":[EVENT+seq...],
+ * "next":SEQ,"head":SEQ,"more":BOOL}; the ceiling is the highest
+ * classification the server is accredited for. */
 struct pk_pull_page {
 	char server[64];
+	char ceiling[64];
 	struct pk_events events;
 	int64_t next, head;
 	int more;
 };
-void pk_proto_pull_encode_begin(struct pk_buf *out, const char *server);
+void pk_proto_pull_encode_begin(struct pk_buf *out, const char *server, const char *ceiling);
 void pk_proto_pull_encode_event(struct pk_buf *out, const struct pk_event *ev, int first);
 void pk_proto_pull_encode_end(struct pk_buf *out, int64_t next, int64_t head, int more);
 int pk_proto_pull_decode(const char *json, size_t len, struct pk_pull_page *page,
@@ -79,7 +86,8 @@ void pk_proto_error_encode(struct pk_buf *out, const char *code, const char *mes
 int pk_proto_error_decode(const char *json, size_t len, char *code, size_t codelen, char *message,
 			  size_t msglen);
 
-/* Health answer: {"protocol":1,"status":"ok","server":ID,"head":SEQ} */
-void pk_proto_health_encode(struct pk_buf *out, const char *server, int64_t head);
+/* Health answer: {"protocol":1,"status":"ok","server":ID,"ceiling":LEVEL,"head":SEQ} */
+void pk_proto_health_encode(struct pk_buf *out, const char *server, const char *ceiling,
+			    int64_t head);
 
 #endif

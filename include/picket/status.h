@@ -22,7 +22,9 @@
 	X(PK_EQUERY, 13, "invalid query")                              \
 	X(PK_ENET, 14, "network or server unavailable")                \
 	X(PK_EREFUSED, 15, "refused by the server")                    \
-	X(PK_EPROTO, 16, "sync protocol mismatch")
+	X(PK_EPROTO, 16, "sync protocol mismatch")                     \
+	X(PK_EPERM, 17, "not permitted for this role")                 \
+	X(PK_ESIG, 18, "bad, missing or untrusted signature")
 
 enum pk_status {
 #define PK_STATUS_ENUM(name, value, text) name = value,

@@ -21,6 +21,7 @@ struct pk_sync_options {
 	int timeout;	/* seconds per request */
 	int retries;	/* attempts after a network failure or a 5xx */
 	int batch;	/* events per push and per pull page */
+	int ceiling;	/* sync.ceiling as a rank; -1: the server's */
 };
 
 /* Reads [sync] from the configuration: url, token or token_file (refused
@@ -41,6 +42,8 @@ struct pk_sync_summary {
 	int64_t pending;	/* local events still to push */
 	int64_t cursor;		/* server sequence reached */
 	int64_t refused;	/* local changes the server refused (and undone here) */
+	int64_t held;		/* local changes not sent: above the ceiling */
+	char ceiling[64];	/* the level pushes stop at */
 	struct pk_buf refusals; /* one line each: "REF field: why" */
 	char server[64];
 };

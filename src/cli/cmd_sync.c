@@ -30,6 +30,8 @@ static json_t *summary_json(const struct pk_sync_summary *s, int rc, const struc
 	json_object_set_new(o, "cursor", json_integer(s->cursor));
 	json_object_set_new(o, "server", s->server[0] ? json_string(s->server) : json_null());
 	json_object_set_new(o, "refused", json_integer(s->refused));
+	json_object_set_new(o, "held", json_integer(s->held));
+	json_object_set_new(o, "ceiling", s->ceiling[0] ? json_string(s->ceiling) : json_null());
 	json_t *lines = json_array();
 	for (char *p = s->refusals.data, *nl; p && *p; p = nl + 1) {
 		nl = strchr(p, '\n');
@@ -104,10 +106,18 @@ int cmd_sync(struct cli *cli, int argc, char **argv)
 	if (!quiet) {
 		printf(_("synced: pushed %lld, pulled %lld, conflicts %lld"), (long long)s.pushed,
 		       (long long)s.pulled, (long long)s.conflicts);
-		if (s.pending)
-			printf(_(", %lld still to push"), (long long)s.pending);
+		if (s.pending > s.held)
+			printf(_(", %lld still to push"), (long long)(s.pending - s.held));
 		putchar('\n');
 	}
+	if (s.held)
+		fprintf(stderr,
+			P_("picket: %lld change held back: its ticket is above the server's "
+			   "ceiling %s\n",
+			   "picket: %lld changes held back: their tickets are above the server's "
+			   "ceiling %s\n",
+			   (unsigned long)s.held),
+			(long long)s.held, s.ceiling);
 	return PK_OK;
 }
 

@@ -138,6 +138,19 @@ static const struct pk_config_key keys[] = {
 	  N_("Attempts after a network failure or a server error, with growing delays, "
 	     "before picket sync gives up (it resumes where it stopped).") },
 	{ "sync.batch", PK_CT_INT, "1000", N_("Events per request, 1 to 5000.") },
+	{ "sync.ceiling", PK_CT_STRING, NULL,
+	  N_("The highest level to send to the server, when lower than the ceiling the "
+	     "server announces; changes of tickets above it stay here. Default: the "
+	     "server's.") },
+	{ "bundle.key_file", PK_CT_STRING, NULL,
+	  N_("This installation's Ed25519 signing key for bundles (made 0600 by picket "
+	     "init). Default: the database's path with .key added.") },
+	{ "bundle.trusted_keys", PK_CT_STRING, NULL,
+	  N_("Public keys of the sites whose bundles picket bundle import accepts (picket "
+	     "key trust adds them). Default: the database's path with .trusted added.") },
+	{ "sites.<node>", PK_CT_STRING, NULL,
+	  N_("The accredited level of a site receiving bundles, e.g. GVA2 = RESTRICTED: "
+	     "picket bundle export --to GVA2 leaves out tickets above it.") },
 	{ "sync.interval", PK_CT_INT, "0",
 	  N_("Minutes between automatic syncs of the full-screen interface while it is open "
 	     "(0: only when asked).") },
@@ -498,13 +511,27 @@ static int load_workflow(struct pk_config *cfg, struct pk_error *err)
 	return PK_OK;
 }
 
-static int load_levels(struct pk_config *cfg, struct pk_error *err)
+int pk_config_set_levels(struct pk_config *cfg, const char *list, struct pk_error *err)
 {
-	cfg->nlevels = split_list(get(cfg, "classification.levels"), cfg->levels, PK_MAX_LEVELS);
-	if (cfg->nlevels <= 0)
+	if (cfg->nlevels > 0)
+		free_list(cfg->levels, cfg->nlevels);
+	cfg->nlevels = split_list(list, cfg->levels, PK_MAX_LEVELS);
+	cfg->system_high = cfg->nlevels - 1;
+	cfg->default_level = 0;
+	if (cfg->nlevels <= 0) {
+		cfg->nlevels = 0;
 		return pk_error_set(err, PK_ECONFIG,
 				    _("classification.levels: between 1 and %d levels are needed"),
 				    PK_MAX_LEVELS);
+	}
+	return PK_OK;
+}
+
+static int load_levels(struct pk_config *cfg, struct pk_error *err)
+{
+	int rc = pk_config_set_levels(cfg, get(cfg, "classification.levels"), err);
+	if (rc != PK_OK)
+		return rc;
 	const char *hi = get(cfg, "classification.system_high");
 	cfg->system_high = hi ? pk_class_rank(cfg, hi) : cfg->nlevels - 1;
 	if (cfg->system_high < 0)
@@ -595,6 +622,16 @@ char *pk_user_role(const struct pk_config *cfg, const char *login)
 	return role;
 }
 
+int pk_config_site_level(const struct pk_config *cfg, const char *node)
+{
+	char key[160];
+	snprintf(key, sizeof(key), "sites:%s", node);
+	for (char *p = key; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	const char *v = cfg->ini ? iniparser_getstring(cfg->ini, key, NULL) : NULL;
+	return v ? pk_class_rank(cfg, v) : -1;
+}
+
 char *pk_user_group(const struct pk_config *cfg, const char *login)
 {
 	char key[160], *group = NULL;
@@ -679,6 +716,14 @@ static int check_known(struct pk_config *cfg, struct pk_error *err)
 						  "supervisor, admin)"),
 						cfg->path, name, role ? role : v);
 				free(role);
+				continue;
+			}
+			if (strcmp(sec, "sites") == 0) {
+				const char *v = iniparser_getstring(d, ks[i], "");
+				if (pk_class_rank(cfg, v) < 0)
+					rc = pk_error_set(err, PK_ECONFIG,
+							  _("%s: %s: unknown level '%s'"),
+							  cfg->path, name, v);
 				continue;
 			}
 			if (strcmp(sec, "transitions") == 0 &&

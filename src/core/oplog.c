@@ -12,6 +12,7 @@
 #include "picket/desk.h"
 #include "picket/i18n.h"
 #include "picket/json.h"
+#include "picket/policy.h"
 #include "picket/status.h"
 #include "picket/text.h"
 #include "picket/ticket.h"
@@ -101,15 +102,42 @@ static int visit(struct pk_db *db, sqlite3_stmt *st, pk_event_fn fn, void *data,
 						     : pk_db_fail(db, rc, _("reading the oplog"));
 }
 
-int pk_oplog_unpushed(struct pk_db *db, int limit, pk_event_fn fn, void *data, int64_t *last)
+int pk_oplog_unpushed(struct pk_db *db, int64_t after, int limit, pk_event_fn fn, void *data,
+		      int64_t *last)
 {
-	sqlite3_stmt *st = pk_db_stmt(db, "SELECT " EVENT_COLUMNS
-					  " FROM oplog WHERE pushed = 0 ORDER BY id LIMIT ?1");
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT " EVENT_COLUMNS " FROM oplog WHERE pushed = 0 "
+					  "AND id > ?2 ORDER BY id LIMIT ?1");
 	if (!st)
 		return db->err.code;
 	sqlite3_bind_int(st, 1, limit);
-	*last = 0;
+	sqlite3_bind_int64(st, 2, after);
+	*last = after;
 	return visit(db, st, fn, data, last);
+}
+
+int pk_oplog_pending_set(struct pk_db *db, const char *entity_uuid, const char *field,
+			 int64_t after, struct pk_event *ev)
+{
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT " EVENT_COLUMNS " FROM oplog WHERE "
+					  "entity_uuid = ?1 AND field = ?2 AND pushed = 0 AND "
+					  "id > ?3 ORDER BY id DESC LIMIT 1");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_text(st, 1, entity_uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, after);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		event_from_row(st, ev);
+		ev->field = pk_xstrdup(ev->field);
+		ev->value = pk_xstrdup(ev->value);
+		ev->origin = pk_xstrdup(ev->origin);
+		ev->actor = pk_xstrdup(ev->actor);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return PK_OK;
+	return rc == SQLITE_DONE ? PK_ENOTFOUND : pk_db_fail(db, rc, _("reading the oplog"));
 }
 
 int pk_oplog_after(struct pk_db *db, int64_t after, const char *skip_origin, int limit,
@@ -169,16 +197,64 @@ int64_t pk_conflicts_count(struct pk_db *db)
 	return scalar(db, "SELECT count(*) FROM conflicts");
 }
 
-int pk_oplog_mark_pushed(struct pk_db *db, int64_t upto)
+int pk_oplog_mark_pushed(struct pk_db *db, int64_t from, int64_t upto)
 {
-	sqlite3_stmt *st =
-		pk_db_stmt(db, "UPDATE oplog SET pushed = 1 WHERE pushed = 0 AND id <= ?1");
+	sqlite3_stmt *st = pk_db_stmt(
+		db, "UPDATE oplog SET pushed = 1 WHERE pushed = 0 AND id > ?1 AND id <= ?2");
 	if (!st)
 		return db->err.code;
-	sqlite3_bind_int64(st, 1, upto);
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, upto);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? PK_OK : pk_db_fail(db, rc, _("marking events pushed"));
+}
+
+int pk_oplog_mark_pushed_id(struct pk_db *db, int64_t id)
+{
+	return pk_oplog_mark_pushed(db, id - 1, id);
+}
+
+int pk_record_level(struct pk_db *db, const char *entity, const char *uuid, int *rank)
+{
+	const struct pk_entity *ent = entity_find(entity);
+	*rank = 0;
+	if (!ent)
+		return pk_error_set(&db->err, PK_EINVAL, _("unknown entity '%s'"), entity);
+	const struct pk_entity *owner = ent->level ? ent : NULL;
+	const char *link = NULL;
+	if (!owner && ent->parent) {
+		owner = entity_find(ent->parent);
+		for (size_t i = 0; i < ent->nfields && owner; i++)
+			if (ent->fields[i].flags & PK_FF_INTERNAL)
+				link = ent->fields[i].column;
+		if (!link || !owner->level)
+			owner = NULL;
+	}
+	char sql[256];
+	const struct pk_field *f = owner ? field_find(owner, owner->level) : NULL;
+	if (!f)
+		snprintf(sql, sizeof(sql), "SELECT NULL FROM %s WHERE uuid = ?1", ent->table);
+	else if (owner == ent)
+		snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE uuid = ?1", f->column,
+			 ent->table);
+	else
+		snprintf(sql, sizeof(sql),
+			 "SELECT p.%s FROM %s c JOIN %s p ON p.id = c.%s WHERE c.uuid = ?1",
+			 f->column, ent->table, owner->table, link);
+	sqlite3_stmt *st = pk_db_stmt(db, sql);
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		int r = pk_class_rank(db->cfg, (const char *)sqlite3_column_text(st, 0));
+		*rank = r >= 0 ? r : db->cfg->nlevels - 1;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return PK_ENOTFOUND;
+	return rc == SQLITE_ROW ? PK_OK : pk_db_fail(db, rc, ent->name);
 }
 
 int pk_oplog_repush(struct pk_db *db, const char *origin)

@@ -20,4 +20,7 @@ N_("invalid data") N_("transition refused") N_("database busy or locked")
 N_("database unusable") N_("database schema is newer than this program")
 N_("configuration error") N_("above the classification ceiling")
 N_("input/output error") N_("audit chain broken") N_("invalid query")
+N_("network or server unavailable") N_("refused by the server")
+N_("sync protocol mismatch") N_("not permitted for this role")
+N_("bad, missing or untrusted signature")
 #endif

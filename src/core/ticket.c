@@ -53,6 +53,7 @@ const struct pk_entity pk_ticket_entity = {
 	.table = "tickets",
 	.fields = ticket_fields,
 	.nfields = PK_ARRAY_LEN(ticket_fields),
+	.level = "classification",
 	.hook = ticket_hook,
 };
 
@@ -674,6 +675,30 @@ static int check_ceiling(struct pk_db *db, const struct pk_ticket *t)
 			    cfg->levels[cfg->system_high]);
 }
 
+/* Lowering a ticket's classification releases it to people and servers
+ * accredited below its old level: supervisors and admins only, and it
+ * leaves a note on the ticket's timeline beside the history entry. */
+static int check_lowering(struct pk_db *db, const struct pk_ticket *cur, const char *cls,
+			  char *note, size_t len)
+{
+	const struct pk_config *cfg = db->cfg;
+	int from = pk_class_rank(cfg, cur->classification), to = pk_class_rank(cfg, cls);
+	if (from < 0 || to < 0 || to >= from)
+		return PK_OK;
+	const char *actor = pk_db_actor(db);
+	char *role = pk_user_role(cfg, actor);
+	int allowed = strcmp(role, "supervisor") == 0 || strcmp(role, "admin") == 0;
+	free(role);
+	if (!allowed)
+		return pk_error_set(&db->err, PK_EPERM,
+				    _("lowering %s from %s to %s is for supervisors: %s is a "
+				      "technician (see [users] in picket.conf)"),
+				    cur->ref, cfg->levels[from], cfg->levels[to], actor);
+	snprintf(note, len, _("Classification lowered from %s to %s by %s."), cfg->levels[from],
+		 cfg->levels[to], actor);
+	return PK_OK;
+}
+
 static int touch_updated(struct pk_db *db, const char *uuid)
 {
 	struct pk_change *ch = pk_change_update(&pk_ticket_entity, uuid);
@@ -756,6 +781,9 @@ int pk_ticket_save(struct pk_db *db, const struct pk_ticket *t, struct pk_change
 				  cls);
 		goto fail;
 	}
+	char lowered[256] = "";
+	if (cls && (rc = check_lowering(db, cur, cls, lowered, sizeof(lowered))) != PK_OK)
+		goto fail;
 	if ((pk_change_is_set(ch, "impact") || pk_change_is_set(ch, "urgency")) &&
 	    !pk_change_is_set(ch, "priority")) {
 		int impact = pk_change_is_set(ch, "impact") ? (int)pk_change_get_int(ch, "impact")
@@ -768,6 +796,8 @@ int pk_ticket_save(struct pk_db *db, const struct pk_ticket *t, struct pk_change
 	if ((rc = pk_change_apply(db, ch)) != PK_OK)
 		goto fail;
 	int changed = pk_change_count(ch) > 0;
+	if (!(note && *note) && *lowered)
+		note = lowered;
 	if (note && *note) {
 		if ((rc = pk_comment_add(db, cur, "internal", note, 0, NULL, 0, NULL)) != PK_OK)
 			goto fail;

@@ -11,7 +11,9 @@
 #include <strings.h>
 
 #include "log.h"
+#include "picket/config.h"
 #include "picket/i18n.h"
+#include "picket/policy.h"
 #include "picket/status.h"
 
 enum conf_type { CT_STRING, CT_PATH, CT_INT, CT_SIZE, CT_BOOL, CT_LEVEL };
@@ -59,6 +61,21 @@ static const struct conf_key keys[] = {
 	  N_("The SQLite database (created 0600, WAL).") },
 	{ "auth", "users", CT_PATH, "/etc/picketd/users", 0, 0, OFF(users),
 	  N_("The users file: NAME ROLE GROUP SHA256 lines, 0600, kept by picketd adduser.") },
+	{ "classification", "levels", CT_STRING,
+	  "UNCLASSIFIED, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET", 0, 0, OFF(levels),
+	  N_("Classification levels, lowest first, as the clients name them.") },
+	{ "classification", "ceiling", CT_STRING, NULL, 0, 0, OFF(ceiling),
+	  N_("The highest level this server is accredited for: pushes holding a record "
+	     "above it are refused, and clients hold such records back. Default: the "
+	     "lowest level.") },
+	{ "bundle", "key", CT_PATH, "/var/lib/picketd/bundle.key", 0, 0, OFF(bundle_key),
+	  N_("The server's Ed25519 signing key for bundles (made 0600 on first use).") },
+	{ "bundle", "trusted", CT_PATH, "/etc/picketd/trusted_keys", 0, 0, OFF(trusted_keys),
+	  N_("Public keys of the sites whose bundles picketd bundle import accepts, one "
+	     "\"picket-ed25519 KEY NAME\" line each (picketd key trust adds them).") },
+	{ "sites", "<node>", CT_STRING, NULL, 0, 0, 0,
+	  N_("The accredited level of a site receiving bundles, e.g. GVA2 = RESTRICTED: "
+	     "picketd bundle export --to GVA2 leaves out records above it.") },
 	{ "log", "syslog", CT_BOOL, "false", 0, 0, OFF(syslog),
 	  N_("Also log to syslog (facility daemon).") },
 	{ "log", "file", CT_PATH, NULL, 0, 0, OFF(log_file),
@@ -119,10 +136,10 @@ static int check_known(const char *path, dictionary *d, struct pk_error *err)
 		if (!find_key(sec, NULL))
 			return pk_error_set(err, PK_ECONFIG,
 					    _("%s: unknown section [%s] (server, tls, store, "
-					      "auth, log)"),
+					      "auth, classification, bundle, sites, log)"),
 					    path, sec);
 		int nk = iniparser_getsecnkeys(d, sec);
-		if (nk <= 0)
+		if (nk <= 0 || strcmp(sec, "sites") == 0)
 			continue;
 		const char **ks = pk_xcalloc((size_t)nk, sizeof(*ks));
 		iniparser_getseckeys(d, sec, ks);
@@ -240,6 +257,55 @@ static int check_conf(struct srv_conf *conf, struct pk_error *err)
 	return PK_OK;
 }
 
+/* The levels, the ceiling (as the system-high of conf->classes) and the
+ * sites' levels. */
+static int load_classes(struct srv_conf *conf, dictionary *d, struct pk_error *err)
+{
+	struct pk_config *cls = pk_config_defaults();
+	conf->classes = cls;
+	struct pk_error why;
+	if (pk_config_set_levels(cls, conf->levels, &why) != PK_OK)
+		return pk_error_set(err, PK_ECONFIG, "%s: %s", conf->path, why.msg);
+	cls->system_high = conf->ceiling ? pk_class_rank(cls, conf->ceiling) : 0;
+	if (cls->system_high < 0)
+		return pk_error_set(err, PK_ECONFIG,
+				    _("%s: classification.ceiling: unknown level '%s'"), conf->path,
+				    conf->ceiling);
+	int n = iniparser_getsecnkeys(d, "sites");
+	if (n <= 0)
+		return PK_OK;
+	const char **ks = pk_xcalloc((size_t)n, sizeof(*ks));
+	iniparser_getseckeys(d, "sites", ks);
+	conf->sites = pk_xcalloc((size_t)n, sizeof(*conf->sites));
+	int rc = PK_OK;
+	for (int i = 0; i < n && rc == PK_OK; i++) {
+		const char *node = strchr(ks[i], ':') + 1;
+		const char *v = iniparser_getstring(d, ks[i], "");
+		struct srv_site *site = &conf->sites[conf->nsites];
+		site->level = pk_class_rank(cls, v);
+		if (site->level < 0)
+			rc = pk_error_set(err, PK_ECONFIG, _("%s: sites.%s: unknown level '%s'"),
+					  conf->path, node, v);
+		site->node = pk_xstrdup(node);
+		conf->nsites++;
+	}
+	free(ks);
+	return rc;
+}
+
+const char *srv_ceiling(const struct srv_conf *conf)
+{
+	return conf->classes->levels[conf->classes->system_high];
+}
+
+int srv_conf_site_level(const struct srv_conf *conf, const char *node)
+{
+	for (int i = 0; i < conf->nsites; i++)
+		if (strcasecmp(conf->sites[i].node, node) == 0)
+			return conf->sites[i].level;
+	return -1;
+}
+
 /* The directory of the file, absolute, for relative paths in it. */
 static char *file_dir(const char *path)
 {
@@ -276,6 +342,8 @@ int srv_conf_load(const char *path, struct srv_conf **out, struct pk_error *err)
 	conf->path = pk_xstrdup(path);
 	int rc = check_known(path, d, err);
 	for (size_t i = 0; i < PK_ARRAY_LEN(keys) && rc == PK_OK; i++) {
+		if (keys[i].key[0] == '<')
+			continue;
 		char name[64];
 		snprintf(name, sizeof(name), "%s:%s", keys[i].section, keys[i].key);
 		const char *v = iniparser_getstring(d, name, NULL);
@@ -284,6 +352,8 @@ int srv_conf_load(const char *path, struct srv_conf **out, struct pk_error *err)
 	}
 	if (rc == PK_OK)
 		rc = check_conf(conf, err);
+	if (rc == PK_OK)
+		rc = load_classes(conf, d, err);
 	iniparser_freedict(d);
 	free(dir);
 	if (rc != PK_OK) {
@@ -307,6 +377,14 @@ void srv_conf_free(struct srv_conf **pconf)
 	free(conf->store_path);
 	free(conf->users);
 	free(conf->log_file);
+	free(conf->levels);
+	free(conf->ceiling);
+	free(conf->bundle_key);
+	free(conf->trusted_keys);
+	for (int i = 0; i < conf->nsites; i++)
+		free(conf->sites[i].node);
+	free(conf->sites);
+	pk_config_free(&conf->classes);
 	free(conf);
 	*pconf = NULL;
 }

@@ -10,6 +10,14 @@
 
 #define SRV_DEFAULT_CONFIG "/etc/picketd/picketd.conf"
 
+struct pk_config;
+
+/* A site receiving bundles and its accredited level. */
+struct srv_site {
+	char *node;
+	int level; /* rank in conf->classes */
+};
+
 struct srv_conf {
 	char *path; /* the file read */
 	/* [server] */
@@ -31,6 +39,17 @@ struct srv_conf {
 	char *store_path;
 	/* [auth] */
 	char *users;
+	/* [classification]: classes holds the levels, with the ceiling as its
+	 * system_high */
+	char *levels;
+	char *ceiling;
+	struct pk_config *classes;
+	/* [bundle] */
+	char *bundle_key;
+	char *trusted_keys;
+	/* [sites] */
+	struct srv_site *sites;
+	int nsites;
 	/* [log] */
 	int syslog;
 	char *log_file;
@@ -42,6 +61,11 @@ struct srv_conf {
  * err naming the file and the key.  *out is freed with srv_conf_free(). */
 int srv_conf_load(const char *path, struct srv_conf **out, struct pk_error *err);
 void srv_conf_free(struct srv_conf **conf);
+
+/* The name of the server's ceiling. */
+const char *srv_ceiling(const struct srv_conf *conf);
+/* The level (rank) of a site in [sites], or -1 when it is not listed. */
+int srv_conf_site_level(const struct srv_conf *conf, const char *node);
 
 /* Prints every key with its default and meaning (for --help). */
 void srv_conf_describe(FILE *f);

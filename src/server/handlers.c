@@ -39,7 +39,8 @@ static void handle_health(struct srv *srv, struct srv_request *req)
 				_("the store cannot be read"));
 		return;
 	}
-	pk_proto_health_encode(&out, srv->store->ops->server_id(srv->store), head);
+	pk_proto_health_encode(&out, srv->store->ops->server_id(srv->store), srv_ceiling(srv->conf),
+			       head);
 	srv_reply_json(req, MHD_HTTP_OK, &out);
 }
 
@@ -171,7 +172,8 @@ static void handle_pull(struct srv *srv, struct srv_request *req)
 				anchor_uuid, anchor);
 		return;
 	}
-	pk_proto_pull_encode_begin(&out.buf, srv->store->ops->server_id(srv->store));
+	pk_proto_pull_encode_begin(&out.buf, srv->store->ops->server_id(srv->store),
+				   srv_ceiling(srv->conf));
 	int rc = srv->store->ops->pull(srv->store, after, (int)limit, origin, pull_event, &out,
 				       &next, &head, &err);
 	if (rc == PK_EINVAL) {

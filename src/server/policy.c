@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "picket/config.h"
 #include "picket/i18n.h"
+#include "picket/policy.h"
 #include "picket/status.h"
 
 int srv_policy_may_push(const struct srv_user *user)
@@ -79,6 +81,12 @@ enum srv_verdict srv_policy_event(const struct srv_user *user, const struct pk_e
 			     _("only supervisors reassign tickets across groups"));
 		return SRV_REJECT_EVENT;
 	}
+	if (rec->level >= 0 && rec->new_level >= 0 && rec->new_level < rec->level) {
+		*code = "forbidden";
+		pk_error_set(err, PK_EREFUSED,
+			     _("only supervisors lower a ticket's classification"));
+		return SRV_REJECT_EVENT;
+	}
 	const char *other = signed_by_other(ev);
 	if (other) {
 		*code = "forbidden";
@@ -88,4 +96,28 @@ enum srv_verdict srv_policy_event(const struct srv_user *user, const struct pk_e
 		return SRV_REJECT_EVENT;
 	}
 	return SRV_ALLOW;
+}
+
+enum srv_verdict srv_policy_level(const struct pk_config *cls, const char *entity, const char *uuid,
+				  int rank, const char **code, struct pk_error *err)
+{
+	*code = NULL;
+	if (rank <= cls->system_high)
+		return SRV_ALLOW;
+	*code = "above_ceiling";
+	pk_error_set(err, PK_EREFUSED,
+		     _("%s %s is %s, above this server's ceiling %s: the push is refused"), entity,
+		     uuid, cls->levels[rank], cls->levels[cls->system_high]);
+	return SRV_REFUSE_BATCH;
+}
+
+int srv_event_level(const struct pk_config *cls, const struct pk_event *ev)
+{
+	json_t *v = json_loads(ev->value ? ev->value : "null", JSON_DECODE_ANY, NULL);
+	const char *name = json_string_value(v);
+	int rank = name ? pk_class_rank(cls, name) : -1;
+	if (name && rank < 0)
+		rank = cls->nlevels - 1; /* unknown here: the most careful reading */
+	json_decref(v);
+	return rank;
 }

@@ -25,10 +25,24 @@ int srv_policy_may_push(const struct srv_user *user);
 /* What the store knows of the record an event changes. */
 struct srv_record {
 	const char *group; /* a ticket's current group, NULL when none */
+	/* for an event setting a ticket's classification: the ticket's level
+	 * now and the one the event sets (ranks); -1 otherwise */
+	int level, new_level;
 };
 
 enum srv_verdict srv_policy_event(const struct srv_user *user, const struct pk_event *ev,
 				  const struct srv_record *rec, const char **code,
 				  struct pk_error *err);
+
+/* After a push is merged, each record it touched is judged by the level it
+ * has now (rank, in cls's levels): SRV_REFUSE_BATCH with *code
+ * "above_ceiling" when above the server's ceiling (cls->system_high).
+ * Judging the result rather than each event lets a ticket lowered below
+ * the ceiling arrive with the events it had while it was above. */
+struct pk_config;
+/* The level (rank) an event setting a classification sets; -1 for null. */
+int srv_event_level(const struct pk_config *cls, const struct pk_event *ev);
+enum srv_verdict srv_policy_level(const struct pk_config *cls, const char *entity, const char *uuid,
+				  int rank, const char **code, struct pk_error *err);
 
 #endif

@@ -17,6 +17,8 @@
 #include "log.h"
 #include "policy.h"
 #include "picket/change.h"
+#include "picket/config.h"
+#include "picket/oplog.h"
 #include "picket/db.h"
 #include "picket/i18n.h"
 #include "picket/status.h"
@@ -136,6 +138,13 @@ static int store_open(const struct srv_conf *conf, struct srv_store **out, struc
 	st->base.ops = &srv_store_sqlite;
 	st->path = pk_xstrdup(conf->store_path);
 	st->cfg = pk_config_defaults();
+	if (pk_config_set_levels(st->cfg, conf->levels, err) != PK_OK) {
+		pk_config_free(&st->cfg);
+		free(st->path);
+		free(st);
+		return PK_ECONFIG;
+	}
+	st->cfg->system_high = conf->classes->system_high;
 	pthread_mutex_init(&st->write_lock, NULL);
 	pthread_mutex_init(&st->readers_lock, NULL);
 	if (pthread_key_create(&st->reader_key, reader_free) != 0) {
@@ -214,12 +223,19 @@ static int push_one(struct pk_db *db, const struct pk_event *ev, const struct sr
 	int conflict = 0, rc;
 	if ((rc = pk_event_check(db, ev)) != PK_OK)
 		return event_error(db, ev, rc, err);
-	struct srv_record rec = { 0 };
+	struct srv_record rec = { .level = -1, .new_level = -1 };
 	char *group = NULL;
 	if (!ev->create && strcmp(ev->entity, "ticket") == 0 && pk_streq(ev->field, "group")) {
 		if ((rc = ticket_group(db, ev->entity_uuid, &group)) != PK_OK)
 			return event_error(db, ev, rc, err);
 		rec.group = group;
+	}
+	if (!ev->create && strcmp(ev->entity, "ticket") == 0 &&
+	    pk_streq(ev->field, "classification")) {
+		rc = pk_record_level(db, ev->entity, ev->entity_uuid, &rec.level);
+		if (rc != PK_OK && rc != PK_ENOTFOUND)
+			return event_error(db, ev, rc, err);
+		rec.new_level = srv_event_level(pk_db_config(db), ev);
 	}
 	enum srv_verdict verdict = srv_policy_event(user, ev, &rec, &code, &why);
 	free(group);
@@ -245,6 +261,31 @@ static int push_one(struct pk_db *db, const struct pk_event *ev, const struct sr
 	return PK_OK;
 }
 
+/* Refuses the batch when a record it touched is now above the ceiling. */
+static int check_levels(struct pk_db *db, const struct pk_events *evs, const char **refusal,
+			struct pk_error *err)
+{
+	const struct pk_config *cls = pk_db_config(db);
+	if (cls->system_high == cls->nlevels - 1)
+		return PK_OK;
+	const char *prev = "";
+	for (size_t i = 0; i < evs->n; i++) {
+		const struct pk_event *ev = &evs->v[i];
+		if (strcmp(ev->entity_uuid, prev) == 0)
+			continue;
+		prev = ev->entity_uuid;
+		int rank, rc = pk_record_level(db, ev->entity, ev->entity_uuid, &rank);
+		if (rc == PK_ENOTFOUND)
+			continue; /* left out (a role's limit) */
+		if (rc != PK_OK)
+			return event_error(db, ev, rc, err);
+		if (srv_policy_level(cls, ev->entity, ev->entity_uuid, rank, refusal, err) !=
+		    SRV_ALLOW)
+			return PK_EREFUSED;
+	}
+	return PK_OK;
+}
+
 static int store_push(struct srv_store *base, const struct pk_events *evs,
 		      const struct srv_user *user, struct pk_push_result *res, const char **refusal,
 		      struct pk_error *err)
@@ -265,6 +306,8 @@ static int store_push(struct srv_store *base, const struct pk_events *evs,
 	res->from = pk_oplog_head(db);
 	for (size_t i = 0; i < evs->n && rc == PK_OK; i++)
 		rc = push_one(db, &evs->v[i], user, res, refusal, err);
+	if (rc == PK_OK)
+		rc = check_levels(db, evs, refusal, err);
 	if (rc == PK_OK)
 		res->seq = pk_oplog_head(db);
 	if (rc == PK_OK && (res->from < 0 || res->seq < res->from))

@@ -16,6 +16,7 @@
 #include "picket/db.h"
 #include "picket/i18n.h"
 #include "picket/oplog.h"
+#include "picket/policy.h"
 #include "picket/protocol.h"
 #include "picket/status.h"
 #include "picket/ticket.h"
@@ -125,6 +126,12 @@ int pk_sync_options_load(const struct pk_config *cfg, struct pk_sync_options *o,
 		}
 		o->ca_file = pk_xstrdup(ca);
 	}
+	const char *ceiling = pk_config_str(cfg, "sync.ceiling");
+	o->ceiling = -1;
+	if (ceiling && *ceiling && (o->ceiling = pk_class_rank(cfg, ceiling)) < 0) {
+		rc = pk_error_set(err, PK_ECONFIG, _("sync.ceiling: unknown level '%s'"), ceiling);
+		goto fail;
+	}
 	if ((rc = cfg_int(cfg, "sync.timeout", 30, 1, 3600, &o->timeout, err)) != PK_OK ||
 	    (rc = cfg_int(cfg, "sync.retries", 5, 0, 100, &o->retries, err)) != PK_OK ||
 	    (rc = cfg_int(cfg, "sync.batch", 1000, 1, PK_PROTOCOL_MAX_BATCH, &o->batch, err)) !=
@@ -169,6 +176,7 @@ struct client {
 	struct pk_error *err;
 	pk_sync_progress progress;
 	void *pdata;
+	int ceiling; /* rank: what may be pushed; -1 until the server says */
 };
 
 static size_t on_data(char *p, size_t size, size_t n, void *data)
@@ -429,6 +437,30 @@ static int server_changed(struct client *c, const char *server)
 	return rc;
 }
 
+/* The server's accredited ceiling, from its first answer: it must be a
+ * level of ours, and not above this workstation's system-high (it could
+ * hold events this workstation must not).  We push nothing above it, nor
+ * above sync.ceiling. */
+static int take_ceiling(struct client *c, const char *name, struct pk_sync_summary *sum)
+{
+	const struct pk_config *cfg = pk_db_config(c->db);
+	int rank = pk_class_rank(cfg, name);
+	if (rank < 0)
+		return pk_error_set(c->err, PK_ECLASS,
+				    _("the server's ceiling '%s' is not a classification level "
+				      "here: classification.levels must be the same on both"),
+				    name);
+	if (rank > cfg->system_high)
+		return pk_error_set(c->err, PK_ECLASS,
+				    _("the server is accredited up to %s, above this "
+				      "workstation's system-high %s: it may hold events this "
+				      "workstation must not, so sync is refused"),
+				    cfg->levels[rank], cfg->levels[cfg->system_high]);
+	c->ceiling = c->o->ceiling >= 0 && c->o->ceiling < rank ? c->o->ceiling : rank;
+	snprintf(sum->ceiling, sizeof(sum->ceiling), "%s", cfg->levels[c->ceiling]);
+	return PK_OK;
+}
+
 static int pull(struct client *c, struct pk_sync_summary *sum)
 {
 	struct pk_db *db = c->db;
@@ -473,6 +505,10 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 			cursor = 0;
 			continue;
 		}
+		if (c->ceiling < 0 && (rc = take_ceiling(c, page.ceiling, sum)) != PK_OK) {
+			pk_pull_page_free(&page);
+			break;
+		}
 		/* (the anchor belongs to the server it came from) */
 		snprintf(sum->server, sizeof(sum->server), "%s", page.server);
 		rc = merge_page(c, &page, sum);
@@ -494,10 +530,71 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 
 /* --- push --- */
 
+/* One batch being collected: the events within the ceiling, in oplog
+ * order; those of records above it are held here. */
+struct batch {
+	struct client *c;
+	struct pk_events evs;
+	int64_t held;  /* events left out, this batch */
+	int reordered; /* events added out of order, or some held */
+	char last_uuid[PK_UUID_LEN + 1];
+	int last_rank;
+	int rc;
+};
+
 static int collect(const struct pk_event *ev, void *data)
 {
-	pk_events_add(data, ev);
+	struct batch *b = data;
+	const struct pk_config *cfg = pk_db_config(b->c->db);
+	if (b->c->ceiling < cfg->nlevels - 1) {
+		if (strcmp(ev->entity_uuid, b->last_uuid) != 0) {
+			int rc = pk_record_level(b->c->db, ev->entity, ev->entity_uuid,
+						 &b->last_rank);
+			if (rc != PK_OK && rc != PK_ENOTFOUND) {
+				b->rc = rc;
+				return 1;
+			}
+			memcpy(b->last_uuid, ev->entity_uuid, sizeof(b->last_uuid));
+		}
+		if (b->last_rank > b->c->ceiling) {
+			b->held++;
+			b->reordered = 1;
+			return 0;
+		}
+	}
+	pk_events_add(&b->evs, ev);
 	return 0;
+}
+
+/* A ticket lowered below the ceiling goes with events it had while above
+ * it (its create says SECRET, say), and the server judges each record by
+ * the level it has after the batch: so the batch also carries each
+ * record's latest pending change of level, wherever it is in the oplog. */
+static int bring_levels(struct batch *b, int64_t last)
+{
+	struct pk_db *db = b->c->db;
+	size_t n = b->evs.n;
+	for (size_t i = 0; i < n; i++) {
+		const struct pk_event *ev = &b->evs.v[i];
+		if (i > 0 && strcmp(ev->entity_uuid, b->evs.v[i - 1].entity_uuid) == 0)
+			continue;
+		struct pk_event later;
+		int rc = pk_oplog_pending_set(db, ev->entity_uuid, "classification", last, &later);
+		if (rc == PK_ENOTFOUND)
+			continue;
+		if (rc != PK_OK)
+			return rc;
+		size_t k = n;
+		for (size_t j = 0; j < b->evs.n && k == n; j++)
+			if (strcmp(b->evs.v[j].uuid, later.uuid) == 0)
+				k = j;
+		if (k == n) {
+			pk_events_add(&b->evs, &later);
+			b->reordered = 1;
+		}
+		pk_event_clear(&later);
+	}
+	return PK_OK;
 }
 
 /* The server will not take one of our events: undo it here and say so. */
@@ -542,33 +639,59 @@ static void stored_last(const struct pk_events *evs, const struct pk_push_result
 	}
 }
 
+/* Marks what the batch sent as pushed: the whole window of the oplog it
+ * read when it sent all of it in order, else event by event. */
+static int mark_sent(struct pk_db *db, const struct batch *b, int64_t from, int64_t last)
+{
+	if (!b->reordered)
+		return pk_oplog_mark_pushed(db, from, last);
+	int rc = PK_OK;
+	for (size_t i = 0; i < b->evs.n && rc == PK_OK; i++)
+		rc = pk_oplog_mark_pushed_id(db, b->evs.v[i].seq);
+	return rc;
+}
+
 static int push(struct client *c, struct pk_sync_summary *sum)
 {
 	struct pk_db *db = c->db;
-	int64_t total = pk_oplog_pending(db), done = 0;
+	int64_t total = pk_oplog_pending(db), done = 0, after = 0;
 	int batch = c->o->batch, rc = PK_OK;
 	while (rc == PK_OK) {
-		struct pk_events evs = { 0 };
+		struct batch b = { .c = c, .last_rank = -1 };
 		int64_t last = 0;
-		if ((rc = pk_oplog_unpushed(db, batch, collect, &evs, &last)) != PK_OK) {
+		if ((rc = pk_oplog_unpushed(db, after, batch, collect, &b, &last)) == PK_OK)
+			rc = b.rc;
+		if (rc == PK_OK && b.evs.n > 0)
+			rc = bring_levels(&b, last);
+		if (rc != PK_OK) {
 			*c->err = *pk_db_error(db);
-			pk_events_free(&evs);
+			pk_events_free(&b.evs);
 			break;
 		}
-		if (evs.n == 0) {
-			pk_events_free(&evs);
+		if (last == after) { /* read to the end */
+			pk_events_free(&b.evs);
 			break;
 		}
+		int64_t from = after;
+		after = last;
+		sum->held += b.held;
+		if (b.evs.n == 0) {
+			pk_events_free(&b.evs);
+			continue;
+		}
+		struct pk_events *evs = &b.evs;
 		struct pk_buf body = { 0 };
-		pk_proto_push_encode(&body, pk_db_config(db)->node, evs.v, evs.n);
-		size_t n = evs.n;
+		pk_proto_push_encode(&body, pk_db_config(db)->node, evs->v, evs->n);
+		size_t n = evs->n;
 		rc = request(c, "/v1/push", body.data, body.len);
 		pk_buf_free(&body);
 		if (rc == PK_EREFUSED && strstr(c->err->msg, "too_large") && n > 1) {
 			/* larger than the server takes: smaller batches */
 			batch = (int)(n / 2);
 			rc = PK_OK;
-			pk_events_free(&evs);
+			after = from;
+			sum->held -= b.held;
+			pk_events_free(evs);
 			continue;
 		}
 		struct pk_push_result res;
@@ -576,17 +699,16 @@ static int push(struct client *c, struct pk_sync_summary *sum)
 								     &res, c->err)) != PK_OK)
 			rc = PK_EPROTO;
 		if (rc != PK_OK) {
-			pk_events_free(&evs);
+			pk_events_free(evs);
 			break;
 		}
 		char tail[PK_UUID_LEN + 1];
-		stored_last(&evs, &res, tail);
-		pk_events_free(&evs);
+		stored_last(evs, &res, tail);
 		for (size_t i = 0; i < res.nrejected && rc == PK_OK; i++)
 			rc = refused(c, &res.rejected[i], sum);
 		pk_push_result_free(&res);
 		if (rc == PK_OK && (rc = pk_db_begin(db)) == PK_OK) {
-			rc = pk_oplog_mark_pushed(db, last);
+			rc = mark_sent(db, &b, from, last);
 			if (rc == PK_OK && *tail)
 				rc = anchor_move(db, res.seq, tail);
 			/* nobody pushed between our pull and this batch: what the
@@ -599,6 +721,7 @@ static int push(struct client *c, struct pk_sync_summary *sum)
 			}
 			rc = rc == PK_OK ? pk_db_commit(db) : (pk_db_rollback(db), rc);
 		}
+		pk_events_free(evs);
 		if (rc != PK_OK) {
 			*c->err = *pk_db_error(db);
 			break;
@@ -622,7 +745,9 @@ int pk_sync_run(struct pk_db *db, const struct pk_sync_options *o, pk_sync_progr
 			return pk_error_set(err, PK_ERR, _("cannot start libcurl"));
 		curl_ready = 1;
 	}
-	struct client c = { .db = db, .o = o, .err = err, .progress = progress, .pdata = data };
+	struct client c = {
+		.db = db, .o = o, .err = err, .progress = progress, .pdata = data, .ceiling = -1
+	};
 	/* a first sync writes every index of a large database: give it a
 	 * page cache of 64 MiB meanwhile */
 	sqlite3 *h = pk_db_sqlite(db);

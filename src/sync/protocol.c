@@ -62,6 +62,11 @@ static void event_encode(struct pk_buf *out, const struct pk_event *ev, int with
 	pk_buf_printf(out, ",\"at\":%lld}", (long long)ev->at);
 }
 
+void pk_proto_event_encode(struct pk_buf *out, const struct pk_event *ev)
+{
+	event_encode(out, ev, 0);
+}
+
 void pk_proto_push_encode(struct pk_buf *out, const char *node, const struct pk_event *ev, size_t n)
 {
 	pk_buf_printf(out, "{\"protocol\":%d,\"node\":", PK_PROTOCOL_VERSION);
@@ -367,6 +372,19 @@ static int event_build(struct slot *sl, int with_seq, struct pk_event *ev, struc
 	return PK_OK;
 }
 
+int pk_proto_event_decode(const char *json, size_t len, struct pk_event *ev, struct pk_error *err)
+{
+	struct slot sl[E_COUNT] = { 0 };
+	memset(ev, 0, sizeof(*ev));
+	int rc = read_message(json, len, _("event"), event_spec, E_COUNT, sl, err);
+	if (rc == PK_OK)
+		rc = event_build(sl, 0, ev, err);
+	if (rc != PK_OK)
+		pk_event_clear(ev);
+	slots_free(sl, E_COUNT);
+	return rc;
+}
+
 /* Decodes an array of events (its JSON text) into evs, appending. */
 static int events_decode(const char *text, size_t len, int with_seq, struct pk_events *evs,
 			 struct pk_error *err)
@@ -533,10 +551,12 @@ int pk_proto_push_result_decode(const char *json, size_t len, struct pk_push_res
 	return rc;
 }
 
-void pk_proto_pull_encode_begin(struct pk_buf *out, const char *server)
+void pk_proto_pull_encode_begin(struct pk_buf *out, const char *server, const char *ceiling)
 {
 	pk_buf_printf(out, "{\"protocol\":%d,\"server\":", PK_PROTOCOL_VERSION);
 	pk_json_quote(out, server);
+	pk_buf_puts(out, ",\"ceiling\":");
+	pk_json_quote(out, ceiling);
 	pk_buf_puts(out, ",\"events\":[");
 }
 
@@ -556,11 +576,12 @@ void pk_proto_pull_encode_end(struct pk_buf *out, int64_t next, int64_t head, in
 int pk_proto_pull_decode(const char *json, size_t len, struct pk_pull_page *page,
 			 struct pk_error *err)
 {
-	enum { PROTOCOL, SERVER, EVENTS, NEXT, HEAD, MORE, N };
+	enum { PROTOCOL, SERVER, CEILING, EVENTS, NEXT, HEAD, MORE, N };
 	static const struct field_spec spec[N] = {
-		[PROTOCOL] = { "protocol", M_INT, 1 }, [SERVER] = { "server", M_STRING, 1 },
-		[EVENTS] = { "events", M_ARRAY, 1 },   [NEXT] = { "next", M_INT, 1 },
-		[HEAD] = { "head", M_INT, 1 },	       [MORE] = { "more", M_BOOL, 1 },
+		[PROTOCOL] = { "protocol", M_INT, 1 },	[SERVER] = { "server", M_STRING, 1 },
+		[CEILING] = { "ceiling", M_STRING, 1 }, [EVENTS] = { "events", M_ARRAY, 1 },
+		[NEXT] = { "next", M_INT, 1 },		[HEAD] = { "head", M_INT, 1 },
+		[MORE] = { "more", M_BOOL, 1 },
 	};
 	struct slot sl[N] = { 0 };
 	memset(page, 0, sizeof(*page));
@@ -572,6 +593,12 @@ int pk_proto_pull_decode(const char *json, size_t len, struct pk_pull_page *page
 			rc = pk_error_set(err, PK_EINVAL, _("pull answer: bad server id"));
 		else
 			memcpy(page->server, sl[SERVER].s.data, sl[SERVER].s.len + 1);
+	}
+	if (rc == PK_OK) {
+		if (sl[CEILING].s.len == 0 || sl[CEILING].s.len >= sizeof(page->ceiling))
+			rc = pk_error_set(err, PK_EINVAL, _("pull answer: bad ceiling"));
+		else
+			memcpy(page->ceiling, sl[CEILING].s.data, sl[CEILING].s.len + 1);
 	}
 	if (rc == PK_OK) {
 		page->next = sl[NEXT].i;
@@ -627,9 +654,12 @@ int pk_proto_error_decode(const char *json, size_t len, char *code, size_t codel
 	return rc;
 }
 
-void pk_proto_health_encode(struct pk_buf *out, const char *server, int64_t head)
+void pk_proto_health_encode(struct pk_buf *out, const char *server, const char *ceiling,
+			    int64_t head)
 {
 	pk_buf_printf(out, "{\"protocol\":%d,\"status\":\"ok\",\"server\":", PK_PROTOCOL_VERSION);
 	pk_json_quote(out, server);
+	pk_buf_puts(out, ",\"ceiling\":");
+	pk_json_quote(out, ceiling);
 	pk_buf_printf(out, ",\"head\":%lld}", (long long)head);
 }

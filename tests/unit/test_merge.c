@@ -142,13 +142,13 @@ static void push(struct fed *f, int i)
 	for (;;) {
 		struct batch b = { 0 };
 		int64_t last = 0;
-		assert_int_equal(pk_oplog_unpushed(c->db, 5, collect, &b, &last), PK_OK);
+		assert_int_equal(pk_oplog_unpushed(c->db, 0, 5, collect, &b, &last), PK_OK);
 		if (b.n == 0) {
 			batch_free(&b);
 			break;
 		}
 		merge_all(f->server.db, &b, NULL);
-		assert_int_equal(pk_oplog_mark_pushed(c->db, last), PK_OK);
+		assert_int_equal(pk_oplog_mark_pushed(c->db, 0, last), PK_OK);
 		batch_free(&b);
 	}
 }
@@ -398,7 +398,7 @@ static void test_duplicates_change_nothing(void **state)
 	free(ticket_new(f->c[0].db, "Dup", NULL));
 	struct batch b = { 0 };
 	int64_t last;
-	assert_int_equal(pk_oplog_unpushed(f->c[0].db, 100, collect, &b, &last), PK_OK);
+	assert_int_equal(pk_oplog_unpushed(f->c[0].db, 0, 100, collect, &b, &last), PK_OK);
 	assert_int_equal(b.n, 1);
 	int dups = 0;
 	merge_all(f->server.db, &b, &dups);
@@ -521,7 +521,7 @@ static void test_shared_node_name_is_named(void **state)
 	push(f, 0);
 	struct batch b = { 0 };
 	int64_t last;
-	assert_int_equal(pk_oplog_unpushed(twin.db, 10, collect, &b, &last), PK_OK);
+	assert_int_equal(pk_oplog_unpushed(twin.db, 0, 10, collect, &b, &last), PK_OK);
 	enum pk_merge_result res;
 	int conflict;
 	int64_t before = sql_int(f->server.db, "SELECT count(*) FROM oplog");
@@ -564,7 +564,7 @@ static void test_refused_change_is_undone(void **state)
 	assert_int_equal(ticket_set(f->c[1].db, ref, "group", "network"), PK_OK);
 	struct batch b = { 0 };
 	int64_t last;
-	assert_int_equal(pk_oplog_unpushed(f->c[1].db, 10, collect, &b, &last), PK_OK);
+	assert_int_equal(pk_oplog_unpushed(f->c[1].db, 0, 10, collect, &b, &last), PK_OK);
 	assert_int_equal(b.n, 1);
 	/* the server refuses it: B takes it back and never offers it again */
 	struct pk_refused r;
