@@ -64,6 +64,11 @@ int pk_oplog_mark_pushed_id(struct pk_db *db, int64_t id);
 int pk_oplog_pending_set(struct pk_db *db, const char *entity_uuid, const char *field,
 			 int64_t after, struct pk_event *ev);
 
+/* Calls fn for every event with oplog id <= upto of the record and of its
+ * children (a ticket's comments), in oplog order. */
+int pk_oplog_record(struct pk_db *db, const char *entity, const char *uuid, int64_t upto,
+		    pk_event_fn fn, void *data);
+
 /* The classification rank (index into the configured levels, 0 the
  * lowest) of the record `uuid` of kind `entity`: its own level field, its
  * parent's for a child (a comment is at its ticket's level), 0 for a

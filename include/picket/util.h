@@ -71,4 +71,17 @@ int pk_parse_int(const char *s, long long min, long long max, long long *out);
  * naming what and path and saying how to fix it. */
 int pk_check_private(const char *what, const char *path, unsigned mode, struct pk_error *err);
 
+/* A file replaced whole or not at all: written to a temporary file beside
+ * it (mode 0600), synced, then renamed over `path`. */
+struct pk_atomic {
+	char *path, *tmp;
+	void *f; /* FILE *, written by the caller */
+};
+int pk_atomic_open(struct pk_atomic *a, const char *path, struct pk_error *err);
+/* Flushes, syncs and renames; PK_EIO (and the temporary file removed) on
+ * failure.  Either way the handle is closed. */
+int pk_atomic_commit(struct pk_atomic *a, struct pk_error *err);
+/* Removes the temporary file; `path` is untouched. */
+void pk_atomic_abort(struct pk_atomic *a);
+
 #endif

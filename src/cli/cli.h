@@ -110,6 +110,10 @@ int cmd_queue(struct cli *, int, char **);
 int cmd_sync(struct cli *cli, int argc, char **argv);
 int cmd_conflicts(struct cli *cli, int argc, char **argv);
 int cmd_resolve_conflict(struct cli *cli, int argc, char **argv);
+int cmd_bundle(struct cli *cli, int argc, char **argv);
+int cmd_key(struct cli *cli, int argc, char **argv);
+/* Makes this installation's bundle signing key (cmd_bundle.c). */
+int cli_key_create(struct cli *cli, int quiet);
 /* Conflicts of one record (or all, uuid NULL), for show (cmd_sync.c). */
 void cli_print_conflicts(struct cli *cli, const char *uuid);
 json_t *cli_conflicts_json(struct cli *cli, const char *uuid);

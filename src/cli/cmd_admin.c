@@ -34,6 +34,9 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 			pk_db_rollback(cli->db);
 			return cli_fail(cli, rc);
 		}
+		/* the key that signs this installation's bundles */
+		if ((rc = cli_key_create(cli, 1)) != PK_OK)
+			return rc;
 	}
 	free(created);
 	if (demo) {

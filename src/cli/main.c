@@ -49,6 +49,11 @@ static const struct option handover_opts[] = { { "since", required_argument, NUL
 					       { 0 } };
 
 static const struct option sync_opts[] = { { "quiet", no_argument, NULL, 'q' }, { 0 } };
+static const struct option key_opts[] = { { "name", required_argument, NULL, 'n' }, { 0 } };
+static const struct option bundle_opts[] = { { "since", required_argument, NULL, 's' },
+					     { "all", no_argument, NULL, 'a' },
+					     { "to", required_argument, NULL, 't' },
+					     { 0 } };
 
 /* One table: dispatch, `picket --help` and the man page's command list. */
 const struct cli_cmd cli_commands[] = {
@@ -113,6 +118,12 @@ const struct cli_cmd cli_commands[] = {
 	{ "sync", "[--quiet]",
 	  N_("push this installation's changes to picketd and pull everyone else's"), cmd_sync,
 	  CLI_NEEDS_DB | CLI_JSON, "q", sync_opts },
+	{ "bundle", "export FILE [--since CURSOR|--all] [--to NODE] | import FILE | inspect FILE",
+	  N_("carry changes to and from sites with no network, as signed files"), cmd_bundle,
+	  CLI_NEEDS_DB | CLI_JSON, "", bundle_opts },
+	{ "key", "[show] | list | trust FILE|KEY [--name SITE]",
+	  N_("this installation's bundle signing key, and the keys it trusts"), cmd_key,
+	  CLI_NEEDS_DB | CLI_JSON, "", key_opts },
 	{ "conflicts", "[REF]", N_("list the fields edited concurrently by different people"),
 	  cmd_conflicts, CLI_NEEDS_DB | CLI_JSON | CLI_READONLY, "", NULL },
 	{ "resolve-conflict", "REF FIELD N",

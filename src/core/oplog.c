@@ -115,6 +115,37 @@ int pk_oplog_unpushed(struct pk_db *db, int64_t after, int limit, pk_event_fn fn
 	return visit(db, st, fn, data, last);
 }
 
+int pk_oplog_record(struct pk_db *db, const char *entity, const char *uuid, int64_t upto,
+		    pk_event_fn fn, void *data)
+{
+	const struct pk_entity *ent = entity_find(entity);
+	if (!ent)
+		return pk_error_set(&db->err, PK_EINVAL, _("unknown entity '%s'"), entity);
+	struct pk_buf sql = { 0 };
+	pk_buf_puts(&sql, "SELECT " EVENT_COLUMNS " FROM oplog WHERE id <= ?2 AND "
+			  "(entity_uuid = ?1");
+	for (size_t i = 0; i < PK_ARRAY_LEN(entities); i++) {
+		const struct pk_entity *child = entities[i];
+		if (!child->parent || strcmp(child->parent, entity) != 0)
+			continue;
+		for (size_t k = 0; k < child->nfields; k++)
+			if (child->fields[k].flags & PK_FF_INTERNAL)
+				pk_buf_printf(&sql,
+					      " OR entity_uuid IN (SELECT c.uuid FROM %s c JOIN %s "
+					      "p ON p.id = c.%s WHERE p.uuid = ?1)",
+					      child->table, ent->table, child->fields[k].column);
+	}
+	pk_buf_puts(&sql, ") ORDER BY id");
+	sqlite3_stmt *st = pk_db_stmt(db, sql.data);
+	pk_buf_free(&sql);
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, upto);
+	int64_t last = 0;
+	return visit(db, st, fn, data, &last);
+}
+
 int pk_oplog_pending_set(struct pk_db *db, const char *entity_uuid, const char *field,
 			 int64_t after, struct pk_event *ev)
 {

@@ -1,10 +1,12 @@
 #include "picket/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "picket/i18n.h"
 #include "picket/status.h"
@@ -203,4 +205,70 @@ int pk_check_private(const char *what, const char *path, unsigned mode, struct p
 			    _("%s %s may be read by group or others (mode %04o); make it private: "
 			      "chmod 600 %s"),
 			    what, path, mode & 07777, path);
+}
+
+int pk_atomic_open(struct pk_atomic *a, const char *path, struct pk_error *err)
+{
+	a->path = pk_xstrdup(path);
+	a->tmp = pk_xasprintf("%s.XXXXXX", path);
+	a->f = NULL;
+	int fd = mkstemp(a->tmp); /* 0600 */
+	if (fd >= 0 && !(a->f = fdopen(fd, "w")))
+		close(fd);
+	if (a->f)
+		return PK_OK;
+	int rc = pk_error_set(err, PK_EIO, _("cannot create a file beside %s: %s"), path,
+			      strerror(errno));
+	if (fd >= 0)
+		unlink(a->tmp);
+	pk_freep(&a->path);
+	pk_freep(&a->tmp);
+	return rc;
+}
+
+/* Syncs the directory holding path, so a rename in it survives a crash. */
+static void sync_dir(const char *path)
+{
+	char *dir = pk_xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir ? 1 : 0] = '\0';
+	int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+int pk_atomic_commit(struct pk_atomic *a, struct pk_error *err)
+{
+	FILE *f = a->f;
+	int rc = PK_OK;
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+		rc = pk_error_set(err, PK_EIO, _("cannot write %s: %s"), a->tmp, strerror(errno));
+	if (fclose(f) != 0 && rc == PK_OK)
+		rc = pk_error_set(err, PK_EIO, _("cannot write %s: %s"), a->tmp, strerror(errno));
+	if (rc == PK_OK && rename(a->tmp, a->path) != 0)
+		rc = pk_error_set(err, PK_EIO, _("cannot replace %s: %s"), a->path,
+				  strerror(errno));
+	if (rc != PK_OK)
+		unlink(a->tmp);
+	else
+		sync_dir(a->path);
+	pk_freep(&a->path);
+	pk_freep(&a->tmp);
+	a->f = NULL;
+	return rc;
+}
+
+void pk_atomic_abort(struct pk_atomic *a)
+{
+	if (a->f)
+		fclose(a->f);
+	if (a->tmp)
+		unlink(a->tmp);
+	pk_freep(&a->path);
+	pk_freep(&a->tmp);
+	a->f = NULL;
 }
