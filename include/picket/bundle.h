@@ -66,8 +66,7 @@ int pk_bundle_verify(struct pk_bundle_reader *r, const struct pk_keyring *truste
 /* After pk_bundle_verify: the next event (*got 1), or the end (*got 0)
  * once the bytes read again are those checked (PK_ESIG if the file
  * changed meanwhile).  PK_EINVAL for an event that is not one. */
-int pk_bundle_next(struct pk_bundle_reader *r, struct pk_event *ev, int *got,
-		   struct pk_error *err);
+int pk_bundle_next(struct pk_bundle_reader *r, struct pk_event *ev, int *got, struct pk_error *err);
 void pk_bundle_close(struct pk_bundle_reader **r);
 
 /* --- a desk's database --- */
@@ -76,15 +75,15 @@ struct pk_db;
 struct pk_keyring;
 
 struct pk_bundle_export {
-	int64_t since; /* events after this oplog id; -1: after the last export */
+	int64_t since;	/* events after this oplog id; -1: after the last export */
 	const char *to; /* the receiving site, or NULL */
 };
 
 struct pk_bundle_summary {
 	struct pk_bundle_info info;
-	int64_t held;	   /* events left out: their records are above the ceiling */
-	char ceiling[64];  /* the level the bundle stops at */
-	int64_t imported;  /* merged here */
+	int64_t held;	  /* events left out: their records are above the ceiling */
+	char ceiling[64]; /* the level the bundle stops at */
+	int64_t imported; /* merged here */
 	int64_t duplicates;
 	int64_t conflicts;
 	char signer[PK_KEY_NAME + 1];
@@ -97,8 +96,7 @@ struct pk_bundle_summary {
  * cursor of the site (or of exports without one) moves to the last event
  * considered. */
 int pk_bundle_export(struct pk_db *db, const char *path, const struct pk_bundle_export *opt,
-		     const struct pk_key *key, struct pk_bundle_summary *sum,
-		     struct pk_error *err);
+		     const struct pk_key *key, struct pk_bundle_summary *sum, struct pk_error *err);
 /* Checks a bundle (signature, a trusted key, a classification this
  * workstation may hold, meant for this node) and merges its events in
  * one transaction, as a sync's pull would: all or nothing.  PK_ESIG,

@@ -52,6 +52,9 @@ struct pk_keyring {
 int pk_keyring_load(const char *path, struct pk_keyring *kr, struct pk_error *err);
 const struct pk_key *pk_keyring_find(const struct pk_keyring *kr,
 				     const unsigned char pub[PK_KEY_PUBLIC]);
+/* Adds k's public half to the ring in memory (an installation trusts its
+ * own key). */
+void pk_keyring_push(struct pk_keyring *kr, const struct pk_key *k);
 /* Adds a key under k->name, rewriting the file atomically; PK_EINVAL when
  * the name or the key is there already. */
 int pk_keyring_add(const char *path, const struct pk_key *k, struct pk_error *err);

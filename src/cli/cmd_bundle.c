@@ -53,12 +53,17 @@ static int load_key(struct cli *cli, struct pk_key *k)
 	return rc == PK_OK ? PK_OK : cli_failf(rc, "%s", err.msg);
 }
 
-static int load_trusted(struct cli *cli, struct pk_keyring *kr)
+/* The trusted keys, and (with_own) this installation's own. */
+static int load_trusted(struct cli *cli, struct pk_keyring *kr, int with_own)
 {
-	char *path = trusted_path(cli);
+	char *path = trusted_path(cli), *own = key_path(cli);
 	struct pk_error err = { 0 };
+	struct pk_key k;
 	int rc = pk_keyring_load(path, kr, &err);
+	if (rc == PK_OK && with_own && pk_key_load(own, &k, &err) == PK_OK)
+		pk_keyring_push(kr, &k);
 	free(path);
+	free(own);
 	return rc == PK_OK ? PK_OK : cli_failf(rc, "%s", err.msg);
 }
 
@@ -68,8 +73,8 @@ static json_t *key_json(const struct pk_key *k)
 	char fpr[PK_KEY_FPR_MAX];
 	pk_key_public_text(k, &line);
 	pk_key_fingerprint(k->pub, fpr);
-	json_t *o = json_pack("{s:s,s:s,s:s}", "name", k->name, "key", line.data, "fingerprint",
-			      fpr);
+	json_t *o =
+		json_pack("{s:s,s:s,s:s}", "name", k->name, "key", line.data, "fingerprint", fpr);
 	pk_buf_free(&line);
 	return o;
 }
@@ -98,7 +103,7 @@ static int key_show(struct cli *cli)
 static int key_list(struct cli *cli)
 {
 	struct pk_keyring kr;
-	int rc = load_trusted(cli, &kr);
+	int rc = load_trusted(cli, &kr, 0);
 	if (rc != PK_OK)
 		return rc;
 	json_t *arr = json_array();
@@ -190,13 +195,11 @@ static json_t *info_json(const struct pk_bundle_info *info)
 {
 	char fpr[PK_KEY_FPR_MAX], when[32];
 	pk_key_fingerprint(info->key, fpr);
-	return json_pack("{s:i,s:s,s:o,s:s,s:I,s:s,s:I,s:I,s:s}", "format", info->format,
-			 "origin", info->origin, "to",
-			 *info->to ? json_string(info->to) : json_null(), "created",
-			 pk_time_format(info->created, when, sizeof(when)), "events",
-			 (json_int_t)info->events, "classification", info->classification,
-			 "from", (json_int_t)info->from, "upto", (json_int_t)info->upto,
-			 "key", fpr);
+	return json_pack("{s:i,s:s,s:o,s:s,s:I,s:s,s:I,s:I,s:s}", "format", info->format, "origin",
+			 info->origin, "to", *info->to ? json_string(info->to) : json_null(),
+			 "created", pk_time_format(info->created, when, sizeof(when)), "events",
+			 (json_int_t)info->events, "classification", info->classification, "from",
+			 (json_int_t)info->from, "upto", (json_int_t)info->upto, "key", fpr);
 }
 
 static void print_info(const struct pk_bundle_info *info)
@@ -208,8 +211,7 @@ static void print_info(const struct pk_bundle_info *info)
 	printf(_("created:        %s\n"), pk_time_format(info->created, when, sizeof(when)));
 	printf(_("events:         %lld\n"), (long long)info->events);
 	printf(_("classification: %s\n"), info->classification);
-	printf(_("cursor:         %lld to %lld\n"), (long long)info->from,
-	       (long long)info->upto);
+	printf(_("cursor:         %lld to %lld\n"), (long long)info->from, (long long)info->upto);
 	printf(_("signed by:      %s\n"), fpr);
 }
 
@@ -249,7 +251,7 @@ static int bundle_export(struct cli *cli, const char *path, int64_t since, const
 static int bundle_import(struct cli *cli, const char *path)
 {
 	struct pk_keyring kr;
-	int rc = load_trusted(cli, &kr);
+	int rc = load_trusted(cli, &kr, 1);
 	if (rc != PK_OK)
 		return rc;
 	struct pk_bundle_summary sum;
@@ -279,7 +281,7 @@ static int bundle_import(struct cli *cli, const char *path)
 static int bundle_inspect(struct cli *cli, const char *path)
 {
 	struct pk_keyring kr;
-	int rc = load_trusted(cli, &kr);
+	int rc = load_trusted(cli, &kr, 1);
 	if (rc != PK_OK)
 		return rc;
 	struct pk_bundle_reader *r;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bundle.h"
 #include "conf.h"
 #include "http.h"
 #include "log.h"
@@ -28,6 +29,10 @@ struct opts {
 	const char *config;
 	const char *role;
 	const char *group;
+	const char *name; /* key trust --name */
+	const char *to;	  /* bundle export --to */
+	long long since;  /* bundle export --since, -1 when not given */
+	int all;	  /* bundle export --all */
 };
 
 static void usage(FILE *f)
@@ -36,6 +41,9 @@ static void usage(FILE *f)
 		     "       picketd adduser NAME --role ROLE [--group GROUP] [--config FILE]\n"
 		     "       picketd deluser NAME [--config FILE]\n"
 		     "       picketd users [--config FILE]\n"
+		     "       picketd key [show] | list | trust FILE|KEY [--name SITE]\n"
+		     "       picketd bundle export FILE [--since SEQ|--all] [--to SITE]\n"
+		     "       picketd bundle import FILE | inspect FILE\n"
 		     "       picketd --help | --version\n"));
 }
 
@@ -49,17 +57,31 @@ static void help(void)
 		 "            is stored). Roles: viewer (pull only), technician (push own\n"
 		 "            events), supervisor (also moves tickets across groups), admin.\n"
 		 "  deluser   remove a user (their token stops working at the next SIGHUP)\n"
-		 "  users     list the users and their roles\n\n"
+		 "  users     list the users and their roles\n"
+		 "  key       the server's bundle signing key, and the sites' keys it trusts\n"
+		 "  bundle    write the events after a sequence to a signed file for a site\n"
+		 "            with no network, or store the events of a site's bundle\n\n"
 		 "The configuration (default %s) is INI:\n"),
 	       SRV_DEFAULT_CONFIG);
 	srv_conf_describe(stdout);
-	printf(_("\nExit codes: 0 ok, 1 error, 2 usage, 9 configuration.  See picketd(8).\n"));
+	printf(_("\nExit codes: 0 ok, 1 error, 2 usage, 9 configuration; bundles also 4 invalid,\n"
+		 "10 above the ceiling, 11 input/output, 18 signature.  See picketd(8).\n"));
 }
 
-/* Exit codes: 0 ok, 2 usage, 9 configuration, 1 anything else. */
+/* Exit codes: 0 ok, 2 usage, 9 configuration, those of picket's bundle
+ * checks, 1 anything else. */
 static int exit_code(int rc)
 {
-	return rc == PK_OK || rc == PK_EUSAGE || rc == PK_ECONFIG ? rc : 1;
+	switch (rc) {
+	case PK_OK:
+	case PK_EUSAGE:
+	case PK_ECONFIG:
+	case PK_EINVAL:
+	case PK_ECLASS:
+	case PK_EIO:
+	case PK_ESIG: return rc;
+	}
+	return 1;
 }
 
 static int fail(int rc, const char *msg)
@@ -73,6 +95,38 @@ static int load_conf(const struct opts *o, struct srv_conf **conf)
 	struct pk_error err = { 0 };
 	int rc = srv_conf_load(o->config ? o->config : SRV_DEFAULT_CONFIG, conf, &err);
 	return rc == PK_OK ? PK_OK : fail(rc, err.msg);
+}
+
+/* --- keys and bundles --- */
+
+static int cmd_exchange(const struct opts *o, int argc, char **argv)
+{
+	const char *cmd = argv[0], *sub = argc > 1 ? argv[1] : "show";
+	int key = strcmp(cmd, "key") == 0;
+	int ok;
+	if (key)
+		ok = ((strcmp(sub, "show") == 0 || strcmp(sub, "list") == 0) && argc <= 2 &&
+		      !o->name) ||
+		     (strcmp(sub, "trust") == 0 && argc == 3);
+	else
+		ok = argc == 3 && (strcmp(sub, "export") == 0 ||
+				   ((strcmp(sub, "import") == 0 || strcmp(sub, "inspect") == 0) &&
+				    !o->to && !o->all && o->since < 0));
+	if (!ok || o->role || o->group || (key && (o->to || o->all || o->since >= 0)) ||
+	    (o->all && o->since >= 0)) {
+		usage(stderr);
+		return PK_EUSAGE;
+	}
+	struct srv_conf *conf;
+	int rc = load_conf(o, &conf);
+	if (rc != PK_OK)
+		return rc;
+	if (key)
+		rc = srv_cmd_key(conf, sub, argc > 2 ? argv[2] : NULL, o->name);
+	else
+		rc = srv_cmd_bundle(conf, sub, argv[2], o->since > 0 ? o->since : 0, o->to);
+	srv_conf_free(&conf);
+	return rc;
 }
 
 /* --- user commands --- */
@@ -272,18 +326,32 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = { { "config", required_argument, NULL, 'c' },
 						  { "role", required_argument, NULL, 'r' },
 						  { "group", required_argument, NULL, 'g' },
+						  { "name", required_argument, NULL, 'n' },
+						  { "to", required_argument, NULL, 't' },
+						  { "since", required_argument, NULL, 's' },
+						  { "all", no_argument, NULL, 'a' },
 						  { "help", no_argument, NULL, 'h' },
 						  { "version", no_argument, NULL, 'V' },
 						  { 0 } };
-	struct opts o = { 0 };
+	struct opts o = { .since = -1 };
 	int c;
 
 	pk_i18n_init();
-	while ((c = getopt_long(argc, argv, "c:r:g:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:r:g:n:t:s:ahV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.config = optarg; break;
 		case 'r': o.role = optarg; break;
 		case 'g': o.group = optarg; break;
+		case 'n': o.name = optarg; break;
+		case 't': o.to = optarg; break;
+		case 'a': o.all = 1; break;
+		case 's':
+			if (pk_parse_int(optarg, 0, INT64_MAX, &o.since) != 0) {
+				fprintf(stderr, _("picketd: --since: '%s' is not a sequence\n"),
+					optarg);
+				return PK_EUSAGE;
+			}
+			break;
 		case 'h': help(); return PK_OK;
 		case 'V': printf("picketd %s\n", PICKET_VERSION); return PK_OK;
 		default: usage(stderr); return PK_EUSAGE;
@@ -295,7 +363,13 @@ int main(int argc, char **argv)
 		return fail(PK_ERR, _("cannot initialise libsodium"));
 
 	const char *cmd = argc > 0 ? argv[0] : NULL;
+	if (cmd && (strcmp(cmd, "key") == 0 || strcmp(cmd, "bundle") == 0))
+		return exit_code(cmd_exchange(&o, argc, argv));
 	int nargs = cmd && (strcmp(cmd, "adduser") == 0 || strcmp(cmd, "deluser") == 0) ? 2 : 1;
+	if (o.name || o.to || o.all || o.since >= 0) {
+		usage(stderr);
+		return PK_EUSAGE;
+	}
 	if (cmd && strcmp(cmd, "adduser") != 0 && strcmp(cmd, "deluser") != 0 &&
 	    strcmp(cmd, "users") != 0) {
 		fprintf(stderr, _("picketd: unknown command '%s'\n"), cmd);

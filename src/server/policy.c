@@ -66,7 +66,7 @@ enum srv_verdict srv_policy_event(const struct srv_user *user, const struct pk_e
 			     srv_role_name(user->role));
 		return SRV_REFUSE_BATCH;
 	}
-	if (!pk_streq(ev->actor, user->name)) {
+	if (!user->site && !pk_streq(ev->actor, user->name)) {
 		*code = "forged_actor";
 		pk_error_set(err, PK_EREFUSED,
 			     _("event %s was made by %s; user %s may push only their own events"),

@@ -47,6 +47,11 @@ struct srv_store_ops {
 	 * after is beyond the head. */
 	int (*pull)(struct srv_store *st, int64_t after, int limit, const char *skip_origin,
 		    pk_event_fn fn, void *data, int64_t *next, int64_t *head, struct pk_error *err);
+	/* The classification rank (in conf->classes's levels) of a record
+	 * as the store has it now: a ticket's own, a comment's ticket's, 0
+	 * for records without one; PK_ENOTFOUND when there is none. */
+	int (*level)(struct srv_store *st, const char *entity, const char *uuid, int *rank,
+		     struct pk_error *err);
 };
 
 /* The part of every store the interface sees. */

@@ -390,6 +390,18 @@ static int store_pull(struct srv_store *base, int64_t after, int limit, const ch
 	return PK_OK;
 }
 
+static int store_level(struct srv_store *base, const char *entity, const char *uuid, int *rank,
+		       struct pk_error *err)
+{
+	struct pk_db *db = reader_get((struct sqlite_store *)base, err);
+	if (!db)
+		return err->code;
+	int rc = pk_record_level(db, entity, uuid, rank);
+	if (rc != PK_OK && rc != PK_ENOTFOUND)
+		*err = *pk_db_error(db);
+	return rc;
+}
+
 const struct srv_store_ops srv_store_sqlite = {
 	.name = "sqlite",
 	.open = store_open,
@@ -399,4 +411,5 @@ const struct srv_store_ops srv_store_sqlite = {
 	.push = store_push,
 	.pull = store_pull,
 	.holds = store_holds,
+	.level = store_level,
 };

@@ -25,6 +25,9 @@ struct srv_user {
 	char group[SRV_NAME_MAX + 1]; /* "" when none */
 	enum srv_role role;
 	unsigned char hash[SRV_HASH_LEN];
+	/* a trusted site's bundle (picketd bundle import): it carries the
+	 * events of every person of that site, so no actor is forged */
+	int site;
 };
 
 struct srv_users {

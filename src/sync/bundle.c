@@ -12,11 +12,11 @@
 #include "picket/protocol.h"
 #include "picket/status.h"
 
-#define MAGIC	  "picket-bundle 1\n"
-#define SIG_TAG	  "signature "
-#define B64	  sodium_base64_VARIANT_ORIGINAL
-#define SIG_B64	  sodium_base64_ENCODED_LEN(crypto_sign_BYTES, B64)
-#define MAX_HEAD  4096
+#define MAGIC	 "picket-bundle 1\n"
+#define SIG_TAG	 "signature "
+#define B64	 sodium_base64_VARIANT_ORIGINAL
+#define SIG_B64	 sodium_base64_ENCODED_LEN(crypto_sign_BYTES, B64)
+#define MAX_HEAD 4096
 
 struct pk_bundle_writer {
 	FILE *events; /* scratch: one event a line */
@@ -55,8 +55,8 @@ static void header_encode(struct pk_buf *out, const struct pk_bundle_info *info)
 {
 	char key[sodium_base64_ENCODED_LEN(PK_KEY_PUBLIC, B64)];
 	sodium_bin2base64(key, sizeof(key), info->key, sizeof(info->key), B64);
-	json_t *h = json_pack("{s:i,s:s,s:o,s:I,s:I,s:s,s:I,s:I,s:s}", "format",
-			      PK_BUNDLE_FORMAT, "origin", info->origin, "to",
+	json_t *h = json_pack("{s:i,s:s,s:o,s:I,s:I,s:s,s:I,s:I,s:s}", "format", PK_BUNDLE_FORMAT,
+			      "origin", info->origin, "to",
 			      *info->to ? json_string(info->to) : json_null(), "created",
 			      (json_int_t)info->created, "events", (json_int_t)info->events,
 			      "classification", info->classification, "from",
@@ -143,7 +143,8 @@ struct pk_bundle_reader {
 	char *line;
 	size_t cap;
 	int verified;
-	int64_t left;		 /* events still to hand out */
+	int started;					/* the second pass is past the header */
+	int64_t left;					/* events still to hand out */
 	unsigned char digest[crypto_generichash_BYTES]; /* of the checked bytes */
 	crypto_generichash_state again;			/* of the bytes read since */
 };
@@ -172,7 +173,8 @@ static int header_decode(const char *text, size_t len, struct pk_bundle_info *in
 	} else {
 		const char *k;
 		json_t *v;
-		json_object_foreach(h, k, v) {
+		json_object_foreach(h, k, v)
+		{
 			int known = 0;
 			for (int i = 0; members[i]; i++)
 				known |= strcmp(members[i], k) == 0;
@@ -203,7 +205,8 @@ static int header_decode(const char *text, size_t len, struct pk_bundle_info *in
 	    sodium_base642bin(info->key, sizeof(info->key), key, strlen(key), NULL, &klen, NULL,
 			      B64) != 0 ||
 	    klen != sizeof(info->key) ||
-	    !(json_is_null(to) || (json_is_string(to) && pk_key_name_valid(json_string_value(to))))) {
+	    !(json_is_null(to) ||
+	      (json_is_string(to) && pk_key_name_valid(json_string_value(to))))) {
 		json_decref(h);
 		return pk_error_set(err, PK_EINVAL, _("the bundle's header is malformed"));
 	}
@@ -269,8 +272,7 @@ int pk_bundle_verify(struct pk_bundle_reader *r, const struct pk_keyring *truste
 	if (signer)
 		*signer = NULL;
 	if (fseek(r->f, 0, SEEK_SET) != 0)
-		return pk_error_set(err, PK_EIO, _("cannot read %s: %s"), r->path,
-				    strerror(errno));
+		return pk_error_set(err, PK_EIO, _("cannot read %s: %s"), r->path, strerror(errno));
 	crypto_sign_state st;
 	crypto_generichash_state gh;
 	crypto_sign_init(&st);
@@ -327,42 +329,42 @@ int pk_bundle_verify(struct pk_bundle_reader *r, const struct pk_keyring *truste
 			*signer = k;
 	}
 	crypto_generichash_final(&gh, r->digest, sizeof(r->digest));
-	/* the second pass hashes the same bytes again, header lines first */
+	/* the second pass (pk_bundle_next) hashes the same bytes again */
 	crypto_generichash_init(&r->again, NULL, 0, sizeof(r->digest));
 	rewind(r->f);
-	for (int i = 0; i < 2; i++) {
-		if ((n = read_line(r)) <= 0)
-			return pk_error_set(err, PK_ESIG, _("%s changed while it was being read"),
-					    r->path);
-		crypto_generichash_update(&r->again, (unsigned char *)r->line, (size_t)n);
-	}
+	r->started = 0;
 	r->left = r->info.events;
 	r->verified = 1;
 	return PK_OK;
 }
 
-int pk_bundle_next(struct pk_bundle_reader *r, struct pk_event *ev, int *got,
-		   struct pk_error *err)
+int pk_bundle_next(struct pk_bundle_reader *r, struct pk_event *ev, int *got, struct pk_error *err)
 {
 	*got = 0;
 	if (!r->verified)
 		return pk_error_set(err, PK_ERR, "bundle read before it was verified");
-	ssize_t n = read_line(r);
+	ssize_t n;
+	for (int i = 0; !r->started && i < 2; i++) { /* the magic and header lines */
+		if ((n = read_line(r)) <= 0)
+			return pk_error_set(err, PK_ESIG, _("%s changed while it was being read"),
+					    r->path);
+		crypto_generichash_update(&r->again, (unsigned char *)r->line, (size_t)n);
+	}
+	r->started = 1;
+	n = read_line(r);
 	if (n < 0)
-		return pk_error_set(err, PK_EIO, _("cannot read %s: %s"), r->path,
-				    strerror(errno));
+		return pk_error_set(err, PK_EIO, _("cannot read %s: %s"), r->path, strerror(errno));
 	if (r->left == 0) {
 		unsigned char sig[crypto_sign_BYTES], digest[sizeof(r->digest)];
 		crypto_generichash_final(&r->again, digest, sizeof(digest));
 		if (n == 0 || signature_line(r->line, n, sig) != 0 || read_line(r) != 0 ||
 		    sodium_memcmp(digest, r->digest, sizeof(digest)) != 0)
-			return pk_error_set(err, PK_ESIG,
-					    _("%s changed while it was being read"), r->path);
+			return pk_error_set(err, PK_ESIG, _("%s changed while it was being read"),
+					    r->path);
 		return PK_OK;
 	}
 	if (n == 0 || r->line[n - 1] != '\n')
-		return pk_error_set(err, PK_ESIG, _("%s changed while it was being read"),
-				    r->path);
+		return pk_error_set(err, PK_ESIG, _("%s changed while it was being read"), r->path);
 	crypto_generichash_update(&r->again, (unsigned char *)r->line, (size_t)n);
 	r->left--;
 	int rc = pk_proto_event_decode(r->line, (size_t)n - 1, ev, err);

@@ -117,8 +117,7 @@ static int window(struct exporter *x, int64_t from, pk_event_fn fn)
 }
 
 int pk_bundle_export(struct pk_db *db, const char *path, const struct pk_bundle_export *opt,
-		     const struct pk_key *key, struct pk_bundle_summary *sum,
-		     struct pk_error *err)
+		     const struct pk_key *key, struct pk_bundle_summary *sum, struct pk_error *err)
 {
 	const struct pk_config *cfg = pk_db_config(db);
 	memset(sum, 0, sizeof(*sum));
@@ -158,8 +157,8 @@ int pk_bundle_export(struct pk_db *db, const char *path, const struct pk_bundle_
 	rc = window(&x, from, find_lowered);
 	for (size_t i = 0; i < x.lowered.n && rc == PK_OK && from > 0; i++) {
 		const struct pk_event *ev = &x.lowered.v[i];
-		if ((rc = pk_oplog_record(db, ev->entity, ev->entity_uuid, from, write_event, &x)) !=
-		    PK_OK)
+		if ((rc = pk_oplog_record(db, ev->entity, ev->entity_uuid, from, write_event,
+					  &x)) != PK_OK)
 			stop(&x, rc);
 		else
 			rc = x.rc;
@@ -193,9 +192,9 @@ int pk_bundle_export(struct pk_db *db, const char *path, const struct pk_bundle_
 	if (pk_db_meta_get(db, mkey, &v) == PK_OK && v)
 		old = atoll(v);
 	pk_freep(&v);
-	if (x.upto > old && ((rc = pk_db_begin(db)) != PK_OK ||
-			     (rc = pk_db_meta_set(db, mkey, buf)) != PK_OK ||
-			     (rc = pk_db_commit(db)) != PK_OK)) {
+	if (x.upto > old &&
+	    ((rc = pk_db_begin(db)) != PK_OK || (rc = pk_db_meta_set(db, mkey, buf)) != PK_OK ||
+	     (rc = pk_db_commit(db)) != PK_OK)) {
 		pk_db_rollback(db);
 		return pk_error_set(err, rc,
 				    _("the bundle is written, but its cursor was not kept: %s"),

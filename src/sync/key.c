@@ -143,7 +143,8 @@ int pk_key_parse(const char *line, struct pk_key *k, struct pk_error *err)
 	if (rc != PK_OK)
 		return rc;
 	char *copy = pk_xstrdup(line);
-	int bad = strlen(copy) > 512 || split_key(copy, PUBLIC_TAG, k->pub, sizeof(k->pub), k->name);
+	int bad =
+		strlen(copy) > 512 || split_key(copy, PUBLIC_TAG, k->pub, sizeof(k->pub), k->name);
 	free(copy);
 	if (bad)
 		return pk_error_set(err, PK_EINVAL,
@@ -196,8 +197,7 @@ int pk_keyring_load(const char *path, struct pk_keyring *kr, struct pk_error *er
 					  no);
 			break;
 		}
-		kr->v = pk_xrealloc(kr->v, (kr->n + 1) * sizeof(*kr->v));
-		kr->v[kr->n++] = k;
+		pk_keyring_push(kr, &k);
 	}
 	free(line);
 	fclose(f);
@@ -215,8 +215,17 @@ const struct pk_key *pk_keyring_find(const struct pk_keyring *kr,
 	return NULL;
 }
 
+void pk_keyring_push(struct pk_keyring *kr, const struct pk_key *k)
+{
+	kr->v = pk_xrealloc(kr->v, (kr->n + 1) * sizeof(*kr->v));
+	kr->v[kr->n] = *k;
+	pk_key_wipe(&kr->v[kr->n++]);
+}
+
 int pk_keyring_add(const char *path, const struct pk_key *k, struct pk_error *err)
 {
+	if (!pk_key_name_valid(k->name))
+		return pk_error_set(err, PK_EINVAL, _("a trusted key needs a site name"));
 	struct pk_keyring kr;
 	int rc = pk_keyring_load(path, &kr, err);
 	if (rc != PK_OK)
