@@ -36,7 +36,7 @@ $(FUZZ_BUILD)/CMakeCache.txt:
 	      -DPICKET_WERROR=ON -DPICKET_FUZZ=ON
 
 build-fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_query fuzz_sanitize fuzz_config fuzz_import fuzz_protocol fuzz_json
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_query fuzz_sanitize fuzz_config fuzz_import fuzz_protocol fuzz_json fuzz_bundle
 
 # every libFuzzer target for FUZZ_SECONDS (make fuzz FUZZ_SECONDS=3600)
 fuzz: build-fuzz

@@ -153,7 +153,8 @@ static int bundle_export(const struct srv_conf *conf, struct srv_store *store, c
 		rc = pk_bundle_writer_new(&x.w, err);
 	int64_t after = since, next = since, head = 0;
 	while (rc == PK_OK) {
-		rc = store->ops->pull(store, after, 1000, NULL, export_event, &x, &next, &head, err);
+		rc = store->ops->pull(store, after, 1000, NULL, export_event, &x, &next, &head,
+				      err);
 		if (rc == PK_OK)
 			rc = x.rc;
 		if (rc != PK_OK || next <= after || next >= head)
@@ -205,9 +206,9 @@ static int load_trusted(const struct srv_conf *conf, struct pk_keyring *kr, stru
 }
 
 /* Opens and checks a bundle against the trusted keys and the ceiling. */
-static int open_checked(const struct srv_conf *conf, const char *path,
-			struct pk_bundle_reader **r, struct pk_bundle_info *info,
-			const struct pk_key **signer, struct pk_keyring *kr, struct pk_error *err)
+static int open_checked(const struct srv_conf *conf, const char *path, struct pk_bundle_reader **r,
+			struct pk_bundle_info *info, const struct pk_key **signer,
+			struct pk_keyring *kr, struct pk_error *err)
 {
 	int rc = load_trusted(conf, kr, err);
 	if (rc != PK_OK)
@@ -256,14 +257,13 @@ static int bundle_import(const struct srv_conf *conf, struct srv_store *store, c
 	pk_keyring_free(&kr);
 	struct pk_push_result res = { 0 };
 	const char *refusal = NULL;
-	if (rc == PK_OK && (rc = store->ops->push(store, &evs, &site, &res, &refusal, err)) ==
-				   PK_OK) {
+	if (rc == PK_OK &&
+	    (rc = store->ops->push(store, &evs, &site, &res, &refusal, err)) == PK_OK) {
 		printf(_("imported %lld events from %s (signed by %s), %lld already here\n"),
-		       (long long)res.accepted, info.origin, site.name,
-		       (long long)res.duplicates);
+		       (long long)res.accepted, info.origin, site.name, (long long)res.duplicates);
 		for (size_t i = 0; i < res.nrejected; i++)
-			fprintf(stderr, _("picketd: event %s left out: %s\n"),
-				res.rejected[i].uuid, res.rejected[i].message);
+			fprintf(stderr, _("picketd: event %s left out: %s\n"), res.rejected[i].uuid,
+				res.rejected[i].message);
 		pk_push_result_free(&res);
 	} else if (rc == PK_EREFUSED && refusal && strcmp(refusal, "above_ceiling") == 0) {
 		rc = PK_ECLASS;

@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
-for t in query sanitize config import protocol json; do
+for t in query sanitize config import protocol json bundle; do
 	bin=$(find "$BUILD" -name "fuzz_$t" -type f | head -1)
 	[ -n "$bin" ] || { echo "fuzz: fuzz_$t not built in $BUILD" >&2; exit 1; }
 	bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")

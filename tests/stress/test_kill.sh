@@ -1,5 +1,6 @@
 # Crash consistency: picket killed with SIGKILL (KILLS times, default 200)
-# in the middle of an import, an edit or a sync, after a random delay of
+# in the middle of an import, an edit, a sync or a bundle import (on an
+# air-gapped workstation's database of its own), after a random delay of
 # 0-80 ms (from $RANDOM with a fixed seed, STRESS_SEED, so a run can be
 # repeated); and picketd killed with SIGKILL in the middle of pushes
 # (PD_KILLS times, default 20), restarted on the same store and port.
@@ -26,9 +27,33 @@ sync_ok c
 DB=$(cdb c)
 # syncs push one event a request, so that the kills land mid-push
 sed 's/^batch = .*/batch = 1/' "$T/c/picket.conf" >"$T/c/small.conf"
-declare -A KILLED=([import]=0 [edit]=0 [sync]=0) FINISHED=([import]=0 [edit]=0 [sync]=0)
+declare -A KILLED=([import]=0 [edit]=0 [sync]=0 [bundle]=0) FINISHED=([import]=0 [edit]=0 [sync]=0 [bundle]=0)
 PD_KILLED=0
 PD_CUT=0
+
+# the air-gapped sites: G makes bundles of MB tickets, D imports them
+MB=200
+mkdir -p "$T/g" "$T/d"
+printf '[core]\nnode = GVA2\n' >"$T/g/picket.conf"
+printf '[core]\nnode = ZRH3\n' >"$T/d/picket.conf"
+pg() { "$PICKET" --db "$T/g/picket.db" --config "$T/g/picket.conf" "$@"; }
+pd() { "$PICKET" --db "$T/d/picket.db" --config "$T/d/picket.conf" "$@"; }
+expect_rc 0 pg init
+expect_rc 0 pd init
+pg key show | head -1 >"$T/g.pub"
+expect_rc 0 pd key trust "$T/g.pub"
+# d_sound WHAT: D's database after a kill, and the bundle's tickets in $EXTRA
+d_sound() {
+	local out
+	out=$(sqlite3 -batch -noheader "$T/d/picket.db" "PRAGMA integrity_check;
+	  SELECT $CONSISTENT_SQL;
+	  SELECT count(*) FROM tickets WHERE title GLOB 'bimp-$n-*'")
+	EXTRA=${out##*$'\n'}
+	expect_eq "ok
+$CONSISTENT_OK" "${out%$'\n'*}" "$1: integrity | $CONSISTENT_WHAT"
+	CHECKS=$((CHECKS + 1))
+	out=$(pd audit verify 2>&1) || fail "$1: picket audit verify: $out"
+}
 
 # import_file N FILE: M tickets imp-N-J, as JSON lines with a comment
 # ic-N-J each when N is even, as CSV when odd
@@ -82,13 +107,13 @@ test_server_grew() { [ "$(srv_events srv)" -gt "$1" ] || ! kill -0 "$pid" 2>/dev
 
 n=0
 START=$SECONDS
-while [ $((KILLED[import] + KILLED[edit] + KILLED[sync])) -lt "$KILLS" ] && [ $n -lt $((KILLS * 3)) ]; do
+while [ $((KILLED[import] + KILLED[edit] + KILLED[sync] + KILLED[bundle])) -lt "$KILLS" ] && [ $n -lt $((KILLS * 3)) ]; do
 	n=$((n + 1))
 	delay=$((RANDOM % 81))
-	k=$((RANDOM % 3))
+	k=$((RANDOM % 4))
 	# the rounds not killed (one in 20) take the kinds in turn, so that
 	# each kind also finishes however few the rounds (a short run)
-	[ $((n % 20)) != 0 ] || k=$(((n / 20) % 3))
+	[ $((n % 20)) != 0 ] || k=$(((n / 20) % 4))
 	case $k in
 	0)
 		kind=import
@@ -107,6 +132,16 @@ while [ $((KILLED[import] + KILLED[edit] + KILLED[sync])) -lt "$KILLS" ] && [ $n
 	2)
 		kind=sync
 		cmd=(--config "$T/c/small.conf" sync --quiet)
+		;;
+	3)
+		kind=bundle
+		{
+			echo "title,category"
+			for ((j = 1; j <= MB; j++)); do echo "bimp-$n-$j,cat$((j % 5))"; done
+		} >"$T/bimp.csv"
+		pg import "$T/bimp.csv" >/dev/null || fail "#$n: G's import"
+		pg bundle export "$T/b.pkb" >/dev/null || fail "#$n: G's export"
+		cmd=(--db "$T/d/picket.db" --config "$T/d/picket.conf" bundle import "$T/b.pkb")
 		;;
 	esac
 	"$PICKET" --db "$DB" --config "$T/c/picket.conf" "${cmd[@]}" >/dev/null 2>"$T/cmd.err" &
@@ -134,6 +169,17 @@ picketd $(kill -0 "$(srv_pid srv)" 2>/dev/null && echo running || echo "NOT runn
 	CHECKS=$((CHECKS + 1))
 	! [[ $err =~ [Ll]ocked|SQLITE_BUSY ]] || fail "$what: $err"
 	case $kind in
+	bundle)
+		d_sound "$what"
+		if [ $rc = 0 ]; then
+			expect_eq "$MB" "$EXTRA" "$what: a finished bundle import is all there"
+		else
+			[ "$EXTRA" = 0 ] || expect_eq "$MB" "$EXTRA" "$what: a killed bundle import is all there or not at all"
+			expect_rc 0 pd bundle import "$T/b.pkb"
+			d_sound "$what, imported again"
+			expect_eq "$MB" "$EXTRA" "$what: imported again, it is all there"
+		fi
+		;;
 	import)
 		check_sound "$what" "SELECT (SELECT count(*) FROM tickets WHERE title GLOB 'imp-$n-*')
 		  || ' ' || (SELECT count(*) FROM comments WHERE body GLOB 'ic-$n-*')"
@@ -199,9 +245,9 @@ picketd $(kill -0 "$(srv_pid srv)" 2>/dev/null && echo running || echo "NOT runn
 done
 ELAPSED=$((SECONDS - START))
 
-TOTAL=$((KILLED[import] + KILLED[edit] + KILLED[sync] + PD_KILLED))
-echo "# kills: $TOTAL (import ${KILLED[import]}, edit ${KILLED[edit]}, sync ${KILLED[sync]}, picketd $PD_KILLED)"
-echo "# finished before the kill: import ${FINISHED[import]}, edit ${FINISHED[edit]}, sync ${FINISHED[sync]}; picketd kills that cut a sync: $PD_CUT"
+TOTAL=$((KILLED[import] + KILLED[edit] + KILLED[sync] + KILLED[bundle] + PD_KILLED))
+echo "# kills: $TOTAL (import ${KILLED[import]}, edit ${KILLED[edit]}, sync ${KILLED[sync]}, bundle import ${KILLED[bundle]}, picketd $PD_KILLED)"
+echo "# finished before the kill: import ${FINISHED[import]}, edit ${FINISHED[edit]}, sync ${FINISHED[sync]}, bundle import ${FINISHED[bundle]}; picketd kills that cut a sync: $PD_CUT"
 echo "# $n rounds in $ELAPSED s; $(csql c "SELECT count(*) FROM tickets") tickets, $(cevents c) events"
 CHECKS=$((CHECKS + 1))
 [ $((TOTAL - PD_KILLED)) -ge "$KILLS" ] || fail "only $((TOTAL - PD_KILLED)) of $KILLS kills landed on a running picket"
@@ -209,7 +255,7 @@ CHECKS=$((CHECKS + 1))
 [ "$PD_KILLED" -ge "$PD_KILLS" ] || fail "picketd was killed $PD_KILLED times, not $PD_KILLS"
 CHECKS=$((CHECKS + 1))
 [ $PD_CUT -ge $((PD_KILLS / 2)) ] || fail "only $PD_CUT of $PD_KILLED picketd kills cut a sync"
-for k in import edit sync; do
+for k in import edit sync bundle; do
 	CHECKS=$((CHECKS + 1))
 	if [ "${KILLED[$k]}" = 0 ] || [ "${FINISHED[$k]}" = 0 ]; then
 		fail "$k: ${KILLED[$k]} killed, ${FINISHED[$k]} finished: not both"
