@@ -58,11 +58,17 @@ int pk_oplog_event_at(struct pk_db *db, int64_t seq, char uuid[PK_UUID_LEN + 1])
  * one at oplog id `id`. */
 int pk_oplog_mark_pushed(struct pk_db *db, int64_t from, int64_t upto);
 int pk_oplog_mark_pushed_id(struct pk_db *db, int64_t id);
+/* 1 if a local event not yet pushed sets `field` of any record (1 too
+ * when that cannot be read). */
+int pk_oplog_pending_field(struct pk_db *db, const char *field);
 /* The latest local event not yet pushed that sets `field` of the record,
  * with oplog id > after: PK_OK with *ev filled (pk_event_clear frees), or
  * PK_ENOTFOUND. */
 int pk_oplog_pending_set(struct pk_db *db, const char *entity_uuid, const char *field,
 			 int64_t after, struct pk_event *ev);
+
+/* The highest level (rank) any record of this database has. */
+int pk_level_max(struct pk_db *db, int *rank);
 
 /* Calls fn for every event with oplog id <= upto of the record and of its
  * children (a ticket's comments), in oplog order. */

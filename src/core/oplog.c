@@ -146,6 +146,18 @@ int pk_oplog_record(struct pk_db *db, const char *entity, const char *uuid, int6
 	return visit(db, st, fn, data, &last);
 }
 
+int pk_oplog_pending_field(struct pk_db *db, const char *field)
+{
+	sqlite3_stmt *st = pk_db_stmt(
+		db, "SELECT EXISTS (SELECT 1 FROM oplog WHERE pushed = 0 AND field = ?1)");
+	if (!st)
+		return 1;
+	sqlite3_bind_text(st, 1, field, -1, SQLITE_STATIC);
+	int any = sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return any;
+}
+
 int pk_oplog_pending_set(struct pk_db *db, const char *entity_uuid, const char *field,
 			 int64_t after, struct pk_event *ev)
 {
@@ -244,6 +256,33 @@ int pk_oplog_mark_pushed(struct pk_db *db, int64_t from, int64_t upto)
 int pk_oplog_mark_pushed_id(struct pk_db *db, int64_t id)
 {
 	return pk_oplog_mark_pushed(db, id - 1, id);
+}
+
+int pk_level_max(struct pk_db *db, int *rank)
+{
+	*rank = 0;
+	for (size_t i = 0; i < PK_ARRAY_LEN(entities); i++) {
+		const struct pk_entity *ent = entities[i];
+		const struct pk_field *f = ent->level ? field_find(ent, ent->level) : NULL;
+		if (!f)
+			continue;
+		char sql[160];
+		snprintf(sql, sizeof(sql), "SELECT DISTINCT %s FROM %s WHERE %s IS NOT NULL",
+			 f->column, ent->table, f->column);
+		sqlite3_stmt *st = pk_db_stmt(db, sql);
+		if (!st)
+			return db->err.code;
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int r = pk_class_rank(db->cfg, (const char *)sqlite3_column_text(st, 0));
+			r = r >= 0 ? r : db->cfg->nlevels - 1;
+			*rank = r > *rank ? r : *rank;
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return pk_db_fail(db, rc, ent->name);
+	}
+	return PK_OK;
 }
 
 int pk_record_level(struct pk_db *db, const char *entity, const char *uuid, int *rank)

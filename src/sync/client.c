@@ -655,13 +655,18 @@ static int push(struct client *c, struct pk_sync_summary *sum)
 {
 	struct pk_db *db = c->db;
 	int64_t total = pk_oplog_pending(db), done = 0, after = 0;
-	int batch = c->o->batch, rc = PK_OK;
+	int batch = c->o->batch, rc = PK_OK, top;
+	/* a large push first looks whether any record is above the ceiling
+	 * at all (one scan), rather than at each event's record */
+	if (total >= 500 && pk_level_max(db, &top) == PK_OK && top <= c->ceiling)
+		c->ceiling = pk_db_config(db)->nlevels - 1;
+	int lowered = pk_oplog_pending_field(db, "classification");
 	while (rc == PK_OK) {
 		struct batch b = { .c = c, .last_rank = -1 };
 		int64_t last = 0;
 		if ((rc = pk_oplog_unpushed(db, after, batch, collect, &b, &last)) == PK_OK)
 			rc = b.rc;
-		if (rc == PK_OK && b.evs.n > 0)
+		if (rc == PK_OK && b.evs.n > 0 && lowered)
 			rc = bring_levels(&b, last);
 		if (rc != PK_OK) {
 			*c->err = *pk_db_error(db);

@@ -281,6 +281,8 @@ key = $PKI/server.key
 path = $SRV/store.db
 [auth]
 users = $SRV/users
+[classification]
+ceiling = CONFIDENTIAL
 EOF
 SRV_THREADS=$("$PICKETD" --help 2>/dev/null | awk '/server.threads/ { t = 1; next } t && /default:/ { print $2; exit }')
 SRV_RATE=$("$PICKETD" --help 2>/dev/null | awk '/server.rate/ { t = 1; next } t && /default:/ { print $2; exit }')
