@@ -29,6 +29,7 @@ struct srv_conf {
 	/* [store] */
 	char *backend;
 	char *store_path;
+	char *conninfo; /* PostgreSQL connection string; NULL when unset */
 	/* [auth] */
 	char *users;
 	/* [log] */
