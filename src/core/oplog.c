@@ -202,6 +202,27 @@ struct fval {
 	struct pk_buf s;
 };
 
+/* A value within the field's domain (the schema's CHECK constraints). */
+static int domain_check(struct pk_error *err, const char *what, const struct pk_field *f,
+			const struct fval *v)
+{
+	const struct pk_domain *d = f->domain;
+	if (!d)
+		return PK_OK;
+	if (f->type != PK_FT_TEXT) {
+		if (v->i < d->min || v->i > d->max)
+			return pk_error_set(err, PK_EINVAL,
+					    _("event %s: %s must be from %lld to %lld"), what,
+					    f->name, (long long)d->min, (long long)d->max);
+		return PK_OK;
+	}
+	for (const char *const *c = d->choices; c && *c; c++)
+		if (strcmp(*c, v->s.data) == 0)
+			return PK_OK;
+	return pk_error_set(err, PK_EINVAL, _("event %s: %s cannot be \"%.64s\""), what, f->name,
+			    v->s.data);
+}
+
 /* Reads the value of field f at j into v, of the field's type. */
 static int read_field(struct pk_error *err, const char *what, const struct pk_field *f,
 		      struct pk_json *j, struct fval *v)
@@ -211,6 +232,9 @@ static int read_field(struct pk_error *err, const char *what, const struct pk_fi
 	if (v->null && pk_json_null(j) != 0)
 		return pk_error_set(err, PK_EINVAL, _("event %s: the value is not JSON: %s"), what,
 				    pk_json_error(j));
+	if (v->null && (f->flags & (PK_FF_NOTNULL | PK_FF_REQUIRED)))
+		return pk_error_set(err, PK_EINVAL, _("event %s: %s must have a value"), what,
+				    f->name);
 	if (v->null)
 		return PK_OK;
 	if (f->type == PK_FT_TEXT) {
@@ -220,12 +244,12 @@ static int read_field(struct pk_error *err, const char *what, const struct pk_fi
 		if (pk_json_string(j, &v->s) != 0 || v->s.len > MAX_VALUE)
 			return pk_error_set(err, PK_EINVAL, _("event %s: %s is not valid text"),
 					    what, f->name);
-		return PK_OK;
+		return domain_check(err, what, f, v);
 	}
 	if (t != PK_JSON_NUMBER || pk_json_int(j, &v->i) != 0)
 		return pk_error_set(err, PK_EINVAL, _("event %s: %s must be a number"), what,
 				    f->name);
-	return PK_OK;
+	return domain_check(err, what, f, v);
 }
 
 static void set_field(struct pk_change *ch, const struct pk_field *f, const struct fval *v)
@@ -284,6 +308,10 @@ static int create_read(struct pk_error *err, const struct pk_event *ev, const st
 	if (rc == PK_OK && ent->parent && !have_parent)
 		rc = pk_error_set(err, PK_EINVAL, _("event %s: a %s needs its parent"), ev->uuid,
 				  ent->name);
+	for (size_t k = 0; rc == PK_OK && k < ent->nfields && k < sizeof(seen); k++)
+		if ((ent->fields[k].flags & PK_FF_REQUIRED) && !seen[k])
+			rc = pk_error_set(err, PK_EINVAL, _("event %s: a %s needs its %s"),
+					  ev->uuid, ent->name, ent->fields[k].name);
 	pk_buf_free(&key);
 	pk_buf_free(&v.s);
 	return rc;

@@ -2,7 +2,7 @@
  * processes may serve at once (stateless instances behind a balancer).
  *
  * Tables (see `migrations`): events, numbered by `seq`; records, the
- * records the events name (kind, a comment's ticket, a ticket's ref), so a
+ * records the events name (kind, a comment's ticket, a unique name), so a
  * push is checked as a merge would check it; ticket_fields, the current
  * value of each ticket field the policy reads, last writer wins by
  * (hlc, origin) as in the engine's merge; meta, the server id.
@@ -54,6 +54,24 @@ static const struct tracked {
 };
 #define NTRACKED PK_ARRAY_LEN(tracked)
 
+/* The fields the engine's schema keeps unique per kind of record (COLLATE
+ * NOCASE): a create that would repeat one cannot be merged anywhere. */
+static const struct unique_name {
+	const char *entity, *field;
+} unique_names[] = {
+	{ "ticket", "ref" },
+	{ "vendor", "name" },
+};
+
+/* The unique name a create gives its record, if its kind has one. */
+static const char *create_name(const struct pk_event *ev, json_t *obj)
+{
+	for (size_t i = 0; i < PK_ARRAY_LEN(unique_names); i++)
+		if (strcmp(ev->entity, unique_names[i].entity) == 0)
+			return json_string_value(json_object_get(obj, unique_names[i].field));
+	return NULL;
+}
+
 /* Forward-only: migration i brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
 	/* 1: events, the records they name, the server's identity */
@@ -76,15 +94,17 @@ static const char *const migrations[] = {
 	"  actor       text NOT NULL,\n"
 	"  at          bigint NOT NULL\n"
 	");\n"
-	/* Every record an event created: its kind, a child's ticket, a
-	 * ticket's ref (unique without regard to case, as in the engine). */
+	/* Every record an event created: its kind, a child's ticket, its
+	 * name when the engine keeps it unique without regard to (ASCII)
+	 * case: a ticket's ref, a vendor's name (see `unique_names`). */
 	"CREATE TABLE records (\n"
 	"  uuid   uuid PRIMARY KEY,\n"
 	"  entity text NOT NULL,\n"
 	"  ticket uuid,\n"
-	"  ref    text\n"
+	"  name   text\n"
 	");\n"
-	"CREATE UNIQUE INDEX records_ref ON records (lower(ref)) WHERE ref IS NOT NULL;\n"
+	"CREATE UNIQUE INDEX records_name ON records (entity, lower(name COLLATE \"C\"))\n"
+	"  WHERE name IS NOT NULL;\n"
 	/* A ticket's current value of each tracked field (NULL: none) and the
 	 * clock of the event that set it. */
 	"CREATE TABLE ticket_fields (\n"
@@ -124,8 +144,8 @@ struct pg_store {
 static int pg_fail(PGconn *conn, const PGresult *r, const char *what, struct pk_error *err)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	const char *msg = r && *PQresultErrorMessage(r) ? PQresultErrorMessage(r)
-							 : PQerrorMessage(conn);
+	const char *msg =
+		r && *PQresultErrorMessage(r) ? PQresultErrorMessage(r) : PQerrorMessage(conn);
 	int busy = PQstatus(conn) != CONNECTION_OK ||
 		   (state && (strncmp(state, "08", 2) == 0 || strcmp(state, "40001") == 0 ||
 			      strcmp(state, "40P01") == 0 || strncmp(state, "57P", 3) == 0));
@@ -160,8 +180,8 @@ static int pg_ready(PGconn *conn, struct pk_error *err)
 
 /* Runs sql with text parameters; *out gets the result when it has rows
  * (the caller clears it).  PK_OK, or the status and err. */
-static int pg_exec(PGconn *conn, const char *sql, int n, const char *const *params,
-		   PGresult **out, const char *what, struct pk_error *err)
+static int pg_exec(PGconn *conn, const char *sql, int n, const char *const *params, PGresult **out,
+		   const char *what, struct pk_error *err)
 {
 	PGresult *r = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
 	ExecStatusType s = PQresultStatus(r);
@@ -184,7 +204,8 @@ static int pg_cmd(PGconn *conn, const char *sql, const char *what, struct pk_err
 {
 	PGresult *r = PQexec(conn, sql);
 	ExecStatusType s = PQresultStatus(r);
-	int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? PK_OK : pg_fail(conn, r, what, err);
+	int rc =
+		s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? PK_OK : pg_fail(conn, r, what, err);
 	PQclear(r);
 	return rc;
 }
@@ -267,8 +288,9 @@ static int migrate(struct pg_store *st, struct pk_error *err)
 				  version, PK_ARRAY_LEN(migrations));
 	for (int v = version; rc == PK_OK && v < (int)PK_ARRAY_LEN(migrations); v++) {
 		char set[80];
-		snprintf(set, sizeof(set), "DELETE FROM schema_version; "
-					   "INSERT INTO schema_version VALUES (%d)",
+		snprintf(set, sizeof(set),
+			 "DELETE FROM schema_version; "
+			 "INSERT INTO schema_version VALUES (%d)",
 			 v + 1);
 		rc = pg_cmd(c, migrations[v], _("migrating the schema"), err);
 		if (rc == PK_OK)
@@ -381,7 +403,7 @@ struct prec {
 	char uuid[PK_UUID_LEN + 1]; /* first: the map's key */
 	char entity[32];
 	char ticket[PK_UUID_LEN + 1]; /* a child's ticket, else "" */
-	char *ref;
+	char *name;
 	int is_new; /* created by this batch */
 	int dirty;  /* a tracked field changed */
 	struct tfield {
@@ -445,16 +467,16 @@ struct batch {
 	char (*parents)[PK_UUID_LEN + 1]; /* a create's parent, per event */
 	size_t bad;			  /* the first event that failed its check */
 	struct pk_error bad_err;
-	struct umap seen;		     /* event uuids stored, owned */
-	struct umap recs;		     /* struct prec */
-	struct umap refs;		     /* lower-case refs taken, char * */
-	struct pk_buf copy;		     /* the events to write, COPY text */
+	struct umap seen;   /* event uuids stored, owned */
+	struct umap recs;   /* struct prec */
+	struct umap names;  /* names taken, "entity:lower-case name" */
+	struct pk_buf copy; /* the events to write, COPY text */
 	int64_t head;
 };
 
 static void prec_free(struct prec *p)
 {
-	free(p->ref);
+	free(p->name);
 	for (size_t k = 0; k < NTRACKED; k++) {
 		free(p->f[k].value);
 		free(p->f[k].origin);
@@ -469,11 +491,11 @@ static void batch_free(struct batch *b)
 	for (size_t i = 0; i < b->recs.cap; i++)
 		if (b->recs.v[i])
 			prec_free((struct prec *)b->recs.v[i]);
-	for (size_t i = 0; i < b->refs.cap; i++)
-		free(b->refs.v[i]);
+	for (size_t i = 0; i < b->names.cap; i++)
+		free(b->names.v[i]);
 	free(b->seen.v);
 	free(b->recs.v);
-	free(b->refs.v);
+	free(b->names.v);
 	free(b->parents);
 	pk_buf_free(&b->copy);
 }
@@ -502,8 +524,8 @@ static int load_seen(struct batch *b, struct pk_error *err)
 	array_end(&arr, first);
 	const char *p[] = { arr.data };
 	PGresult *r;
-	int rc = pg_exec(b->conn, "SELECT uuid FROM events WHERE uuid = ANY($1::uuid[])", 1, p,
-			 &r, _("reading events"), err);
+	int rc = pg_exec(b->conn, "SELECT uuid FROM events WHERE uuid = ANY($1::uuid[])", 1, p, &r,
+			 _("reading events"), err);
 	pk_buf_free(&arr);
 	for (int i = 0; rc == PK_OK && i < PQntuples(r); i++)
 		if (!umap_get(&b->seen, PQgetvalue(r, i, 0)))
@@ -522,7 +544,7 @@ static char *json_field_text(json_t *v)
 }
 
 /* Loads the records the batch names, with their tickets, the tickets'
- * tracked fields and the refs its new tickets would take. */
+ * tracked fields and the names its new records would take. */
 static int load_records(struct batch *b, struct pk_error *err)
 {
 	struct pk_buf arr = { 0 }, refs = { 0 };
@@ -534,10 +556,10 @@ static int load_records(struct batch *b, struct pk_error *err)
 		uuid_array(&arr, ev->entity_uuid, &first);
 		if (b->parents[i][0])
 			uuid_array(&arr, b->parents[i], &first);
-		if (ev->create && strcmp(ev->entity, "ticket") == 0) {
-			/* the refs as an array of quoted texts */
+		if (ev->create) {
+			/* the names as an array of quoted texts */
 			json_t *v = json_loads(ev->value, 0, NULL);
-			const char *ref = json_string_value(json_object_get(v, "ref"));
+			const char *ref = create_name(ev, v);
 			if (ref) {
 				pk_buf_puts(&refs, rfirst ? "{\"" : ",\"");
 				for (const char *s = ref; *s; s++) {
@@ -557,8 +579,8 @@ static int load_records(struct batch *b, struct pk_error *err)
 	PGresult *r;
 	rc = pg_exec(b->conn,
 		     "WITH r AS (SELECT * FROM records WHERE uuid = ANY($1::uuid[])) "
-		     "SELECT uuid, entity, ticket, ref FROM r UNION "
-		     "SELECT t.uuid, t.entity, t.ticket, t.ref FROM records t JOIN r "
+		     "SELECT uuid, entity, ticket, name FROM r UNION "
+		     "SELECT t.uuid, t.entity, t.ticket, t.name FROM records t JOIN r "
 		     "ON t.uuid = r.ticket",
 		     1, p, &r, _("reading records"), err);
 	for (int i = 0; rc == PK_OK && i < PQntuples(r); i++) {
@@ -566,7 +588,7 @@ static int load_records(struct batch *b, struct pk_error *err)
 		snprintf(rec->uuid, sizeof(rec->uuid), "%s", PQgetvalue(r, i, 0));
 		snprintf(rec->entity, sizeof(rec->entity), "%s", PQgetvalue(r, i, 1));
 		snprintf(rec->ticket, sizeof(rec->ticket), "%s", PQgetvalue(r, i, 2));
-		rec->ref = PQgetisnull(r, i, 3) ? NULL : pk_xstrdup(PQgetvalue(r, i, 3));
+		rec->name = PQgetisnull(r, i, 3) ? NULL : pk_xstrdup(PQgetvalue(r, i, 3));
 		umap_put(&b->recs, rec->uuid);
 	}
 	PQclear(r);
@@ -602,12 +624,13 @@ static int load_records(struct batch *b, struct pk_error *err)
 	if (rc == PK_OK && !rfirst) {
 		p[0] = refs.data;
 		rc = pg_exec(b->conn,
-			     "SELECT lower(ref) FROM records WHERE lower(ref) = ANY("
-			     "SELECT lower(x) FROM unnest($1::text[]) x)",
+			     "SELECT entity || ':' || lower(name COLLATE \"C\") FROM records "
+			     "WHERE name IS NOT NULL AND lower(name COLLATE \"C\") = ANY("
+			     "SELECT lower(x COLLATE \"C\") FROM unnest($1::text[]) x)",
 			     1, p, &r, _("reading records"), err);
 		for (int i = 0; rc == PK_OK && i < PQntuples(r); i++)
-			if (!umap_get(&b->refs, PQgetvalue(r, i, 0)))
-				umap_put(&b->refs, pk_xstrdup(PQgetvalue(r, i, 0)));
+			if (!umap_get(&b->names, PQgetvalue(r, i, 0)))
+				umap_put(&b->names, pk_xstrdup(PQgetvalue(r, i, 0)));
 		PQclear(r);
 	}
 	pk_buf_free(&refs);
@@ -623,10 +646,10 @@ static struct prec *event_ticket(struct batch *b, const struct pk_event *ev, con
 	return rec && strcmp(rec->entity, "ticket") == 0 ? rec : NULL;
 }
 
-/* SQL's lower() on ASCII, as the engine's COLLATE NOCASE compares refs. */
-static char *ref_key(const char *ref)
+/* "entity:name" in lower case (ASCII), as COLLATE NOCASE compares. */
+static char *name_key(const char *entity, const char *name)
 {
-	char *k = pk_xstrdup(ref);
+	char *k = pk_xasprintf("%s:%s", entity, name);
 	for (char *s = k; *s; s++)
 		if (*s >= 'A' && *s <= 'Z')
 			*s = (char)(*s - 'A' + 'a');
@@ -718,27 +741,31 @@ static int apply_records(struct batch *b, const struct pk_event *ev, const char 
 		return pk_error_set(err, PK_EINVAL, _("event %s: %s %s is not in this database"),
 				    ev->uuid, pent, parent);
 	json_t *obj = json_loads(ev->value, 0, NULL);
-	const char *ref = ticket ? json_string_value(json_object_get(obj, "ref")) : NULL;
-	char *key = ref ? ref_key(ref) : NULL;
-	if (key && umap_get(&b->refs, key)) {
-		int rc = pk_error_set(err, PK_EINVAL,
-				      _("event %s: ticket %s exists here already as another "
-					"ticket: two installations use node name %s (each needs "
-					"its own [core] node)"),
-				      ev->uuid, ref, ev->origin);
+	const char *ref = create_name(ev, obj);
+	char *key = ref ? name_key(ev->entity, ref) : NULL;
+	if (key && umap_get(&b->names, key)) {
+		int rc = ticket ? pk_error_set(err, PK_EINVAL,
+					       _("event %s: ticket %s exists here already as "
+						 "another ticket: two installations use node name "
+						 "%s (each needs its own [core] node)"),
+					       ev->uuid, ref, ev->origin)
+				: pk_error_set(err, PK_EINVAL,
+					       _("event %s: %s \"%s\" exists here already as "
+						 "another record"),
+					       ev->uuid, ev->entity, ref);
 		free(key);
 		json_decref(obj);
 		return rc;
 	}
 	if (key)
-		umap_put(&b->refs, key);
+		umap_put(&b->names, key);
 	rec = pk_xcalloc(1, sizeof(*rec));
 	memcpy(rec->uuid, ev->entity_uuid, sizeof(rec->uuid));
 	snprintf(rec->entity, sizeof(rec->entity), "%s", ev->entity);
 	if (pent)
 		memcpy(rec->ticket, prec->ticket[0] ? prec->ticket : prec->uuid,
 		       sizeof(rec->ticket));
-	rec->ref = pk_xstrdup(ref);
+	rec->name = pk_xstrdup(ref);
 	rec->is_new = 1;
 	/* a field the creation leaves out is null, at the creation's clock */
 	for (size_t k = 0; ticket && k < NTRACKED; k++)
@@ -781,8 +808,7 @@ static void copy_event(struct pk_buf *out, int64_t seq, const struct pk_event *e
 	pk_buf_printf(out, "%lld\n", (long long)ev->at);
 }
 
-static int copy_in(PGconn *conn, const char *sql, const struct pk_buf *data,
-		   struct pk_error *err)
+static int copy_in(PGconn *conn, const char *sql, const struct pk_buf *data, struct pk_error *err)
 {
 	PGresult *r = PQexec(conn, sql);
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
@@ -827,7 +853,7 @@ static int write_batch(struct batch *b, struct pk_error *err)
 			pk_buf_printf(&recs, "%s\t", p->uuid);
 			copy_text(&recs, p->entity, 0);
 			copy_text(&recs, p->ticket[0] ? p->ticket : NULL, 0);
-			copy_text(&recs, p->ref, 1);
+			copy_text(&recs, p->name, 1);
 		}
 		if (!p->dirty)
 			continue;
@@ -846,16 +872,17 @@ static int write_batch(struct batch *b, struct pk_error *err)
 	array_end(&dirty, first);
 	const char *p[] = { dirty.data };
 	if (rc == PK_OK && recs.len)
-		rc = copy_in(b->conn, "COPY records (uuid, entity, ticket, ref) FROM STDIN", &recs,
+		rc = copy_in(b->conn, "COPY records (uuid, entity, ticket, name) FROM STDIN", &recs,
 			     err);
 	/* a changed ticket's fields are written whole: the batch holds them all */
 	if (rc == PK_OK && !first)
-		rc = pg_exec(b->conn, "DELETE FROM ticket_fields WHERE ticket = ANY($1::uuid[])",
-			     1, p, NULL, _("writing"), err);
+		rc = pg_exec(b->conn, "DELETE FROM ticket_fields WHERE ticket = ANY($1::uuid[])", 1,
+			     p, NULL, _("writing"), err);
 	if (rc == PK_OK && fields.len)
-		rc = copy_in(b->conn,
-			     "COPY ticket_fields (ticket, field, value, hlc, origin, by_set) FROM STDIN",
-			     &fields, err);
+		rc = copy_in(
+			b->conn,
+			"COPY ticket_fields (ticket, field, value, hlc, origin, by_set) FROM STDIN",
+			&fields, err);
 	pk_buf_free(&recs);
 	pk_buf_free(&fields);
 	pk_buf_free(&dirty);
@@ -908,8 +935,7 @@ static int push_batch(struct batch *b, const struct srv_user *user, struct pk_pu
 		      const char **refusal, struct pk_error *err)
 {
 	char lock[64];
-	snprintf(lock, sizeof(lock), "SELECT pg_advisory_xact_lock(%d, %d)", LOCK_CLASS,
-		 LOCK_PUSH);
+	snprintf(lock, sizeof(lock), "SELECT pg_advisory_xact_lock(%d, %d)", LOCK_CLASS, LOCK_PUSH);
 	/* taken before the head is read and held to the commit: see the top */
 	int rc = pg_cmd(b->conn, lock, _("locking for a push"), err);
 	if (rc == PK_OK)

@@ -12,7 +12,7 @@
 #   pc NAME ARGS...              runs picket as that client (its user, db, config)
 #   db_dump DB / expect_same_db  replicated state, compared field by field
 #   srv_events NAME [ORIGIN] / srv_event_at NAME SEQ / srv_distinct_events NAME
-#   srv_state NAME / srv_check NAME / srv_view NAME / srv_view_sql NAME QUERY
+#   srv_store_state NAME / srv_check NAME / srv_view NAME / srv_view_sql NAME QUERY
 #   srv_uuid_db NAME / srv_wipe NAME / srv_backup NAME FILE / srv_restore NAME FILE
 #                                the store, whichever it is (PICKET_STORE)
 # Every process started here is stopped by the EXIT trap, and $T removed.
@@ -122,7 +122,7 @@ pg_stop() {
 psql_db() {
 	local db=$1
 	shift
-	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U picket -d "$db" "$@"
+	PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U picket -d "$db" "$@"
 }
 pg_createdb() { psql_db postgres -c "CREATE DATABASE $1" >/dev/null; }
 pg_dropdb() { psql_db postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null; }
@@ -307,6 +307,7 @@ _srv_launch() {
 		fi
 		if tail -n +$((lines + 1)) "$d/log" | grep -q 'listening on' &&
 			curl -sk --max-time 2 -o /dev/null "$(srv_url "$1")/health" 2>/dev/null; then
+			! _pg || _pg_oplog_view "$1"
 			return 0
 		fi
 		sleep 0.05
@@ -359,11 +360,24 @@ srv_kill() {
 }
 srv_stop() { srv_kill "$1" TERM; }
 
-# srv_sql NAME QUERY: reads picketd's SQLite store (the helpers below work
-# with either store)
-srv_sql() { sqlite3 -batch -noheader -cmd '.timeout 5000' "$T/$1/store.db" "$2"; }
+# srv_sql NAME QUERY: reads picketd's store: the SQLite file, or on
+# PostgreSQL its events through a view named oplog like the SQLite table
+# (id, event_uuid, entity, entity_uuid, op, field, value, hlc, base,
+# origin, actor, at).  Tickets, comments and conflicts: srv_view_sql.
+srv_sql() {
+	if _pg; then
+		srv_psql "$1" "$2"
+	else
+		sqlite3 -batch -noheader -cmd '.timeout 5000' "$T/$1/store.db" "$2"
+	fi
+}
 srv_log() { cat "$T/$1/log"; }
 _pg() { [ "$PICKET_STORE" = postgresql ]; }
+_pg_oplog_view() {
+	srv_psql "$1" "CREATE OR REPLACE VIEW oplog AS SELECT seq AS id, uuid::text AS event_uuid,
+	  entity, entity_uuid::text AS entity_uuid, op, field, value, hlc, base, origin, actor, at
+	  FROM events" >/dev/null
+}
 
 # srv_events NAME [ORIGIN]: how many events the store holds (of ORIGIN)
 srv_events() {
@@ -388,9 +402,9 @@ srv_distinct_events() {
 		srv_sql "$1" "SELECT count(DISTINCT event_uuid) FROM oplog"
 	fi
 }
-# srv_state NAME: the store's whole state in a few lines, to show that a
+# srv_store_state NAME: the store's whole state in a few lines, to show that a
 # refused request stored nothing
-srv_state() {
+srv_store_state() {
 	if _pg; then
 		srv_psql "$1" "SELECT count(*), coalesce(max(seq), 0) FROM events;
 		  SELECT entity, count(*) FROM records GROUP BY 1 ORDER BY 1;
@@ -485,6 +499,7 @@ client_new() {
 	local d="$T/$1"
 	mkdir -p "$d"
 	CLIENT_USER[$1]=$3
+	echo "$3" >"$d/user" # for pc in a subshell that did not see the line above
 	if [ -f "$T/$2/tokens/$3" ]; then
 		cp "$T/$2/tokens/$3" "$d/token"
 	else
@@ -516,7 +531,7 @@ client_sync_set() {
 pc() {
 	local c=$1
 	shift
-	PICKET_USER=${CLIENT_USER[$c]} "$PICKET" --db "$T/$c/picket.db" --config "$T/$c/picket.conf" "$@"
+	PICKET_USER=${CLIENT_USER[$c]:-$(cat "$T/$c/user")} "$PICKET" --db "$T/$c/picket.db" --config "$T/$c/picket.conf" "$@"
 }
 cdb() { echo "$T/$1/picket.db"; }
 # csql NAME QUERY: reads a client's database
