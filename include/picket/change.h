@@ -23,6 +23,16 @@ enum pk_field_flags {
 	PK_FF_FTS = 1 << 1,	  /* feeds the full-text index */
 	PK_FF_IMMUTABLE = 1 << 2, /* set at creation only */
 	PK_FF_INTERNAL = 1 << 3,  /* local row link, not in events */
+	PK_FF_NOTNULL = 1 << 4,	  /* never null (the column is NOT NULL) */
+	PK_FF_REQUIRED = 1 << 5,  /* given by every create (NOT NULL, no default) */
+};
+
+/* The values a field may take beyond its type, as the schema's CHECK
+ * constraints say, so an event no database would take is refused when it
+ * is checked (pk_event_validate), wherever it is stored. */
+struct pk_domain {
+	int64_t min, max;	    /* an integer's bounds */
+	const char *const *choices; /* a text's values, NULL-terminated */
 };
 
 struct pk_field {
@@ -30,6 +40,7 @@ struct pk_field {
 	const char *column; /* SQL column (a constant, never user text) */
 	enum pk_field_type type;
 	unsigned flags;
+	const struct pk_domain *domain; /* NULL: any value of the type */
 };
 
 enum pk_hook_phase { PK_HOOK_BEFORE, PK_HOOK_AFTER };

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct pk_db;
+struct pk_error;
 
 #define PK_UUID_LEN 36
 
@@ -102,6 +103,14 @@ void pk_refused_clear(struct pk_refused *r);
  * only known, non-derived fields.  Returns PK_OK or PK_EINVAL with the
  * handle's error saying why. */
 int pk_event_check(struct pk_db *db, const struct pk_event *ev);
+/* The same checks without a database (a store that keeps events
+ * elsewhere): PK_OK or PK_EINVAL with err saying why.  For a create of a
+ * child record (a comment), parent gets its parent's uuid; else "". */
+int pk_event_validate(const struct pk_event *ev, char parent[PK_UUID_LEN + 1],
+		      struct pk_error *err);
+/* The kind of record a record of this kind belongs to ("ticket" for a
+ * comment), NULL for a top-level or unknown kind. */
+const char *pk_entity_parent(const char *entity);
 
 enum pk_merge_result {
 	PK_MERGED_APPLIED,   /* changed the record */

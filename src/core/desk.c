@@ -19,10 +19,10 @@
 #include "picket/ticket.h"
 
 static const struct pk_field vendor_fields[] = {
-	{ "name", "name", PK_FT_TEXT, PK_FF_IMMUTABLE },
-	{ "contact", "contact", PK_FT_TEXT, 0 },
-	{ "contract", "contract", PK_FT_TEXT, 0 },
-	{ "created_at", "created_at", PK_FT_TIME, PK_FF_IMMUTABLE },
+	{ "name", "name", PK_FT_TEXT, PK_FF_IMMUTABLE | PK_FF_REQUIRED, NULL },
+	{ "contact", "contact", PK_FT_TEXT, 0, NULL },
+	{ "contract", "contract", PK_FT_TEXT, 0, NULL },
+	{ "created_at", "created_at", PK_FT_TIME, PK_FF_IMMUTABLE | PK_FF_REQUIRED, NULL },
 };
 
 const struct pk_entity pk_vendor_entity = {
@@ -33,12 +33,12 @@ const struct pk_entity pk_vendor_entity = {
 };
 
 static const struct pk_field override_fields[] = {
-	{ "group", "group_name", PK_FT_TEXT, PK_FF_IMMUTABLE },
-	{ "person", "person", PK_FT_TEXT, PK_FF_IMMUTABLE },
-	{ "starts_at", "starts_at", PK_FT_TIME, PK_FF_IMMUTABLE },
-	{ "ends_at", "ends_at", PK_FT_TIME, PK_FF_IMMUTABLE },
-	{ "reason", "reason", PK_FT_TEXT, PK_FF_IMMUTABLE },
-	{ "created_at", "created_at", PK_FT_TIME, PK_FF_IMMUTABLE },
+	{ "group", "group_name", PK_FT_TEXT, PK_FF_IMMUTABLE | PK_FF_REQUIRED, NULL },
+	{ "person", "person", PK_FT_TEXT, PK_FF_IMMUTABLE | PK_FF_REQUIRED, NULL },
+	{ "starts_at", "starts_at", PK_FT_TIME, PK_FF_IMMUTABLE | PK_FF_REQUIRED, NULL },
+	{ "ends_at", "ends_at", PK_FT_TIME, PK_FF_IMMUTABLE | PK_FF_REQUIRED, NULL },
+	{ "reason", "reason", PK_FT_TEXT, PK_FF_IMMUTABLE, NULL },
+	{ "created_at", "created_at", PK_FT_TIME, PK_FF_IMMUTABLE | PK_FF_REQUIRED, NULL },
 };
 
 const struct pk_entity pk_override_entity = {
@@ -49,11 +49,11 @@ const struct pk_entity pk_override_entity = {
 };
 
 static const struct pk_field note_fields[] = {
-	{ "author", "author", PK_FT_TEXT, PK_FF_IMMUTABLE },
-	{ "body", "body", PK_FT_TEXT, PK_FF_IMMUTABLE },
-	{ "created_at", "created_at", PK_FT_TIME, PK_FF_IMMUTABLE },
-	{ "acked_by", "acked_by", PK_FT_TEXT, 0 },
-	{ "acked_at", "acked_at", PK_FT_TIME, 0 },
+	{ "author", "author", PK_FT_TEXT, PK_FF_IMMUTABLE | PK_FF_REQUIRED, NULL },
+	{ "body", "body", PK_FT_TEXT, PK_FF_IMMUTABLE | PK_FF_REQUIRED, NULL },
+	{ "created_at", "created_at", PK_FT_TIME, PK_FF_IMMUTABLE | PK_FF_REQUIRED, NULL },
+	{ "acked_by", "acked_by", PK_FT_TEXT, 0, NULL },
+	{ "acked_at", "acked_at", PK_FT_TIME, 0, NULL },
 };
 
 const struct pk_entity pk_note_entity = {

@@ -348,30 +348,54 @@ struct fval {
 	struct pk_buf s;
 };
 
+/* A value within the field's domain (the schema's CHECK constraints). */
+static int domain_check(struct pk_error *err, const char *what, const struct pk_field *f,
+			const struct fval *v)
+{
+	const struct pk_domain *d = f->domain;
+	if (!d)
+		return PK_OK;
+	if (f->type != PK_FT_TEXT) {
+		if (v->i < d->min || v->i > d->max)
+			return pk_error_set(err, PK_EINVAL,
+					    _("event %s: %s must be from %lld to %lld"), what,
+					    f->name, (long long)d->min, (long long)d->max);
+		return PK_OK;
+	}
+	for (const char *const *c = d->choices; c && *c; c++)
+		if (strcmp(*c, v->s.data) == 0)
+			return PK_OK;
+	return pk_error_set(err, PK_EINVAL, _("event %s: %s cannot be \"%.64s\""), what, f->name,
+			    v->s.data);
+}
+
 /* Reads the value of field f at j into v, of the field's type. */
-static int read_field(struct pk_db *db, const char *what, const struct pk_field *f,
+static int read_field(struct pk_error *err, const char *what, const struct pk_field *f,
 		      struct pk_json *j, struct fval *v)
 {
 	enum pk_json_type t = pk_json_peek(j);
 	v->null = t == PK_JSON_NULL;
 	if (v->null && pk_json_null(j) != 0)
-		return pk_error_set(&db->err, PK_EINVAL, _("event %s: the value is not JSON: %s"),
-				    what, pk_json_error(j));
+		return pk_error_set(err, PK_EINVAL, _("event %s: the value is not JSON: %s"), what,
+				    pk_json_error(j));
+	if (v->null && (f->flags & (PK_FF_NOTNULL | PK_FF_REQUIRED)))
+		return pk_error_set(err, PK_EINVAL, _("event %s: %s must have a value"), what,
+				    f->name);
 	if (v->null)
 		return PK_OK;
 	if (f->type == PK_FT_TEXT) {
 		if (t != PK_JSON_STRING)
-			return pk_error_set(&db->err, PK_EINVAL, _("event %s: %s must be text"),
-					    what, f->name);
+			return pk_error_set(err, PK_EINVAL, _("event %s: %s must be text"), what,
+					    f->name);
 		if (pk_json_string(j, &v->s) != 0 || v->s.len > MAX_VALUE)
-			return pk_error_set(&db->err, PK_EINVAL,
-					    _("event %s: %s is not valid text"), what, f->name);
-		return PK_OK;
+			return pk_error_set(err, PK_EINVAL, _("event %s: %s is not valid text"),
+					    what, f->name);
+		return domain_check(err, what, f, v);
 	}
 	if (t != PK_JSON_NUMBER || pk_json_int(j, &v->i) != 0)
-		return pk_error_set(&db->err, PK_EINVAL, _("event %s: %s must be a number"), what,
+		return pk_error_set(err, PK_EINVAL, _("event %s: %s must be a number"), what,
 				    f->name);
-	return PK_OK;
+	return domain_check(err, what, f, v);
 }
 
 static void set_field(struct pk_change *ch, const struct pk_field *f, const struct fval *v)
@@ -384,16 +408,16 @@ static void set_field(struct pk_change *ch, const struct pk_field *f, const stru
 		pk_change_int(ch, f->name, v->i);
 }
 
-static int not_json(struct pk_db *db, const struct pk_event *ev, struct pk_json *j)
+static int not_json(struct pk_error *err, const struct pk_event *ev, struct pk_json *j)
 {
-	return pk_error_set(&db->err, PK_EINVAL, _("event %s: the value is not JSON: %s"), ev->uuid,
+	return pk_error_set(err, PK_EINVAL, _("event %s: the value is not JSON: %s"), ev->uuid,
 			    pk_json_error(j));
 }
 
 /* Reads a create's object: known, logged fields, each once and of its
  * type, and for a child record a "parent" uuid (into parent).  With ch,
  * the values go into the change too. */
-static int create_read(struct pk_db *db, const struct pk_event *ev, const struct pk_entity *ent,
+static int create_read(struct pk_error *err, const struct pk_event *ev, const struct pk_entity *ent,
 		       struct pk_change *ch, char parent[PK_UUID_LEN + 1])
 {
 	struct pk_json j;
@@ -403,14 +427,14 @@ static int create_read(struct pk_db *db, const struct pk_event *ev, const struct
 	int rc = PK_OK, more, have_parent = 0;
 	pk_json_init(&j, ev->value ? ev->value : "", ev->value ? strlen(ev->value) : 0);
 	if (pk_json_peek(&j) != PK_JSON_OBJECT)
-		return pk_error_set(&db->err, PK_EINVAL,
-				    _("event %s: a create's value is an object"), ev->uuid);
+		return pk_error_set(err, PK_EINVAL, _("event %s: a create's value is an object"),
+				    ev->uuid);
 	pk_json_object(&j);
 	while (rc == PK_OK && (more = pk_json_member(&j, &key)) > 0) {
 		if (strcmp(key.data, "parent") == 0 && ent->parent) {
 			if (have_parent++ || pk_json_string(&j, &v.s) != 0 ||
 			    !pk_uuid_valid(v.s.data))
-				rc = pk_error_set(&db->err, PK_EINVAL,
+				rc = pk_error_set(err, PK_EINVAL,
 						  _("event %s: parent is not a UUID"), ev->uuid);
 			else
 				memcpy(parent, v.s.data, PK_UUID_LEN + 1);
@@ -420,29 +444,32 @@ static int create_read(struct pk_db *db, const struct pk_event *ev, const struct
 		size_t k = f ? (size_t)(f - ent->fields) : 0;
 		if (!f || k >= sizeof(seen) || seen[k]++ ||
 		    (f->flags & (PK_FF_NOLOG | PK_FF_INTERNAL)))
-			rc = pk_error_set(&db->err, PK_EINVAL,
-					  _("event %s: %s has no field \"%.64s\""), ev->uuid,
-					  ent->name, key.data);
-		else if ((rc = read_field(db, ev->uuid, f, &j, &v)) == PK_OK && ch)
+			rc = pk_error_set(err, PK_EINVAL, _("event %s: %s has no field \"%.64s\""),
+					  ev->uuid, ent->name, key.data);
+		else if ((rc = read_field(err, ev->uuid, f, &j, &v)) == PK_OK && ch)
 			set_field(ch, f, &v);
 	}
 	if (rc == PK_OK && (more < 0 || pk_json_end(&j) != 0))
-		rc = not_json(db, ev, &j);
+		rc = not_json(err, ev, &j);
 	if (rc == PK_OK && ent->parent && !have_parent)
-		rc = pk_error_set(&db->err, PK_EINVAL, _("event %s: a %s needs its parent"),
-				  ev->uuid, ent->name);
+		rc = pk_error_set(err, PK_EINVAL, _("event %s: a %s needs its parent"), ev->uuid,
+				  ent->name);
+	for (size_t k = 0; rc == PK_OK && k < ent->nfields && k < sizeof(seen); k++)
+		if ((ent->fields[k].flags & PK_FF_REQUIRED) && !seen[k])
+			rc = pk_error_set(err, PK_EINVAL, _("event %s: a %s needs its %s"),
+					  ev->uuid, ent->name, ent->fields[k].name);
 	pk_buf_free(&key);
 	pk_buf_free(&v.s);
 	return rc;
 }
 
 /* Reads a set's value (and checks the field may be set). */
-static int set_read(struct pk_db *db, const struct pk_event *ev, const struct pk_entity *ent,
+static int set_read(struct pk_error *err, const struct pk_event *ev, const struct pk_entity *ent,
 		    struct fval *v)
 {
 	const struct pk_field *f = field_find(ent, ev->field);
 	if (!f || (f->flags & (PK_FF_NOLOG | PK_FF_INTERNAL | PK_FF_IMMUTABLE)))
-		return pk_error_set(&db->err, PK_EINVAL,
+		return pk_error_set(err, PK_EINVAL,
 				    _("event %s: the %s field \"%.64s\" cannot be set"), ev->uuid,
 				    ent->name, ev->field);
 	struct pk_json j;
@@ -450,42 +477,53 @@ static int set_read(struct pk_db *db, const struct pk_event *ev, const struct pk
 	size_t len = ev->value ? strlen(ev->value) : 0;
 	pk_json_init(&j, ev->value ? ev->value : "", len);
 	if (pk_json_skip(&j, NULL, NULL) != 0 || pk_json_end(&j) != 0)
-		return not_json(db, ev, &j);
+		return not_json(err, ev, &j);
 	pk_json_init(&j, ev->value, len);
-	int rc = read_field(db, ev->uuid, f, &j, v);
+	int rc = read_field(err, ev->uuid, f, &j, v);
 	if (rc == PK_OK && pk_json_end(&j) != 0)
-		rc = not_json(db, ev, &j);
+		rc = not_json(err, ev, &j);
 	return rc;
 }
 
 /* An event's own members: known kind, uuids, clocks. */
-static int envelope_check(struct pk_db *db, const struct pk_event *ev, const struct pk_entity **ent)
+static int envelope_check(struct pk_error *err, const struct pk_event *ev,
+			  const struct pk_entity **ent)
 {
 	*ent = entity_find(ev->entity);
 	if (!*ent)
-		return pk_error_set(&db->err, PK_EINVAL,
-				    _("event %s: unknown record kind \"%.32s\""), ev->uuid,
-				    ev->entity);
+		return pk_error_set(err, PK_EINVAL, _("event %s: unknown record kind \"%.32s\""),
+				    ev->uuid, ev->entity);
 	if (!pk_uuid_valid(ev->uuid) || !pk_uuid_valid(ev->entity_uuid) || !ev->origin ||
 	    !ev->actor || ev->hlc <= 0 || (!ev->create && (!ev->field || ev->base >= ev->hlc)))
-		return pk_error_set(&db->err, PK_EINVAL, _("event %s is malformed"), ev->uuid);
+		return pk_error_set(err, PK_EINVAL, _("event %s is malformed"), ev->uuid);
 	return PK_OK;
+}
+
+int pk_event_validate(const struct pk_event *ev, char parent[PK_UUID_LEN + 1], struct pk_error *err)
+{
+	const struct pk_entity *ent;
+	parent[0] = '\0';
+	int rc = envelope_check(err, ev, &ent);
+	if (rc != PK_OK)
+		return rc;
+	if (ev->create)
+		return create_read(err, ev, ent, NULL, parent);
+	struct fval v = { 0 };
+	rc = set_read(err, ev, ent, &v);
+	pk_buf_free(&v.s);
+	return rc;
 }
 
 int pk_event_check(struct pk_db *db, const struct pk_event *ev)
 {
-	const struct pk_entity *ent;
-	int rc = envelope_check(db, ev, &ent);
-	if (rc != PK_OK)
-		return rc;
-	if (ev->create) {
-		char parent[PK_UUID_LEN + 1];
-		return create_read(db, ev, ent, NULL, parent);
-	}
-	struct fval v = { 0 };
-	rc = set_read(db, ev, ent, &v);
-	pk_buf_free(&v.s);
-	return rc;
+	char parent[PK_UUID_LEN + 1];
+	return pk_event_validate(ev, parent, &db->err);
+}
+
+const char *pk_entity_parent(const char *entity)
+{
+	const struct pk_entity *ent = entity_find(entity);
+	return ent ? ent->parent : NULL;
 }
 
 /* --- merging --- */
@@ -497,7 +535,7 @@ static int change_from_json(struct pk_db *db, struct pk_change *ch, const struct
 	struct pk_json j;
 	struct fval v = { 0 };
 	pk_json_init(&j, json ? json : "null", json ? strlen(json) : 4);
-	int rc = read_field(db, what, f, &j, &v);
+	int rc = read_field(&db->err, what, f, &j, &v);
 	if (rc == PK_OK)
 		set_field(ch, f, &v);
 	pk_buf_free(&v.s);
@@ -548,7 +586,7 @@ static int merge_create(struct pk_db *db, const struct pk_event *ev, const struc
 	struct pk_change *ch = pk_change_create(ent);
 	pk_change_set_uuid(ch, ev->entity_uuid);
 	char parent[PK_UUID_LEN + 1];
-	int rc = create_read(db, ev, ent, ch, parent);
+	int rc = create_read(&db->err, ev, ent, ch, parent);
 	int have = rc == PK_OK ? exists(db, ent, ev->entity_uuid, NULL) : 0;
 	if (rc != PK_OK || have != 0) {
 		pk_change_free(&ch);
@@ -718,8 +756,8 @@ static int merge(struct pk_db *db, const struct pk_event *ev, enum pk_merge_resu
 	const struct pk_entity *ent;
 	struct fval v = { 0 };
 	/* a set's value is read here, a create's object by merge_create */
-	if ((rc = envelope_check(db, ev, &ent)) != PK_OK ||
-	    (!ev->create && (rc = set_read(db, ev, ent, &v)) != PK_OK) ||
+	if ((rc = envelope_check(&db->err, ev, &ent)) != PK_OK ||
+	    (!ev->create && (rc = set_read(&db->err, ev, ent, &v)) != PK_OK) ||
 	    (rc = pk_hlc_observe(db, ev->hlc)) != PK_OK) {
 		pk_buf_free(&v.s);
 		return rc;

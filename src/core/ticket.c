@@ -20,32 +20,38 @@
 static int ticket_hook(struct pk_db *db, struct pk_change *ch, enum pk_hook_phase phase);
 static int comment_hook(struct pk_db *db, struct pk_change *ch, enum pk_hook_phase phase);
 
+/* the schema's CHECKs (schema.c) */
+static const struct pk_domain level_domain = { 1, 4, NULL };
+static const struct pk_domain minutes_domain = { 0, INT64_MAX, NULL };
+static const char *const comment_kinds[] = { "public", "internal", "worklog", NULL };
+static const struct pk_domain kind_domain = { 0, 0, comment_kinds };
+
 static const struct pk_field ticket_fields[] = {
-	{ "ref", "ref", PK_FT_TEXT, PK_FF_IMMUTABLE },
-	{ "type", "type", PK_FT_TEXT, 0 },
-	{ "title", "title", PK_FT_TEXT, PK_FF_FTS },
-	{ "description", "description", PK_FT_TEXT, PK_FF_FTS },
-	{ "status", "status", PK_FT_TEXT, 0 },
-	{ "priority", "priority", PK_FT_INT, 0 },
-	{ "impact", "impact", PK_FT_INT, 0 },
-	{ "urgency", "urgency", PK_FT_INT, 0 },
-	{ "category", "category", PK_FT_TEXT, 0 },
-	{ "service", "service", PK_FT_TEXT, 0 },
-	{ "ci", "ci", PK_FT_TEXT, 0 },
-	{ "requester", "requester", PK_FT_TEXT, 0 },
-	{ "assignee", "assignee", PK_FT_TEXT, 0 },
-	{ "group", "group_name", PK_FT_TEXT, 0 },
-	{ "classification", "classification", PK_FT_TEXT, 0 },
-	{ "vendor", "vendor", PK_FT_TEXT, 0 },
-	{ "vendor_ref", "vendor_ref", PK_FT_TEXT, 0 },
-	{ "resolution", "resolution", PK_FT_TEXT, 0 },
-	{ "created_at", "created_at", PK_FT_TIME, PK_FF_IMMUTABLE },
-	{ "updated_at", "updated_at", PK_FT_TIME, PK_FF_NOLOG },
-	{ "resolved_at", "resolved_at", PK_FT_TIME, 0 },
-	{ "closed_at", "closed_at", PK_FT_TIME, 0 },
-	{ "response_due", "response_due", PK_FT_TIME, PK_FF_NOLOG },
-	{ "resolve_due", "resolve_due", PK_FT_TIME, PK_FF_NOLOG },
-	{ "followup", "followup_at", PK_FT_TIME, 0 },
+	{ "ref", "ref", PK_FT_TEXT, PK_FF_IMMUTABLE | PK_FF_REQUIRED, NULL },
+	{ "type", "type", PK_FT_TEXT, PK_FF_REQUIRED, NULL },
+	{ "title", "title", PK_FT_TEXT, PK_FF_FTS | PK_FF_REQUIRED, NULL },
+	{ "description", "description", PK_FT_TEXT, PK_FF_FTS | PK_FF_NOTNULL, NULL },
+	{ "status", "status", PK_FT_TEXT, PK_FF_REQUIRED, NULL },
+	{ "priority", "priority", PK_FT_INT, PK_FF_REQUIRED, &level_domain },
+	{ "impact", "impact", PK_FT_INT, PK_FF_REQUIRED, &level_domain },
+	{ "urgency", "urgency", PK_FT_INT, PK_FF_REQUIRED, &level_domain },
+	{ "category", "category", PK_FT_TEXT, 0, NULL },
+	{ "service", "service", PK_FT_TEXT, 0, NULL },
+	{ "ci", "ci", PK_FT_TEXT, 0, NULL },
+	{ "requester", "requester", PK_FT_TEXT, 0, NULL },
+	{ "assignee", "assignee", PK_FT_TEXT, 0, NULL },
+	{ "group", "group_name", PK_FT_TEXT, 0, NULL },
+	{ "classification", "classification", PK_FT_TEXT, PK_FF_REQUIRED, NULL },
+	{ "vendor", "vendor", PK_FT_TEXT, 0, NULL },
+	{ "vendor_ref", "vendor_ref", PK_FT_TEXT, 0, NULL },
+	{ "resolution", "resolution", PK_FT_TEXT, 0, NULL },
+	{ "created_at", "created_at", PK_FT_TIME, PK_FF_IMMUTABLE | PK_FF_REQUIRED, NULL },
+	{ "updated_at", "updated_at", PK_FT_TIME, PK_FF_NOLOG, NULL },
+	{ "resolved_at", "resolved_at", PK_FT_TIME, 0, NULL },
+	{ "closed_at", "closed_at", PK_FT_TIME, 0, NULL },
+	{ "response_due", "response_due", PK_FT_TIME, PK_FF_NOLOG, NULL },
+	{ "resolve_due", "resolve_due", PK_FT_TIME, PK_FF_NOLOG, NULL },
+	{ "followup", "followup_at", PK_FT_TIME, 0, NULL },
 };
 
 const struct pk_entity pk_ticket_entity = {
@@ -58,12 +64,12 @@ const struct pk_entity pk_ticket_entity = {
 };
 
 static const struct pk_field comment_fields[] = {
-	{ "kind", "kind", PK_FT_TEXT, PK_FF_IMMUTABLE },
-	{ "ticket_id", "ticket_id", PK_FT_INT, PK_FF_INTERNAL | PK_FF_IMMUTABLE },
-	{ "author", "author", PK_FT_TEXT, PK_FF_IMMUTABLE },
-	{ "body", "body", PK_FT_TEXT, PK_FF_FTS | PK_FF_IMMUTABLE },
-	{ "minutes", "minutes", PK_FT_INT, PK_FF_IMMUTABLE },
-	{ "created_at", "created_at", PK_FT_TIME, PK_FF_IMMUTABLE },
+	{ "kind", "kind", PK_FT_TEXT, PK_FF_IMMUTABLE | PK_FF_REQUIRED, &kind_domain },
+	{ "ticket_id", "ticket_id", PK_FT_INT, PK_FF_INTERNAL | PK_FF_IMMUTABLE, NULL },
+	{ "author", "author", PK_FT_TEXT, PK_FF_IMMUTABLE | PK_FF_REQUIRED, NULL },
+	{ "body", "body", PK_FT_TEXT, PK_FF_FTS | PK_FF_IMMUTABLE | PK_FF_REQUIRED, NULL },
+	{ "minutes", "minutes", PK_FT_INT, PK_FF_IMMUTABLE | PK_FF_NOTNULL, &minutes_domain },
+	{ "created_at", "created_at", PK_FT_TIME, PK_FF_IMMUTABLE | PK_FF_REQUIRED, NULL },
 };
 
 const struct pk_entity pk_comment_entity = {

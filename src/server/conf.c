@@ -56,9 +56,14 @@ static const struct conf_key keys[] = {
 	{ "tls", "key", CT_PATH, NULL, 0, 0, OFF(key),
 	  N_("Private key of the certificate, PEM; refused if group- or world-readable.") },
 	{ "store", "backend", CT_STRING, "sqlite", 0, 0, OFF(backend),
-	  N_("Where events are kept: sqlite.") },
+	  N_("Where events are kept: sqlite (one file) or postgresql (shared by several "
+	     "picketd).") },
 	{ "store", "path", CT_PATH, "/var/lib/picketd/picketd.db", 0, 0, OFF(store_path),
 	  N_("The SQLite database (created 0600, WAL).") },
+	{ "store", "conninfo", CT_STRING, NULL, 0, 0, OFF(conninfo),
+	  N_("The PostgreSQL database, a libpq connection string (\"host=/run/postgresql "
+	     "dbname=picketd\" or a postgresql:// URI); required by the postgresql "
+	     "backend.") },
 	{ "auth", "users", CT_PATH, "/etc/picketd/users", 0, 0, OFF(users),
 	  N_("The users file: NAME ROLE GROUP SHA256 lines, 0600, kept by picketd adduser.") },
 	{ "classification", "levels", CT_STRING,
@@ -239,11 +244,17 @@ static int set_value(struct srv_conf *conf, const char *dir, const struct conf_k
 /* Checks that go across keys. */
 static int check_conf(struct srv_conf *conf, struct pk_error *err)
 {
-	if (strcmp(conf->backend, "sqlite") != 0)
+	int pg = strcmp(conf->backend, "postgresql") == 0;
+	if (!pg && strcmp(conf->backend, "sqlite") != 0)
 		return pk_error_set(err, PK_ECONFIG,
 				    _("%s: store.backend: '%s' is not a store this picketd has "
-				      "(sqlite)"),
+				      "(sqlite, postgresql)"),
 				    conf->path, conf->backend);
+	if (pg && (!conf->conninfo || !*conf->conninfo))
+		return pk_error_set(err, PK_ECONFIG,
+				    _("%s: store.backend is postgresql: store.conninfo must name "
+				      "the database"),
+				    conf->path);
 	if (!*conf->listen)
 		return pk_error_set(err, PK_ECONFIG, _("%s: server.listen is empty"), conf->path);
 	if (!conf->store_path || !conf->users)
@@ -375,6 +386,7 @@ void srv_conf_free(struct srv_conf **pconf)
 	free(conf->key);
 	free(conf->backend);
 	free(conf->store_path);
+	free(conf->conninfo);
 	free(conf->users);
 	free(conf->log_file);
 	free(conf->levels);

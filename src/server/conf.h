@@ -37,6 +37,7 @@ struct srv_conf {
 	/* [store] */
 	char *backend;
 	char *store_path;
+	char *conninfo; /* PostgreSQL connection string; NULL when unset */
 	/* [auth] */
 	char *users;
 	/* [classification]: classes holds the levels, with the ceiling as its

@@ -251,7 +251,9 @@ static int run(struct srv *srv, const sigset_t *set)
 	int v6 = strchr(conf->listen, ':') != NULL;
 	srv_log(SRV_LOG_INFO, _("listening on %s://%s%s%s:%d (%d threads, store %s, %zu users)"),
 		conf->plain_http ? "http" : "https", v6 ? "[" : "", conf->listen, v6 ? "]" : "",
-		srv->port, conf->threads, conf->store_path, srv_auth_count());
+		srv->port, conf->threads,
+		strcmp(conf->backend, "sqlite") == 0 ? conf->store_path : conf->backend,
+		srv_auth_count());
 	for (;;) {
 		if (sigwait(set, &sig) != 0)
 			continue;

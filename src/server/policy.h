@@ -24,7 +24,8 @@ int srv_policy_may_push(const struct srv_user *user);
  * rejected event is named beside its message). */
 /* What the store knows of the record an event changes. */
 struct srv_record {
-	const char *group; /* a ticket's current group, NULL when none */
+	const char *group;	    /* a ticket's current group, NULL when none */
+	const char *classification; /* and its level's name (stores that keep it) */
 	/* for an event setting a ticket's classification: the ticket's level
 	 * now and the one the event sets (ranks); -1 otherwise */
 	int level, new_level;

@@ -6,7 +6,7 @@
 #include "picket/i18n.h"
 #include "picket/status.h"
 
-static const struct srv_store_ops *const backends[] = { &srv_store_sqlite };
+static const struct srv_store_ops *const backends[] = { &srv_store_sqlite, &srv_store_pg };
 
 int srv_store_open(const struct srv_conf *conf, struct srv_store **out, struct pk_error *err)
 {

@@ -60,6 +60,7 @@ struct srv_store {
 };
 
 extern const struct srv_store_ops srv_store_sqlite;
+extern const struct srv_store_ops srv_store_pg;
 
 /* Opens the store conf names; PK_ECONFIG for an unknown backend. */
 int srv_store_open(const struct srv_conf *conf, struct srv_store **out, struct pk_error *err);

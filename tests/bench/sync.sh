@@ -37,6 +37,16 @@
 #   BENCH_NO_HYPERFINE=1   time the no-op sync with the shell loop even if
 #                  hyperfine is installed
 #   KEEP=1         keep the scratch directory (under ${TMPDIR:-/tmp})
+#   BENCH_STORE    picketd's store: sqlite (default) or postgresql (a
+#                  PostgreSQL server of the benchmark's own, initdb from
+#                  PG_BIN, default the newest /usr/lib/postgresql/*/bin, run
+#                  as the user postgres when root; Unix socket only, its
+#                  default settings otherwise)
+#   BENCH_INSTANCES  picketd processes on the one store: 1 (default) or 2
+#                  (postgresql only): A pushes through the first, B pulls
+#                  through the second, and the load clients are split
+#                  between them (two picket-load, half the clients each,
+#                  requests and events summed, the worse latencies kept)
 #
 # What it measures (whole-process wall clock; CPU from GNU time for the
 # client and /proc/PID/stat for picketd):
@@ -108,6 +118,11 @@ LOAD_CLIENTS=${BENCH_LOAD_CLIENTS:-32}
 LOAD_SECONDS=${BENCH_LOAD_SECONDS:-10}
 LOAD_RUNS=${BENCH_LOAD_RUNS:-3}
 LOAD_LIMIT=1000
+STORE=${BENCH_STORE:-sqlite}
+INSTANCES=${BENCH_INSTANCES:-1}
+case $STORE in sqlite | postgresql) ;; *) die "BENCH_STORE: sqlite or postgresql, not $STORE" ;; esac
+case $INSTANCES in 1 | 2) ;; *) die "BENCH_INSTANCES: 1 or 2, not $INSTANCES" ;; esac
+[ "$INSTANCES" = 1 ] || [ "$STORE" = postgresql ] || die "BENCH_INSTANCES=2 needs BENCH_STORE=postgresql"
 
 here=$(cd "$(dirname "$0")" && pwd)
 [ -d "$BUILD" ] || die "no build directory: $BUILD"
@@ -128,21 +143,47 @@ CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/picket-sync-bench.XXXXXX") || die "cannot create a scratch directory"
 SRV_PID=
+SRV_PID2=
+PG_DIR=
+# stop_pid PID: SIGTERM, then SIGKILL after 10 s
+stop_pid() {
+	kill -TERM "$1" 2>/dev/null || true
+	w=0
+	while kill -0 "$1" 2>/dev/null && [ $w -lt 100 ]; do
+		sleep 0.1
+		w=$((w + 1))
+	done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
 srv_stop() {
 	if [ -n "$SRV_PID" ]; then
-		kill -TERM "$SRV_PID" 2>/dev/null || true
-		w=0
-		while kill -0 "$SRV_PID" 2>/dev/null && [ $w -lt 100 ]; do
-			sleep 0.1
-			w=$((w + 1))
-		done
-		kill -KILL "$SRV_PID" 2>/dev/null || true
-		wait "$SRV_PID" 2>/dev/null || true
+		stop_pid "$SRV_PID"
 		SRV_PID=
+	fi
+	if [ -n "$SRV_PID2" ]; then
+		stop_pid "$SRV_PID2"
+		SRV_PID2=
+	fi
+}
+# as_pg CMD...: a PostgreSQL tool as the cluster's owner
+as_pg() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+pg_stop() {
+	if [ -n "$PG_DIR" ]; then
+		as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+		rm -rf "$PG_DIR"
+		PG_DIR=
 	fi
 }
 cleanup() {
 	srv_stop
+	pg_stop
 	if [ "${KEEP:-0}" = 1 ]; then
 		note "scratch directory kept: $SCRATCH"
 	else
@@ -170,9 +211,11 @@ median_d() {
 	median | awk -v d="$1" '{ if ($1 == "n/a") print; else printf "%.*f\n", d, $1 }'
 }
 
-# srv_cpu: picketd's CPU seconds so far (user + system)
+# srv_cpu: picketd's CPU seconds so far (user + system; both instances),
+# not PostgreSQL's
 srv_cpu() {
-	awk -v t="$CLK_TCK" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$SRV_PID/stat"
+	for p in $SRV_PID $SRV_PID2; do cat "/proc/$p/stat"; done |
+		awk -v t="$CLK_TCK" '{ sub(/^.*\) /, ""); c += ($12 + $13) / t } END { printf "%.2f", c }'
 }
 
 # timed LABEL CMD...: runs CMD (output to $SCRATCH/LABEL.out/err), dies
@@ -277,13 +320,43 @@ port = 0
 [tls]
 cert = $PKI/server.pem
 key = $PKI/server.key
-[store]
-path = $SRV/store.db
 [auth]
 users = $SRV/users
 [classification]
 ceiling = CONFIDENTIAL
 EOF
+PGDB=picketd_bench
+if [ "$STORE" = postgresql ]; then
+	PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+	[ -x "$PG_BIN/initdb" ] || die "no initdb in '$PG_BIN': install postgresql"
+	# outside the scratch directory: the user postgres must reach it
+	PG_DIR=$(mktemp -d /tmp/picket-bench-pg.XXXXXX) || die "cannot create a directory"
+	[ "$(id -u)" != 0 ] || chown postgres: "$PG_DIR"
+	chmod 700 "$PG_DIR"
+	note "PostgreSQL: initdb in $PG_DIR"
+	as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U picket -A trust -E UTF8 --locale=C \
+		>"$SCRATCH/initdb.log" 2>&1 || die "initdb failed: $(tail -n 3 "$SCRATCH/initdb.log")"
+	as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 \
+		-o "-c listen_addresses='' -k $PG_DIR" start >"$SCRATCH/pg_ctl.log" 2>&1 ||
+		die "PostgreSQL did not start: $(tail -n 3 "$PG_DIR/log")"
+	PG_VERSION=$("$PG_BIN/postgres" --version | awk '{ print $NF }')
+	printf '[store]\nbackend = postgresql\nconninfo = host=%s user=picket dbname=%s\n' \
+		"$PG_DIR" "$PGDB" >>"$SRV/picketd.conf"
+else
+	printf '[store]\npath = %s\n' "$SRV/store.db" >>"$SRV/picketd.conf"
+fi
+# psql_bench ARGS...: psql on the benchmark's PostgreSQL server
+psql_bench() {
+	"$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$PG_DIR" -U picket "$@"
+}
+# stored_events: the events picketd's store holds
+stored_events() {
+	if [ "$STORE" = postgresql ]; then
+		psql_bench -d "$PGDB" -c "SELECT count(*) FROM events"
+	else
+		sqlite3 "$SRV/store.db" "SELECT count(*) FROM oplog"
+	fi
+}
 SRV_THREADS=$("$PICKETD" --help 2>/dev/null | awk '/server.threads/ { t = 1; next } t && /default:/ { print $2; exit }')
 SRV_RATE=$("$PICKETD" --help 2>/dev/null | awk '/server.rate/ { t = 1; next } t && /default:/ { print $2; exit }')
 adduser() {
@@ -303,45 +376,63 @@ while [ $i -lt "$LOAD_CLIENTS" ]; do
 done
 chmod 600 "$SCRATCH"/*.token "$SCRATCH/load.tokens"
 
-# srv_start: picketd on an empty store; sets SRV_PID, PORT, URL.
-srv_start() {
-	srv_stop
-	rm -f "$SRV/store.db" "$SRV/store.db-wal" "$SRV/store.db-shm"
-	: >"$SRV/log"
-	"$PICKETD" --config "$SRV/picketd.conf" 2>>"$SRV/log" &
-	SRV_PID=$!
-	PORT=
+# srv_launch CONF LOG: starts picketd; sets LPID and LPORT once it answers
+srv_launch() {
+	: >"$2"
+	"$PICKETD" --config "$1" 2>>"$2" &
+	LPID=$!
+	LPORT=
 	w=0
 	while [ $w -lt 200 ]; do
-		kill -0 "$SRV_PID" 2>/dev/null || {
-			cat "$SRV/log" >&2
-			SRV_PID=
+		kill -0 "$LPID" 2>/dev/null || {
+			cat "$2" >&2
 			die "picketd did not start"
 		}
-		PORT=$(sed -n 's|.*listening on https://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$SRV/log" | head -n 1)
-		if [ -n "$PORT" ] && curl -s --max-time 2 --cacert "$PKI/ca.pem" -o /dev/null \
-			"https://127.0.0.1:$PORT/health"; then
+		LPORT=$(sed -n 's|.*listening on https://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$2" | head -n 1)
+		if [ -n "$LPORT" ] && curl -s --max-time 2 --cacert "$PKI/ca.pem" -o /dev/null \
+			"https://127.0.0.1:$LPORT/health"; then
 			break
 		fi
-		PORT=
+		LPORT=
 		sleep 0.05
 		w=$((w + 1))
 	done
-	[ -n "$PORT" ] || {
-		tail -n 5 "$SRV/log" >&2
+	[ -n "$LPORT" ] || {
+		tail -n 5 "$2" >&2
 		die "picketd did not answer /health within 10 s"
 	}
-	URL=https://127.0.0.1:$PORT
 }
 
-# client_conf NAME USER NODE BATCH: the configuration of client NAME,
-# syncing as USER with [sync] batch = BATCH, token file 0600
+# srv_start: picketd (BENCH_INSTANCES of them) on an empty store; sets
+# SRV_PID, PORT, URL (and SRV_PID2, URL2: the second, else the first)
+srv_start() {
+	srv_stop
+	if [ "$STORE" = postgresql ]; then
+		psql_bench -d postgres -c "DROP DATABASE IF EXISTS $PGDB" -c "CREATE DATABASE $PGDB" ||
+			die "cannot make database $PGDB"
+	else
+		rm -f "$SRV/store.db" "$SRV/store.db-wal" "$SRV/store.db-shm"
+	fi
+	srv_launch "$SRV/picketd.conf" "$SRV/log"
+	SRV_PID=$LPID
+	PORT=$LPORT
+	URL=https://127.0.0.1:$PORT
+	URL2=$URL
+	if [ "$INSTANCES" = 2 ]; then
+		srv_launch "$SRV/picketd.conf" "$SRV/log2"
+		SRV_PID2=$LPID
+		URL2=https://127.0.0.1:$LPORT
+	fi
+}
+
+# client_conf NAME USER NODE BATCH [URL]: the configuration of client
+# NAME, syncing as USER with [sync] batch = BATCH, token file 0600
 client_conf() {
 	mkdir -p "$SCRATCH/$1"
 	cp "$SCRATCH/$2.token" "$SCRATCH/$1/token"
 	chmod 600 "$SCRATCH/$1/token"
 	printf '[core]\nnode = %s\n[sync]\nurl = %s\ntoken_file = %s\nca_file = %s\nbatch = %s\n' \
-		"$3" "${URL:-https://127.0.0.1:1}" "$SCRATCH/$1/token" "$PKI/ca.pem" "$4" \
+		"$3" "${5:-${URL:-https://127.0.0.1:1}}" "$SCRATCH/$1/token" "$PKI/ca.pem" "$4" \
 		>"$SCRATCH/$1/picket.conf"
 }
 
@@ -392,7 +483,7 @@ first_sync() {
 	srv_start
 	rm -rf "$SCRATCH/A/picket.db"* "$SCRATCH/B"
 	client_conf A alice BENCHA "$batch"
-	client_conf B bob BENCHB "$batch"
+	client_conf B bob BENCHB "$batch" "$URL2"
 	cp "$TMPL" "$SCRATCH/A/picket.db"
 	chmod 600 "$SCRATCH/A/picket.db"
 	run_or_die pb init
@@ -410,7 +501,7 @@ first_sync() {
 	P_WALL=$T_WALL P_CPU=$T_CPU P_SRV=$T_SRV
 	pushed=$(sed -n 's/.*"pushed": *\([0-9]*\).*/\1/p' "$SCRATCH/push-$run-$batch.out")
 	pending=$(sed -n 's/.*"pending": *\([0-9]*\).*/\1/p' "$SCRATCH/push-$run-$batch.out")
-	stored=$(sqlite3 "$SRV/store.db" "SELECT count(*) FROM oplog")
+	stored=$(stored_events)
 	if [ "$pushed" != "$EVENTS" ] || [ "$pending" != 0 ] || [ "$stored" != "$EVENTS" ]; then
 		die "push incomplete: pushed $pushed, pending $pending, stored $stored of $EVENTS"
 	fi
@@ -458,7 +549,11 @@ while [ "$r" -le "$RUNS" ]; do
 	done
 	r=$((r + 1))
 done
-STORE_SZ=$(fsize "$SRV/store.db")
+if [ "$STORE" = postgresql ]; then
+	STORE_SZ=$(psql_bench -d "$PGDB" -c "SELECT pg_database_size('$PGDB')")
+else
+	STORE_SZ=$(fsize "$SRV/store.db")
+fi
 B_SZ=$(fsize "$SCRATCH/B/picket.db")
 LAST_BATCH=$batch
 
@@ -535,15 +630,44 @@ note "load: $LOAD_CLIENTS clients, $LOAD_SECONDS s, $LOAD_RUNS runs"
 i=1
 while [ $i -le "$LOAD_RUNS" ]; do
 	c0=$(srv_cpu)
-	"$LOAD" --url "$URL" --ca "$PKI/ca.pem" --tokens "$SCRATCH/load.tokens" \
-		--clients "$LOAD_CLIENTS" --seconds "$LOAD_SECONDS" --limit "$LOAD_LIMIT" \
-		--seed "$i" >"$SCRATCH/load-$i.out" 2>&1 || {
-		cat "$SCRATCH/load-$i.out" >&2
-		note "picket-load reported errors (run $i); see above"
-	}
+	if [ "$INSTANCES" = 2 ]; then
+		# half the clients (and tokens) on each instance, at once
+		half=$((LOAD_CLIENTS / 2))
+		head -n "$half" "$SCRATCH/load.tokens" >"$SCRATCH/load1.tokens"
+		tail -n +$((half + 1)) "$SCRATCH/load.tokens" >"$SCRATCH/load2.tokens"
+		chmod 600 "$SCRATCH/load1.tokens" "$SCRATCH/load2.tokens"
+		"$LOAD" --url "$URL" --ca "$PKI/ca.pem" --tokens "$SCRATCH/load1.tokens" \
+			--clients "$half" --seconds "$LOAD_SECONDS" --limit "$LOAD_LIMIT" \
+			--seed "$i" >"$SCRATCH/load-$i-1.out" 2>&1 &
+		l1=$!
+		"$LOAD" --url "$URL2" --ca "$PKI/ca.pem" --tokens "$SCRATCH/load2.tokens" \
+			--clients $((LOAD_CLIENTS - half)) --seconds "$LOAD_SECONDS" --limit "$LOAD_LIMIT" \
+			--seed "$((i + 100))" >"$SCRATCH/load-$i-2.out" 2>&1 &
+		l2=$!
+		wait $l1 || note "picket-load reported errors (run $i, first instance)"
+		wait $l2 || note "picket-load reported errors (run $i, second instance)"
+		cat "$SCRATCH/load-$i-1.out" "$SCRATCH/load-$i-2.out" >"$SCRATCH/load-$i.out"
+		# one RESULT: counts and rates summed, latencies the worse of the two
+		grep -h '^RESULT ' "$SCRATCH/load-$i-1.out" "$SCRATCH/load-$i-2.out" | awk '
+			{ for (f = 2; f <= NF; f++) { split($f, kv, "="); k = kv[1]; v = kv[2]
+				if (!(k in a)) { order[++n] = k; a[k] = v }
+				else if (k ~ /_ms$/ || k == "seconds") a[k] = (v + 0 > a[k] + 0 ? v : a[k])
+				else a[k] += v } }
+			END { if (n == 0) exit 1; printf "RESULT"
+				for (j = 1; j <= n; j++) printf " %s=%s", order[j], a[order[j]]
+				printf "\n" }' >>"$SCRATCH/load.results" || die "picket-load printed no result"
+	else
+		"$LOAD" --url "$URL" --ca "$PKI/ca.pem" --tokens "$SCRATCH/load.tokens" \
+			--clients "$LOAD_CLIENTS" --seconds "$LOAD_SECONDS" --limit "$LOAD_LIMIT" \
+			--seed "$i" >"$SCRATCH/load-$i.out" 2>&1 || {
+			cat "$SCRATCH/load-$i.out" >&2
+			note "picket-load reported errors (run $i); see above"
+		}
+		grep '^RESULT ' "$SCRATCH/load-$i.out" >>"$SCRATCH/load.results" ||
+			die "picket-load printed no result"
+	fi
 	c1=$(srv_cpu)
 	cat "$SCRATCH/load-$i.out" >&2
-	grep '^RESULT ' "$SCRATCH/load-$i.out" >>"$SCRATCH/load.results" || die "picket-load printed no result"
 	awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f\n", b - a }' >>"$SCRATCH/load.srvcpu"
 	i=$((i + 1))
 done
@@ -570,6 +694,11 @@ L_FIRST_ERR=$(sed -n 's/^  first error: //p' "$SCRATCH"/load-*.out | head -n 1)
 
 # --- h. summary -------------------------------------------------------
 
+if [ "$STORE" = postgresql ]; then
+	STOREDESC="PostgreSQL ${PG_VERSION:-?} (default settings, Unix socket), $INSTANCES picketd instance(s): A pushes through the first, B pulls through the last, load clients split between them; picketd CPU excludes PostgreSQL's"
+else
+	STOREDESC=SQLite
+fi
 CPU=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo 2>/dev/null | head -n 1)
 # shellcheck disable=SC1091
 OS=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-}")
@@ -590,7 +719,7 @@ target() { # target VALUE LIMIT UNIT
 	echo "- machine: $(nproc 2>/dev/null || echo '?') cores, ${CPU:-unknown CPU}, ${OS:-unknown OS}, $(uname -sr)"
 	echo "- ${PVER:-picket ?} (rev $REV), SQLite $(sqlite3 --version | awk '{ print $1 }'), libmicrohttpd $MHDVER, client libcurl with ${TLSLIB:-?}; timer for the no-op sync: $TIMER"
 	echo "- data: $N tickets, ${NCOMMENTS:-?} comments (seed $SEED): **$EVENTS events**; generated in $GEN_S s, imported into A in $IMPORT_S s ($(mb "$SZ_TMPL") MB)"
-	echo "- picketd: defaults (threads ${SRV_THREADS:-?}, rate ${SRV_RATE:-?} requests/s per user, log level info to a file), TLS with an EC P-256 certificate, store on SQLite"
+	echo "- picketd: defaults (threads ${SRV_THREADS:-?}, rate ${SRV_RATE:-?} requests/s per user, log level info to a file), TLS with an EC P-256 certificate, store on $STOREDESC"
 	echo "- B after the first sync equals A: $SAME"
 	echo
 	echo "First sync ($RUNS run(s) per batch size, batch sizes alternating; whole \`picket sync\`, wall s;"

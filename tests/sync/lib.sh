@@ -11,7 +11,16 @@
 #   client_sync_set NAME KEY [VALUE]   changes its [sync] section
 #   pc NAME ARGS...              runs picket as that client (its user, db, config)
 #   db_dump DB / expect_same_db  replicated state, compared field by field
+#   srv_events NAME [ORIGIN] / srv_event_at NAME SEQ / srv_distinct_events NAME
+#   srv_store_state NAME / srv_check NAME / srv_view NAME / srv_view_sql NAME QUERY
+#   srv_uuid_db NAME / srv_wipe NAME / srv_backup NAME FILE / srv_restore NAME FILE
+#                                the store, whichever it is (PICKET_STORE)
 # Every process started here is stopped by the EXIT trap, and $T removed.
+#
+# PICKET_STORE=postgresql runs picketd on PostgreSQL: one server for the
+# script (initdb in a private directory, Unix socket only, run as the
+# unprivileged user postgres when the tests run as root), a fresh database
+# per picketd (srv_share_db makes two picketd use one).
 . "$TESTS_DIR/cli/lib.sh"
 : "${PICKETD:?PICKETD must name the picketd binary}"
 need openssl curl sqlite3 ps od
@@ -49,10 +58,85 @@ sync_cleanup() {
 	done
 	# shellcheck disable=SC2086 # a list of pids
 	[ -n "$pids" ] && wait $pids 2>/dev/null
+	pg_stop
 	rm -rf "$T"
 }
 trap sync_cleanup EXIT
 trap 'exit 130' INT TERM HUP
+
+# --- PostgreSQL ------------------------------------------------------------------
+
+PICKET_STORE=${PICKET_STORE:-sqlite}
+case $PICKET_STORE in
+sqlite | postgresql) ;;
+*) echo "PICKET_STORE: '$PICKET_STORE' is sqlite or postgresql" >&2 && exit 1 ;;
+esac
+PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
+PG_DIR=""
+
+# _pg_as CMD ARGS...: a PostgreSQL tool as the cluster's owner
+_pg_as() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# pg_start: the script's PostgreSQL server, once
+pg_start() {
+	[ -n "$PG_DIR" ] && return 0
+	[ -x "$PG_BIN/initdb" ] || {
+		fail "PICKET_STORE=postgresql: no initdb in '$PG_BIN' (install postgresql)"
+		done_testing
+		exit 1
+	}
+	# outside $T: the postgres user must reach it
+	PG_DIR=$(mktemp -d /tmp/picket-pg.XXXXXX)
+	[ "$(id -u)" = 0 ] && chown postgres: "$PG_DIR"
+	chmod 700 "$PG_DIR"
+	if ! _pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U picket -A trust -E UTF8 \
+		--locale=C >"$PG_DIR/initdb.log" 2>&1; then
+		fail "initdb failed: $(tail -3 "$PG_DIR/initdb.log")"
+		done_testing
+		exit 1
+	fi
+	# no TCP; durability is not what these tests measure
+	if ! _pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 \
+		-o "-c listen_addresses='' -k $PG_DIR -c fsync=off -c full_page_writes=off -c max_connections=200" \
+		start >"$PG_DIR/pg_ctl.log" 2>&1; then
+		fail "PostgreSQL did not start: $(tail -3 "$PG_DIR/log")"
+		done_testing
+		exit 1
+	fi
+}
+
+pg_stop() {
+	[ -n "$PG_DIR" ] || return 0
+	_pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1
+	rm -rf "$PG_DIR"
+	PG_DIR=""
+}
+
+# psql_db DB ARGS...: psql on a database of the script's server
+psql_db() {
+	local db=$1
+	shift
+	PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U picket -d "$db" "$@"
+}
+pg_createdb() { psql_db postgres -c "CREATE DATABASE $1" >/dev/null; }
+pg_dropdb() { psql_db postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null; }
+
+# srv_pgdb NAME: the database of picketd NAME
+srv_pgdb() { cat "$T/$1/pgdb"; }
+# srv_psql NAME QUERY: reads picketd NAME's PostgreSQL store, unaligned
+srv_psql() { psql_db "$(srv_pgdb "$1")" -At -c "$2"; }
+
+# srv_share_db NAME OTHER: picketd NAME serves OTHER's database
+srv_share_db() {
+	srv_pgdb "$2" >"$T/$1/pgdb"
+	_srv_conf "$1" "$(srv_port "$1")"
+}
 
 # --- certificates --------------------------------------------------------------
 
@@ -134,6 +218,13 @@ srv_new() {
 	echo "$cert" >"$d/cert"
 	printf '%s\n' "${3:-}" >"$d/server.extra"
 	if [ -n "$cert" ]; then echo https >"$d/scheme"; else echo http >"$d/scheme"; fi
+	if [ "$PICKET_STORE" = postgresql ]; then
+		pg_start
+		local db
+		db="pk_$(echo "$1" | tr -c 'a-zA-Z0-9_\n' _)"
+		pg_dropdb "$db" && pg_createdb "$db" || fail "cannot make database $db"
+		echo "$db" >"$d/pgdb"
+	fi
 	_srv_conf "$1" "$(_free_port)"
 }
 
@@ -159,8 +250,13 @@ _srv_conf() {
 		if [ -n "$cert" ]; then
 			printf '[tls]\ncert = %s\nkey = %s\n' "$PKI/$cert.pem" "$PKI/$cert.key"
 		fi
-		printf '[store]\npath = %s\n[auth]\nusers = %s\n[log]\nlevel = info\n' \
-			"$d/store.db" "$d/users"
+		if [ "$PICKET_STORE" = postgresql ]; then
+			printf '[store]\nbackend = postgresql\nconninfo = host=%s user=picket dbname=%s\n' \
+				"$PG_DIR" "$(cat "$d/pgdb")"
+		else
+			printf '[store]\npath = %s\n' "$d/store.db"
+		fi
+		printf '[auth]\nusers = %s\n[log]\nlevel = info\n' "$d/users"
 	} >"$d/picketd.conf"
 }
 
@@ -211,6 +307,7 @@ _srv_launch() {
 		fi
 		if tail -n +$((lines + 1)) "$d/log" | grep -q 'listening on' &&
 			curl -sk --max-time 2 -o /dev/null "$(srv_url "$1")/health" 2>/dev/null; then
+			! _pg || _pg_oplog_view "$1"
 			return 0
 		fi
 		sleep 0.05
@@ -263,10 +360,135 @@ srv_kill() {
 }
 srv_stop() { srv_kill "$1" TERM; }
 
-# srv_sql NAME QUERY: reads picketd's store
-srv_sql() { sqlite3 -batch -noheader -cmd '.timeout 5000' "$T/$1/store.db" "$2"; }
-srv_events() { srv_sql "$1" "SELECT count(*) FROM oplog"; }
+# srv_sql NAME QUERY: reads picketd's store: the SQLite file, or on
+# PostgreSQL its events through a view named oplog like the SQLite table
+# (id, event_uuid, entity, entity_uuid, op, field, value, hlc, base,
+# origin, actor, at).  Tickets, comments and conflicts: srv_view_sql.
+srv_sql() {
+	if _pg; then
+		srv_psql "$1" "$2"
+	else
+		sqlite3 -batch -noheader -cmd '.timeout 5000' "$T/$1/store.db" "$2"
+	fi
+}
 srv_log() { cat "$T/$1/log"; }
+_pg() { [ "$PICKET_STORE" = postgresql ]; }
+_pg_oplog_view() {
+	srv_psql "$1" "CREATE OR REPLACE VIEW oplog AS SELECT seq AS id, uuid::text AS event_uuid,
+	  entity, entity_uuid::text AS entity_uuid, op, field, value, hlc, base, origin, actor, at
+	  FROM events" >/dev/null
+}
+
+# srv_events NAME [ORIGIN]: how many events the store holds (of ORIGIN)
+srv_events() {
+	if _pg; then
+		srv_psql "$1" "SELECT count(*) FROM events${2:+ WHERE origin = '$2'}"
+	else
+		srv_sql "$1" "SELECT count(*) FROM oplog${2:+ WHERE origin = '$2'}"
+	fi
+}
+# srv_event_at NAME SEQ: the uuid of the event at sequence SEQ
+srv_event_at() {
+	if _pg; then
+		srv_psql "$1" "SELECT uuid FROM events WHERE seq = $2"
+	else
+		srv_sql "$1" "SELECT event_uuid FROM oplog WHERE id = $2"
+	fi
+}
+srv_distinct_events() {
+	if _pg; then
+		srv_psql "$1" "SELECT count(DISTINCT uuid) FROM events"
+	else
+		srv_sql "$1" "SELECT count(DISTINCT event_uuid) FROM oplog"
+	fi
+}
+# srv_store_state NAME: the store's whole state in a few lines, to show that a
+# refused request stored nothing
+srv_store_state() {
+	if _pg; then
+		srv_psql "$1" "SELECT count(*), coalesce(max(seq), 0) FROM events;
+		  SELECT entity, count(*) FROM records GROUP BY 1 ORDER BY 1;
+		  SELECT count(*), sum(hlc) FROM ticket_fields;
+		  SELECT string_agg(uuid::text, ',' ORDER BY seq) FROM events"
+	else
+		srv_sql "$1" "SELECT count(*), ifnull(max(id), 0) FROM oplog;
+		  SELECT count(*) FROM tickets; SELECT count(*) FROM comments;
+		  SELECT count(*) FROM conflicts; SELECT group_concat(event_uuid) FROM oplog"
+	fi
+}
+# srv_check NAME: "ok" when the store is sound (PostgreSQL: the sequences
+# are 1..head without a gap, every event names a record)
+srv_check() {
+	if _pg; then
+		srv_psql "$1" "SELECT CASE WHEN count(*) = coalesce(max(seq), 0) AND NOT EXISTS (
+		    SELECT 1 FROM events e WHERE NOT EXISTS (SELECT 1 FROM records r
+		      WHERE r.uuid = e.entity_uuid)) THEN 'ok' ELSE 'gaps or strays' END FROM events"
+	else
+		srv_sql "$1" "PRAGMA integrity_check"
+	fi
+}
+# srv_uuid_db NAME: a SQLite file whose table oplog(event_uuid) lists the
+# store's events (for ATTACH)
+srv_uuid_db() {
+	if _pg; then
+		local f="$T/$1.uuids.db"
+		rm -f "$f"
+		srv_psql "$1" "SELECT uuid FROM events" >"$T/$1.uuids"
+		sqlite3 -batch "$f" "CREATE TABLE oplog(event_uuid TEXT PRIMARY KEY);" \
+			".import '$T/$1.uuids' oplog"
+		echo "$f"
+	else
+		echo "$T/$1/store.db"
+	fi
+}
+# srv_view NAME: a picket database holding the server's view (SQLite: the
+# store itself; PostgreSQL: a viewer's installation that pulled it all)
+srv_view() {
+	if _pg; then
+		local v="_view_$1"
+		if [ ! -f "$T/$v/picket.db" ]; then
+			[ -f "$T/$1/tokens/_viewer" ] || srv_adduser "$1" _viewer viewer >/dev/null
+			client_new "$v" "$1" _viewer VIEW >/dev/null
+		fi
+		pc "$v" sync --quiet || fail "the viewer of $1 could not sync"
+		cdb "$v"
+	else
+		echo "$T/$1/store.db"
+	fi
+}
+# srv_view_sql NAME QUERY: reads the server's view (tickets, comments,
+# conflicts as a merge of every event makes them)
+srv_view_sql() {
+	local db
+	db=$(srv_view "$1")
+	sqlite3 -batch -noheader -cmd '.timeout 5000' "$db" "$2"
+}
+# srv_wipe NAME: picketd NAME (stopped) loses its store
+srv_wipe() {
+	if _pg; then
+		pg_dropdb "$(srv_pgdb "$1")" && pg_createdb "$(srv_pgdb "$1")"
+	else
+		mkdir -p "$T/$1/lost"
+		mv "$T/$1/store.db"* "$T/$1/lost/"
+	fi
+}
+# srv_backup NAME FILE / srv_restore NAME FILE (picketd stopped)
+srv_backup() {
+	if _pg; then
+		"$PG_BIN/pg_dump" -h "$PG_DIR" -U picket -Fc -f "$2" "$(srv_pgdb "$1")"
+	else
+		sqlite3 "$T/$1/store.db" ".backup '$2'"
+	fi
+}
+srv_restore() {
+	if _pg; then
+		pg_dropdb "$(srv_pgdb "$1")" && pg_createdb "$(srv_pgdb "$1")" &&
+			"$PG_BIN/pg_restore" -h "$PG_DIR" -U picket -d "$(srv_pgdb "$1")" "$2"
+	else
+		rm -f "$T/$1/store.db"*
+		cp "$2" "$T/$1/store.db"
+	fi
+}
 
 # --- clients -------------------------------------------------------------------
 
@@ -277,6 +499,7 @@ client_new() {
 	local d="$T/$1"
 	mkdir -p "$d"
 	CLIENT_USER[$1]=$3
+	echo "$3" >"$d/user" # for pc in a subshell that did not see the line above
 	if [ -f "$T/$2/tokens/$3" ]; then
 		cp "$T/$2/tokens/$3" "$d/token"
 	else
@@ -308,7 +531,7 @@ client_sync_set() {
 pc() {
 	local c=$1
 	shift
-	PICKET_USER=${CLIENT_USER[$c]} "$PICKET" --db "$T/$c/picket.db" --config "$T/$c/picket.conf" "$@"
+	PICKET_USER=${CLIENT_USER[$c]:-$(cat "$T/$c/user")} "$PICKET" --db "$T/$c/picket.db" --config "$T/$c/picket.conf" "$@"
 }
 cdb() { echo "$T/$1/picket.db"; }
 # csql NAME QUERY: reads a client's database

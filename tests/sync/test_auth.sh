@@ -22,11 +22,7 @@ BOB=$(srv_token srv bob)
 VIC=$(srv_token srv vic)
 
 # the server's whole state, to show a refusal stored nothing
-srv_state() {
-	srv_sql srv "SELECT count(*), ifnull(max(id), 0) FROM oplog;
-	  SELECT count(*) FROM tickets; SELECT count(*) FROM comments;
-	  SELECT count(*) FROM conflicts; SELECT group_concat(event_uuid) FROM oplog"
-}
+srv_state() { srv_store_state srv; }
 # jedit IN OUT EXPR: OUT is EXPR over the JSON text j of file IN
 jedit() {
 	sqlite3 -batch -noheader :memory: \
@@ -155,7 +151,7 @@ expect_match "^synced: pushed 1, pulled 0, conflicts 0, refused 1$" "$OUT" \
 	"a technician's group change: the summary counts it refused"
 expect_match "$REF group: only supervisors reassign tickets across groups \(undone here\)" \
 	"$ERR" "a technician's group change: says which change and why"
-expect_eq "ops|sw-5" "$(srv_sql srv "SELECT group_name || '|' || ci FROM tickets WHERE uuid = '$UUID'")" \
+expect_eq "ops|sw-5" "$(srv_view_sql srv "SELECT group_name || '|' || ci FROM tickets WHERE uuid = '$UUID'")" \
 	"the group is unchanged on the server, the other change is stored"
 expect_eq "ops|sw-5" "$(csql t "SELECT group_name || '|' || ci FROM tickets WHERE uuid = '$UUID'")" \
 	"the refused change is undone on the technician's node"
@@ -171,7 +167,7 @@ expect_rc 0 pc t set "$REF3" group=ops
 expect_rc 0 pc t sync --json
 expect_eq "0 0" "$(jget "$OUT" '$.refused') $(jget "$OUT" '$.pending')" \
 	"a technician gives a ticket its first group"
-expect_eq ops "$(srv_sql srv "SELECT group_name FROM tickets WHERE ref = '$REF3'")" \
+expect_eq ops "$(srv_view_sql srv "SELECT group_name FROM tickets WHERE ref = '$REF3'")" \
 	"the first group is on the server"
 # by hand: the answer names the event left out
 expect_rc 0 pc t set "$REF" group=desk
@@ -192,7 +188,7 @@ expect_rc 0 pc s sync --quiet
 expect_rc 0 pc s set "$REF" group=network
 expect_rc 0 pc s sync --json
 expect_eq "1 0" "$(jget "$OUT" '$.pushed') $(jget "$OUT" '$.refused')" "a supervisor moves the ticket"
-expect_eq network "$(srv_sql srv "SELECT group_name FROM tickets WHERE uuid = '$UUID'")" \
+expect_eq network "$(srv_view_sql srv "SELECT group_name FROM tickets WHERE uuid = '$UUID'")" \
 	"the supervisor's group change is on the server"
 expect_rc 0 pc a sync --quiet
 expect_eq network "$(csql a "SELECT group_name FROM tickets WHERE uuid = '$UUID'")" \
@@ -215,7 +211,7 @@ for n in t a s; do
 	expect_eq "desk|0" "$(csql $n "SELECT group_name || '|' || (SELECT count(*) FROM conflicts)
 	  FROM tickets WHERE uuid = '$UUID'")" "$n: the supervisor's move stands, no conflict"
 done
-expect_eq desk "$(srv_sql srv "SELECT group_name FROM tickets WHERE uuid = '$UUID'")" \
+expect_eq desk "$(srv_view_sql srv "SELECT group_name FROM tickets WHERE uuid = '$UUID'")" \
 	"the supervisor's move stands on the server"
 expect_same_db "$(cdb t)" "$(cdb s)" "the technician's and the supervisor's nodes"
 STATE=$(srv_state)
@@ -401,6 +397,6 @@ expect_rc 0 pc a sync --json
 expect_eq "$(srv_events srv)" "$(jget "$OUT" '$.cursor')" "a cursor past the head: back to the head"
 expect_eq "$(srv_events srv)" "$(cevents a)" "a cursor past the head: nothing lost or doubled"
 
-expect_eq ok "$(srv_sql srv "PRAGMA integrity_check")" "the store is sound"
+expect_eq ok "$(srv_check srv)" "the store is sound"
 srv_stop srv
 done_testing

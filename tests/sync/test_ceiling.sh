@@ -45,7 +45,7 @@ expect_match "$HELD changes held back: their tickets are above the server's ceil
 	"$ERR" "picket sync says how many were held back and why"
 expect_eq 0 "$(srv_sql srv "SELECT count(*) FROM oplog WHERE entity_uuid = '$U2' OR value LIKE '%Password reset%'")" \
 	"nothing of the SECRET ticket reached the server"
-expect_eq "2 0" "$(srv_sql srv "SELECT count(*) FROM tickets") $(srv_sql srv "SELECT count(*) FROM comments")" \
+expect_eq "2 0" "$(srv_view_sql srv "SELECT count(*) FROM tickets") $(srv_view_sql srv "SELECT count(*) FROM comments")" \
 	"the server holds the two tickets within its ceiling"
 expect_eq "$HELD" "$(csql a "SELECT count(*) FROM oplog WHERE pushed = 0")" "held events unpushed"
 
@@ -66,9 +66,9 @@ expect_rc 0 pc a audit verify
 
 expect_rc 0 pc a sync --json
 expect_eq 0 "$(jget "$OUT" '$.held')" "nothing held after the lowering"
-expect_eq RESTRICTED "$(srv_sql srv "SELECT classification FROM tickets WHERE uuid = '$U2'")" \
+expect_eq RESTRICTED "$(srv_view_sql srv "SELECT classification FROM tickets WHERE uuid = '$U2'")" \
 	"the lowered ticket reached the server"
-expect_eq 1 "$(srv_sql srv "SELECT count(*) FROM comments WHERE body LIKE '%Password reset%'")" \
+expect_eq 1 "$(srv_view_sql srv "SELECT count(*) FROM comments WHERE body LIKE '%Password reset%'")" \
 	"with the comment it had while SECRET"
 expect_eq 0 "$(csql a "SELECT count(*) FROM oplog WHERE pushed = 0")" "nothing pending on A"
 
@@ -81,7 +81,7 @@ client_sync_set a batch 3
 expect_rc 0 pc a sync --json
 expect_eq "0 0" "$(jget "$OUT" '$.held') $(jget "$OUT" '$.pending')" \
 	"batches of 3: the lowering travels with the old create"
-expect_eq RESTRICTED "$(srv_sql srv "SELECT classification FROM tickets WHERE ref = '$R4'")" \
+expect_eq RESTRICTED "$(srv_view_sql srv "SELECT classification FROM tickets WHERE ref = '$R4'")" \
 	"the ticket created SECRET arrived lowered"
 
 # --- picketd refuses what a client should have held ------------------------------------------------
@@ -96,7 +96,7 @@ expect_http 403 above_ceiling "a push above the ceiling"
 expect_match "above this server's ceiling RESTRICTED" "$(jget "$BODY" '$.message')" \
 	"the refusal names the ceiling"
 expect_eq "$N" "$(srv_events srv)" "a refused push stores nothing"
-expect_eq 0 "$(srv_sql srv "SELECT count(*) FROM tickets WHERE ref = '$R5'")" "no such ticket on the server"
+expect_eq 0 "$(srv_view_sql srv "SELECT count(*) FROM tickets WHERE ref = '$R5'")" "no such ticket on the server"
 
 # --- picketd refuses a technician's lowering ----------------------------------------------
 
@@ -109,7 +109,7 @@ expect_rc 15 pc c sync
 expect_match "only supervisors lower a ticket's classification" "$ERR" "the server's reason"
 expect_eq RESTRICTED "$(csql c "SELECT classification FROM tickets WHERE ref = '$R6'")" \
 	"the refused lowering is undone on the client"
-expect_eq RESTRICTED "$(srv_sql srv "SELECT classification FROM tickets WHERE ref = '$R6'")" \
+expect_eq RESTRICTED "$(srv_view_sql srv "SELECT classification FROM tickets WHERE ref = '$R6'")" \
 	"and never happened on the server"
 
 # --- a workstation accredited below the server -------------------------------------------------
@@ -129,7 +129,7 @@ R7=$(pc e new --title "Door sensor" --class RESTRICTED)
 expect_rc 0 pc e sync --json
 expect_eq "UNCLASSIFIED 1" "$(jget "$OUT" '$.ceiling') $(jget "$OUT" '$.held')" \
 	"sync.ceiling holds back a RESTRICTED ticket the server would take"
-expect_eq 0 "$(srv_sql srv "SELECT count(*) FROM tickets WHERE ref = '$R7'")" "it stayed home"
+expect_eq 0 "$(srv_view_sql srv "SELECT count(*) FROM tickets WHERE ref = '$R7'")" "it stayed home"
 client_sync_set e ceiling SECRET
 expect_rc 0 pc e sync --json
 expect_eq "RESTRICTED 0" "$(jget "$OUT" '$.ceiling') $(jget "$OUT" '$.held')" \

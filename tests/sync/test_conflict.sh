@@ -72,7 +72,7 @@ for n in a b; do
 	expect_eq 1 "$(jlen "$OUT" '$')" "$n: conflicts REF --json"
 	expect_eq "$UUID" "$(jget "$OUT" '$[0].uuid')" "$n: conflicts --json names the ticket"
 done
-expect_eq "ticket|category" "$(srv_sql srv "SELECT entity || '|' || field FROM conflicts")" \
+expect_eq "ticket|category" "$(srv_view_sql srv "SELECT entity || '|' || field FROM conflicts")" \
 	"the server's view has the conflict too"
 
 # carol was offline: she pulls both edits and sees the conflict as well
@@ -106,7 +106,7 @@ for n in a b c a2; do
 	expect_rc 0 pc $n show "$REF"
 	expect_nomatch "Conflict on" "$OUT" "$n: show has no conflict"
 done
-expect_eq 0 "$(srv_sql srv "SELECT count(*) FROM conflicts")" "the server's view has no conflict"
+expect_eq 0 "$(srv_view_sql srv "SELECT count(*) FROM conflicts")" "the server's view has no conflict"
 expect_same_db "$(cdb a)" "$(cdb b)" "alice and bob after the resolution"
 expect_same_db "$(cdb a)" "$(cdb c)" "alice and carol after the resolution"
 expect_same_db "$(cdb a)" "$(cdb a2)" "alice's two nodes after the resolution"
@@ -221,7 +221,7 @@ expect_eq SAME-1 "$(pc d2 new --title "second SAME-1")" "d2's ticket"
 sync_ok d1
 expect_rc 4 pc d2 sync
 expect_match "two installations use node name SAME" "$ERR" "the same node name twice: says so"
-expect_eq "first SAME-1" "$(srv_sql srv "SELECT title FROM tickets WHERE ref = 'SAME-1'")" \
+expect_eq "first SAME-1" "$(srv_view_sql srv "SELECT title FROM tickets WHERE ref = 'SAME-1'")" \
 	"the server kept the first SAME-1"
 expect_eq "second SAME-1" "$(csql d2 "SELECT title FROM tickets WHERE ref = 'SAME-1'")" \
 	"the second installation kept its own ticket"

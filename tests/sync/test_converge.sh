@@ -192,7 +192,7 @@ converge() {
 		[ "$c" = "$first" ] && continue
 		expect_same_db "$(cdb "$first")" "$(cdb "$c")" "$first and $c after converging"
 	done
-	expect_same_db "$(cdb "$first")" "$T/$srv/store.db" "$first and picketd's view"
+	expect_same_db "$(cdb "$first")" "$(srv_view "$srv")" "$first and picketd's view"
 	expect_eq 0 "$(srv_sql "$srv" "SELECT count(*) - count(DISTINCT event_uuid) FROM oplog")" \
 		"no event twice on the server"
 	# a second sync of each has nothing to do

@@ -59,13 +59,13 @@ CHECKS=$((CHECKS + 1))
 expect_eq "$((TOTAL - $(csql a "SELECT count(*) FROM oplog WHERE pushed = 1")))" \
 	"$(jget "$OUT" '$.pending')" "--json: pending is what is not marked pushed"
 # every event the server acknowledged survived the kill
-expect_eq 0 "$(csql a "ATTACH '$T/srv/store.db' AS s;
+expect_eq 0 "$(csql a "ATTACH '$(srv_uuid_db srv)' AS s;
   SELECT count(*) FROM oplog WHERE pushed = 1
      AND event_uuid NOT IN (SELECT event_uuid FROM s.oplog)")" \
 	"events acknowledged before the kill are in the store after it"
 expect_eq "$PUSHED" "$(csql a "SELECT count(*) FROM oplog WHERE pushed = 1")" \
 	"the client marked exactly the acknowledged events as pushed"
-expect_eq ok "$(srv_sql srv "PRAGMA integrity_check")" "the store survived SIGKILL"
+expect_eq ok "$(srv_check srv)" "the store survived SIGKILL"
 expect_eq "$ON_SERVER" "$(srv_sql srv "SELECT count(DISTINCT event_uuid) FROM oplog")" \
 	"no event twice in the store"
 
@@ -78,11 +78,11 @@ expect_eq "0 $TOTAL" "$(jget "$OUT" '$.pending') $(srv_events srv)" \
 	"the rerun pushed the rest: nothing pending, every event on the server"
 expect_eq "$TOTAL" "$(srv_sql srv "SELECT count(DISTINCT event_uuid) FROM oplog")" \
 	"no event twice on the server"
-expect_eq "$N" "$(srv_sql srv "SELECT count(*) FROM tickets")" "the server's view has every ticket"
-expect_eq 0 "$(csql a "ATTACH '$T/srv/store.db' AS s;
+expect_eq "$N" "$(srv_view_sql srv "SELECT count(*) FROM tickets")" "the server's view has every ticket"
+expect_eq 0 "$(csql a "ATTACH '$(srv_uuid_db srv)' AS s;
   SELECT count(*) FROM oplog WHERE event_uuid NOT IN (SELECT event_uuid FROM s.oplog)")" \
 	"every event of A is on the server"
-expect_same_db "$(cdb a)" "$T/srv/store.db" "A and picketd's view after the resumed push"
+expect_same_db "$(cdb a)" "$(srv_view srv)" "A and picketd's view after the resumed push"
 
 # a second client gets everything
 client_new b srv bob B "batch = 500"
@@ -165,7 +165,7 @@ expect_eq "$((BEFORE + E_NEW))" "$(srv_sql srv "SELECT count(DISTINCT event_uuid
 	"no event twice on the server"
 for n in a b c d e; do sync_ok $n; done
 for n in b c d e; do expect_same_db "$(cdb a)" "$(cdb $n)" "A and $n at the end"; done
-expect_same_db "$(cdb a)" "$T/srv/store.db" "A and picketd's view at the end"
+expect_same_db "$(cdb a)" "$(srv_view srv)" "A and picketd's view at the end"
 expect_eq "$((N + N / 2))" "$(csql c "SELECT count(*) FROM tickets")" "every ticket everywhere"
 
 echo "# $(date +%T) 3 done"
@@ -199,7 +199,7 @@ kill -KILL "$BG_PID"
 wait "$BG_PID" 2>/dev/null
 CHECKS=$((CHECKS + 1))
 [ "$(srv_events srv)" -lt $((BEFORE + H_NEW)) ] || fail "picket was not killed in the middle of its push"
-expect_eq 0 "$(csql h "ATTACH '$T/srv/store.db' AS s;
+expect_eq 0 "$(csql h "ATTACH '$(srv_uuid_db srv)' AS s;
   SELECT count(*) FROM oplog WHERE pushed = 1
      AND event_uuid NOT IN (SELECT event_uuid FROM s.oplog)")" \
 	"a killed push: what the client marked pushed is on the server"
@@ -253,8 +253,7 @@ done
 for n in a b c d e g h k; do sync_ok $n; done
 ALL=$(srv_events srv)
 srv_stop srv
-mkdir "$T/old-store"
-mv "$T/srv/store.db"* "$T/old-store/"
+srv_wipe srv
 srv_restart srv
 expect_eq 0 "$(srv_events srv)" "the new store is empty"
 # a reader first: its cursor is past the new server's head
@@ -262,7 +261,7 @@ for n in c a e g h b d k; do sync_ok $n; done
 for n in c a e g h b d k; do sync_ok $n; done
 expect_eq "$ALL" "$(srv_events srv)" "the clients gave the new store every event back"
 for n in b c d e g h k; do expect_same_db "$(cdb a)" "$(cdb $n)" "A and $n after the store was replaced"; done
-expect_same_db "$(cdb a)" "$T/srv/store.db" "A and the new picketd's view"
+expect_same_db "$(cdb a)" "$(srv_view srv)" "A and the new picketd's view"
 expect_eq 0 "$(csql c "SELECT count(*) - count(DISTINCT event_uuid) FROM oplog")" "no event twice on C"
 
 # --- 6. the store restored from an older backup --------------------------------------
@@ -273,21 +272,22 @@ expect_eq 0 "$(csql c "SELECT count(*) - count(DISTINCT event_uuid) FROM oplog")
 # the server holds at its highest sequence) tells: A must see it, offer its
 # own events again and pull everything, neither missing B's changes nor
 # keeping its own from everyone else
-sqlite3 "$T/srv/store.db" ".backup '$T/backup.db'"
+srv_backup srv "$T/backup.db"
 for i in 1 2 3; do expect_rc 0 pc a new --title "After the backup $i"; done
 sync_ok a
 srv_stop srv
-rm -f "$T/srv/store.db"*
-cp "$T/backup.db" "$T/srv/store.db"
-# (the sqlite3 shell made the backup with the umask's mode: picketd
-# refuses a store others may read)
-timeout 10 "$PICKETD" --config "$T/srv/picketd.conf" >/dev/null 2>"$T/mode.err"
-rc=$?
-CHECKS=$((CHECKS + 1))
-[ $rc != 0 ] && [ $rc != 124 ] || fail "picketd started on a store others may read (exit $rc)"
-expect_match "may be read by group or others.*chmod 600" "$(cat "$T/mode.err")" \
-	"picketd says why it will not open the restored store"
-chmod 600 "$T/srv/store.db"
+srv_restore srv "$T/backup.db"
+if [ "$PICKET_STORE" = sqlite ]; then
+	# (the sqlite3 shell made the backup with the umask's mode: picketd
+	# refuses a store others may read)
+	timeout 10 "$PICKETD" --config "$T/srv/picketd.conf" >/dev/null 2>"$T/mode.err"
+	rc=$?
+	CHECKS=$((CHECKS + 1))
+	[ $rc != 0 ] && [ $rc != 124 ] || fail "picketd started on a store others may read (exit $rc)"
+	expect_match "may be read by group or others.*chmod 600" "$(cat "$T/mode.err")" \
+		"picketd says why it will not open the restored store"
+	chmod 600 "$T/srv/store.db"
+fi
 srv_restart srv
 for i in 1 2 3 4; do expect_rc 0 pc b new --title "After the restore $i"; done
 for n in b a b a; do sync_ok $n; done

@@ -45,8 +45,8 @@ expect_eq "$(jget "$BODY" '$.from')" "$(jget "$BODY" '$.seq')" "replay: from = s
 expect_eq "$N" "$(srv_events srv)" "replay: the server's event count is unchanged"
 expect_eq "$STORED" "$(srv_sql srv "SELECT event_uuid, value, hlc FROM oplog ORDER BY id")" \
 	"replay: the stored events are unchanged"
-expect_eq 2 "$(srv_sql srv "SELECT count(*) FROM tickets")" "replay: two tickets, not four"
-expect_eq 1 "$(srv_sql srv "SELECT count(*) FROM comments")" "replay: one comment, not two"
+expect_eq 2 "$(srv_view_sql srv "SELECT count(*) FROM tickets")" "replay: two tickets, not four"
+expect_eq 1 "$(srv_view_sql srv "SELECT count(*) FROM comments")" "replay: one comment, not two"
 
 # a third time, with one new event in front of the old ones
 expect_rc 0 pc a set "$R2" category=facilities
@@ -67,7 +67,7 @@ CHECKS=$((CHECKS + 1))
 [ "$(jget "$OUT" '$.duplicates')" -ge "$N" ] || fail "A's sync counts its events as duplicates: $OUT"
 expect_eq "$N" "$(srv_events srv)" "A's sync stored nothing twice"
 expect_eq "$N" "$(cevents a)" "A's own events did not come back twice"
-expect_same_db "$(cdb a)" "$T/srv/store.db" "A and picketd's view"
+expect_same_db "$(cdb a)" "$(srv_view srv)" "A and picketd's view"
 
 # --- a replay with a changed value ---------------------------------------------------------
 
@@ -76,7 +76,7 @@ CHECKS=$((CHECKS + 1))
 cmp -s "$T/push1.json" "$T/tampered.json" && fail "the tampered body is the same"
 http_req POST /v1/push "$ALICE" "$T/tampered.json"
 expect_eq 0 "$(jget "$BODY" '$.accepted')" "a replayed uuid with another value is not accepted (HTTP $STATUS)"
-expect_eq 0 "$(srv_sql srv "SELECT count(*) FROM tickets WHERE title LIKE '%HIJACKED%'")" \
+expect_eq 0 "$(srv_view_sql srv "SELECT count(*) FROM tickets WHERE title LIKE '%HIJACKED%'")" \
 	"a replayed uuid does not change the ticket"
 expect_eq 0 "$(srv_sql srv "SELECT count(*) FROM oplog WHERE value LIKE '%HIJACKED%'")" \
 	"a replayed uuid does not change the stored event"
@@ -151,7 +151,7 @@ expect_rc 0 pc b sync --json
 expect_eq "$N 0" "$(jget "$OUT" '$.pulled') $(jget "$OUT" '$.duplicates')" "B pulled every event once"
 expect_rc 0 pc a sync --quiet
 expect_same_db "$(cdb a)" "$(cdb b)" "A and B"
-expect_same_db "$(cdb a)" "$T/srv/store.db" "A and picketd's view at the end"
+expect_same_db "$(cdb a)" "$(srv_view srv)" "A and picketd's view at the end"
 expect_eq "$N" "$(srv_sql srv "SELECT count(DISTINCT event_uuid) FROM oplog")" "no event twice"
 
 srv_stop srv

@@ -482,9 +482,38 @@ static void test_bad_events_are_refused_whole(void **state)
 	strcpy(ev.entity, "ticket");
 	ev.value = "{\"ref\":\"Z-1\",\"nonsense\":1}";
 	expect_refused(f->c[0].db, &ev, "no field");
-	/* a create missing required fields fails on the row, and leaves nothing */
+	/* a create missing required fields is refused before the row, and
+	 * leaves nothing */
 	ev.value = "{\"ref\":\"Z-1\"}";
-	expect_refused(f->c[0].db, &ev, "cannot create");
+	expect_refused(f->c[0].db, &ev, "needs its type");
+	/* the schema's constraints, checked without a database too */
+	strcpy(ev.entity, "comment");
+	ev.value = "{\"parent\":\"0190a000-0000-7000-8000-0000000000ff\",\"kind\":\"gossip\","
+		   "\"author\":\"m\",\"body\":\"b\",\"created_at\":1}";
+	expect_refused(f->c[0].db, &ev, "kind cannot be");
+	ev.value = "{\"parent\":\"0190a000-0000-7000-8000-0000000000ff\",\"kind\":\"public\","
+		   "\"author\":\"m\",\"body\":\"b\",\"minutes\":-5,\"created_at\":1}";
+	expect_refused(f->c[0].db, &ev, "minutes must be from 0");
+	struct pk_error err = { 0 };
+	char parent[PK_UUID_LEN + 1];
+	ev.value = "{\"parent\":\"0190a000-0000-7000-8000-0000000000ff\",\"kind\":\"public\","
+		   "\"author\":\"m\",\"body\":\"b\",\"created_at\":1}";
+	assert_int_equal(pk_event_validate(&ev, parent, &err), PK_OK);
+	assert_string_equal(parent, "0190a000-0000-7000-8000-0000000000ff");
+	assert_string_equal(pk_entity_parent("comment"), "ticket");
+	assert_null(pk_entity_parent("ticket"));
+	ev.create = 0;
+	ev.base = 1;
+	strcpy(ev.entity, "ticket");
+	ev.field = "description";
+	ev.value = "null";
+	assert_int_equal(pk_event_validate(&ev, parent, &err), PK_EINVAL);
+	assert_non_null(strstr(err.msg, "description must have a value"));
+	assert_string_equal(parent, "");
+	ev.field = "urgency";
+	ev.value = "0";
+	assert_int_equal(pk_event_validate(&ev, parent, &err), PK_EINVAL);
+	assert_non_null(strstr(err.msg, "urgency must be from 1 to 4"));
 	pk_ticket_free(&t);
 	free(ref);
 }
