@@ -26,11 +26,14 @@ struct srv_conf {
 	/* [tls]; absolute paths */
 	char *cert;
 	char *key;
+	char *client_ca;  /* authorities of client certificates; NULL: none asked */
+	char *client_crl; /* their revocation lists; NULL: none */
 	/* [store] */
 	char *backend;
 	char *store_path;
 	/* [auth] */
 	char *users;
+	int auth_method; /* enum srv_auth_method */
 	/* [log] */
 	int syslog;
 	char *log_file;

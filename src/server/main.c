@@ -1,7 +1,8 @@
 /* picketd: the central sync server of picket.  Entry point, the user
  * commands (adduser, deluser, users), and the server's life: start,
- * SIGHUP (reopen the log, reload the users), SIGTERM/SIGINT (finish the
- * requests in flight, then exit). */
+ * SIGHUP (reopen the log, reload the users and the client certificate
+ * authorities and CRLs), SIGTERM/SIGINT (finish the requests in flight,
+ * then exit). */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -12,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth.h"
+#include "cert.h"
 #include "conf.h"
 #include "http.h"
 #include "log.h"
@@ -28,12 +31,16 @@ struct opts {
 	const char *config;
 	const char *role;
 	const char *group;
+	const char *subject;
+	const char *cert;
+	int no_token;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, _("usage: picketd [--config FILE]\n"
-		     "       picketd adduser NAME --role ROLE [--group GROUP] [--config FILE]\n"
+		     "       picketd adduser NAME --role ROLE [--group GROUP]\n"
+		     "               [--subject DN | --cert FILE] [--no-token] [--config FILE]\n"
 		     "       picketd deluser NAME [--config FILE]\n"
 		     "       picketd users [--config FILE]\n"
 		     "       picketd --help | --version\n"));
@@ -43,11 +50,16 @@ static void help(void)
 {
 	usage(stdout);
 	printf(_("\nThe central sync server of picket: runs in the foreground (for systemd),\n"
-		 "logs to standard error. SIGHUP reopens the log file and reloads the users;\n"
-		 "SIGTERM finishes the requests in flight, then exits.\n\n"
+		 "logs to standard error. SIGHUP reopens the log file and reloads the users\n"
+		 "and the client certificate authorities and CRLs; SIGTERM finishes the\n"
+		 "requests in flight, then exits.\n\n"
 		 "  adduser   add a user and print their token (shown once; only its hash\n"
 		 "            is stored). Roles: viewer (pull only), technician (push own\n"
 		 "            events), supervisor (also moves tickets across groups), admin.\n"
+		 "            --subject binds the user to a client certificate subject, as\n"
+		 "            RFC 4514 writes it (CN=alice,O=Example); --cert takes it from\n"
+		 "            a certificate file; --no-token issues no token (with\n"
+		 "            auth.method = certificate none is issued anyway).\n"
 		 "  deluser   remove a user (their token stops working at the next SIGHUP)\n"
 		 "  users     list the users and their roles\n\n"
 		 "The configuration (default %s) is INI:\n"),
@@ -77,11 +89,37 @@ static int load_conf(const struct opts *o, struct srv_conf **conf)
 
 /* --- user commands --- */
 
+/* The subject adduser binds: --subject as given, or --cert's. */
+static int adduser_subject(const struct opts *o, char **subject)
+{
+	struct pk_error err = { 0 };
+	*subject = NULL;
+	if (o->subject && o->cert) {
+		fprintf(stderr, _("picketd: --subject and --cert both name a subject: give "
+				  "one\n"));
+		return PK_EUSAGE;
+	}
+	if (o->cert) {
+		int rc = srv_cert_subject_file(o->cert, subject, &err);
+		return rc == PK_OK ? PK_OK : fail(rc, err.msg);
+	}
+	if (o->subject && !srv_subject_valid(o->subject)) {
+		fprintf(stderr,
+			_("picketd: '%s' is not a certificate subject (such as "
+			  "CN=alice,O=Example, as openssl x509 -noout -subject -nameopt RFC2253 "
+			  "prints it)\n"),
+			o->subject);
+		return PK_EUSAGE;
+	}
+	*subject = pk_xstrdup(o->subject);
+	return PK_OK;
+}
+
 static int cmd_adduser(const struct opts *o, const char *name)
 {
 	struct pk_error err = { 0 };
 	struct srv_conf *conf;
-	char *token;
+	char *token = NULL, *subject = NULL;
 	int role = o->role ? srv_role_parse(o->role) : -1;
 	if (!srv_name_valid(name)) {
 		fprintf(stderr,
@@ -98,11 +136,30 @@ static int cmd_adduser(const struct opts *o, const char *name)
 		fprintf(stderr, _("picketd: '%s' is not a group name\n"), o->group);
 		return PK_EUSAGE;
 	}
-	int rc = load_conf(o, &conf);
+	int rc = adduser_subject(o, &subject);
 	if (rc != PK_OK)
 		return rc;
-	rc = srv_users_add(conf->users, name, (enum srv_role)role, o->group, &token, &err);
-	if (rc == PK_OK) {
+	if (o->no_token && !subject) {
+		fprintf(stderr, _("picketd: --no-token needs --subject or --cert: the user "
+				  "would have no way in\n"));
+		free(subject);
+		return PK_EUSAGE;
+	}
+	if ((rc = load_conf(o, &conf)) != PK_OK) {
+		free(subject);
+		return rc;
+	}
+	int want_token =
+		!o->no_token && srv_auth_uses_tokens((enum srv_auth_method)conf->auth_method);
+	if (!want_token && !subject) {
+		srv_conf_free(&conf);
+		fprintf(stderr, _("picketd: auth.method = certificate: --subject or --cert is "
+				  "needed\n"));
+		return PK_EUSAGE;
+	}
+	rc = srv_users_add(conf->users, name, (enum srv_role)role, o->group, subject,
+			   want_token ? &token : NULL, &err);
+	if (rc == PK_OK && token) {
 		printf("%s\n", token);
 		fprintf(stderr,
 			_("picketd: added %s (%s) to %s.  The token above is shown only once: "
@@ -113,7 +170,16 @@ static int cmd_adduser(const struct opts *o, const char *name)
 			name, srv_role_name((enum srv_role)role), conf->users, name);
 		sodium_memzero(token, strlen(token));
 		free(token);
+	} else if (rc == PK_OK) {
+		fprintf(stderr,
+			_("picketd: added %s (%s) to %s, without a token.  A running picketd "
+			  "loads it on SIGHUP (systemctl reload picketd).\n"),
+			name, srv_role_name((enum srv_role)role), conf->users);
 	}
+	if (rc == PK_OK && subject)
+		fprintf(stderr, _("picketd: %s signs in with the client certificate '%s'.\n"), name,
+			subject);
+	free(subject);
 	srv_conf_free(&conf);
 	return rc == PK_OK ? PK_OK : fail(rc, err.msg);
 }
@@ -145,14 +211,28 @@ static int cmd_users(const struct opts *o)
 		return rc;
 	rc = srv_users_load(conf->users, 1, &users, &err);
 	for (size_t i = 0; rc == PK_OK && i < users.n; i++)
-		printf("%-20s %-10s %s\n", users.v[i].name, srv_role_name(users.v[i].role),
-		       users.v[i].group[0] ? users.v[i].group : "-");
+		printf("%-20s %-10s %-12s %-5s %s\n", users.v[i].name,
+		       srv_role_name(users.v[i].role), users.v[i].group[0] ? users.v[i].group : "-",
+		       users.v[i].has_token ? "token" : "-",
+		       users.v[i].subject[0] ? users.v[i].subject : "-");
 	srv_users_free(&users);
 	srv_conf_free(&conf);
 	return rc == PK_OK ? PK_OK : fail(rc, err.msg);
 }
 
 /* --- the server --- */
+
+/* The client authorities and CRLs, at start and on SIGHUP. */
+static int load_certs(const struct srv_conf *conf, struct pk_error *err)
+{
+	if (!conf->client_ca)
+		return PK_OK;
+	int rc = srv_cert_load(conf->client_ca, conf->client_crl, err);
+	if (rc == PK_OK && !conf->client_crl)
+		srv_log(SRV_LOG_WARN, _("no tls.client_crl: a revoked client certificate is "
+					"accepted until it expires"));
+	return rc;
+}
 
 static void reload(const struct srv_conf *conf)
 {
@@ -163,6 +243,17 @@ static void reload(const struct srv_conf *conf)
 	else
 		srv_log(SRV_LOG_INFO, _("reloaded %zu users from %s"), srv_auth_count(),
 			conf->users);
+	if (!conf->client_ca)
+		return;
+	if (load_certs(conf, &err) != PK_OK)
+		srv_log(SRV_LOG_ERROR,
+			_("client certificate authorities and CRLs not reloaded, the old ones "
+			  "stay: %s"),
+			err.msg);
+	else
+		srv_log(SRV_LOG_INFO, _("reloaded the client certificate authorities from %s%s%s"),
+			conf->client_ca, conf->client_crl ? _(" and the CRLs from ") : "",
+			conf->client_crl ? conf->client_crl : "");
 }
 
 /* Waits for the requests in flight, up to DRAIN_SECONDS; a second
@@ -195,9 +286,12 @@ static int run(struct srv *srv, const sigset_t *set)
 	int sig;
 	const struct srv_conf *conf = srv->conf;
 	int v6 = strchr(conf->listen, ':') != NULL;
-	srv_log(SRV_LOG_INFO, _("listening on %s://%s%s%s:%d (%d threads, store %s, %zu users)"),
+	srv_log(SRV_LOG_INFO,
+		_("listening on %s://%s%s%s:%d (%d threads, store %s, %zu users, "
+		  "authentication by %s)"),
 		conf->plain_http ? "http" : "https", v6 ? "[" : "", conf->listen, v6 ? "]" : "",
-		srv->port, conf->threads, conf->store_path, srv_auth_count());
+		srv->port, conf->threads, conf->store_path, srv_auth_count(),
+		srv_auth_method_name((enum srv_auth_method)conf->auth_method));
 	for (;;) {
 		if (sigwait(set, &sig) != 0)
 			continue;
@@ -247,6 +341,8 @@ static int serve(const struct opts *o)
 	srv.conf = conf;
 	rc = srv_auth_load(conf->users, &err);
 	if (rc == PK_OK)
+		rc = load_certs(conf, &err);
+	if (rc == PK_OK)
 		rc = srv_http_load_tls(&srv, &err);
 	if (rc == PK_OK)
 		rc = srv_store_open(conf, &srv.store, &err);
@@ -259,6 +355,7 @@ static int serve(const struct opts *o)
 	srv_http_stop(&srv);
 	srv_store_close(&srv.store);
 	srv_auth_free();
+	srv_cert_free();
 	srv_rate_free();
 	if (rc == PK_OK)
 		srv_log(SRV_LOG_INFO, _("stopped"));
@@ -272,6 +369,9 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = { { "config", required_argument, NULL, 'c' },
 						  { "role", required_argument, NULL, 'r' },
 						  { "group", required_argument, NULL, 'g' },
+						  { "subject", required_argument, NULL, 's' },
+						  { "cert", required_argument, NULL, 'C' },
+						  { "no-token", no_argument, NULL, 'T' },
 						  { "help", no_argument, NULL, 'h' },
 						  { "version", no_argument, NULL, 'V' },
 						  { 0 } };
@@ -279,11 +379,14 @@ int main(int argc, char **argv)
 	int c;
 
 	pk_i18n_init();
-	while ((c = getopt_long(argc, argv, "c:r:g:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:r:g:s:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.config = optarg; break;
 		case 'r': o.role = optarg; break;
 		case 'g': o.group = optarg; break;
+		case 's': o.subject = optarg; break;
+		case 'C': o.cert = optarg; break;
+		case 'T': o.no_token = 1; break;
 		case 'h': help(); return PK_OK;
 		case 'V': printf("picketd %s\n", PICKET_VERSION); return PK_OK;
 		default: usage(stderr); return PK_EUSAGE;
@@ -303,7 +406,8 @@ int main(int argc, char **argv)
 		return PK_EUSAGE;
 	}
 	if ((cmd && argc != nargs) || (!cmd && argc != 0) ||
-	    ((o.role || o.group) && !(cmd && strcmp(cmd, "adduser") == 0))) {
+	    ((o.role || o.group || o.subject || o.cert || o.no_token) &&
+	     !(cmd && strcmp(cmd, "adduser") == 0))) {
 		usage(stderr);
 		return PK_EUSAGE;
 	}
