@@ -146,8 +146,8 @@ static enum cred_state cert_user(const struct srv_cert_result *cert, struct srv_
 	if (!cert || cert->state == SRV_CERT_NONE)
 		return CRED_NONE;
 	if (cert->state == SRV_CERT_BAD) {
-		snprintf(log, sizeof(log), _("client certificate '%s' refused: %s"), subject,
-			 cert->why);
+		snprintf(log, sizeof(log), _("client certificate '%s' (serial %s) refused: %s"),
+			 subject, *cert->serial ? cert->serial : "?", cert->why);
 		snprintf(reply, sizeof(reply), _("the client certificate was refused: %s"),
 			 cert->why);
 		refuse(why, log, reply);
@@ -155,7 +155,8 @@ static enum cred_state cert_user(const struct srv_cert_result *cert, struct srv_
 	}
 	if (srv_auth_subject(cert->subject, user))
 		return CRED_OK;
-	snprintf(log, sizeof(log), _("client certificate '%s' is bound to no user"), subject);
+	snprintf(log, sizeof(log), _("client certificate '%s' (serial %s) is bound to no user"),
+		 subject, *cert->serial ? cert->serial : "?");
 	snprintf(reply, sizeof(reply),
 		 _("the client certificate '%s' is bound to no user of this server (the "
 		   "administrator binds it with picketd adduser --subject)"),

@@ -73,6 +73,18 @@ static void crt_subject(gnutls_x509_crt_t crt, char *out, size_t len)
 	gnutls_free(dn.data);
 }
 
+/* The serial number in hexadecimal, as openssl ca's index lists it. */
+static void crt_serial(gnutls_x509_crt_t crt, char *out, size_t len)
+{
+	unsigned char raw[20 + 1]; /* RFC 5280: at most 20 octets */
+	size_t n = sizeof(raw);
+	*out = '\0';
+	if (gnutls_x509_crt_get_serial(crt, raw, &n) < 0 || 2 * n >= len)
+		return;
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, len - 2 * i, "%02X", raw[i]);
+}
+
 static void free_cas(gnutls_x509_crt_t *cas, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -259,6 +271,7 @@ void srv_cert_check(void *tls_session, struct srv_cert_result *res)
 		goto out;
 	}
 	crt_subject(chain[0], res->subject, sizeof(res->subject));
+	crt_serial(chain[0], res->serial, sizeof(res->serial));
 	gnutls_typed_vdata_st purpose = { .type = GNUTLS_DT_KEY_PURPOSE_OID,
 					  .data = (void *)GNUTLS_KP_TLS_WWW_CLIENT };
 	pthread_rwlock_rdlock(&cert_lock);

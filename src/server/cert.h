@@ -19,7 +19,8 @@ struct srv_cert_result {
 	/* OK, and BAD when it could be read: RFC 4514 as GnuTLS prints it,
 	 * "" when longer than SRV_SUBJECT_MAX */
 	char subject[SRV_SUBJECT_MAX + 1];
-	char why[192]; /* BAD: translated, e.g. "it has been revoked" */
+	char serial[64]; /* OK and BAD when read: hexadecimal, for the log */
+	char why[192];	 /* BAD: translated, e.g. "it has been revoked" */
 };
 
 /* Reads the authorities (client_ca, PEM) and the revocation lists

@@ -227,11 +227,7 @@ static int load_certs(const struct srv_conf *conf, struct pk_error *err)
 {
 	if (!conf->client_ca)
 		return PK_OK;
-	int rc = srv_cert_load(conf->client_ca, conf->client_crl, err);
-	if (rc == PK_OK && !conf->client_crl)
-		srv_log(SRV_LOG_WARN, _("no tls.client_crl: a revoked client certificate is "
-					"accepted until it expires"));
-	return rc;
+	return srv_cert_load(conf->client_ca, conf->client_crl, err);
 }
 
 static void reload(const struct srv_conf *conf)
@@ -342,6 +338,9 @@ static int serve(const struct opts *o)
 	rc = srv_auth_load(conf->users, &err);
 	if (rc == PK_OK)
 		rc = load_certs(conf, &err);
+	if (rc == PK_OK && conf->client_ca && !conf->client_crl)
+		srv_log(SRV_LOG_WARN, _("no tls.client_crl: a revoked client certificate is "
+					"accepted until it expires"));
 	if (rc == PK_OK)
 		rc = srv_http_load_tls(&srv, &err);
 	if (rc == PK_OK)

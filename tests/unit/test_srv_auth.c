@@ -142,9 +142,9 @@ static const struct srv_cert_result alice_cert = { .state = SRV_CERT_OK, .subjec
 static const struct srv_cert_result carl_cert = { .state = SRV_CERT_OK, .subject = CARL_DN };
 static const struct srv_cert_result eve_cert = { .state = SRV_CERT_OK,
 						 .subject = "CN=eve,O=Elsewhere" };
-static const struct srv_cert_result revoked_cert = { .state = SRV_CERT_BAD,
-						     .subject = ALICE_DN,
-						     .why = "it has been revoked" };
+static const struct srv_cert_result revoked_cert = {
+	.state = SRV_CERT_BAD, .subject = ALICE_DN, .serial = "1F2A", .why = "it has been revoked"
+};
 
 /* Checks one request; the user's name, or "" when refused (why->reply
  * then said why). */
@@ -191,11 +191,11 @@ static void test_method_certificate(void **state)
 	assert_string_equal(why.log, "no client certificate");
 	assert_contains(why.reply, "needs a client certificate");
 	assert_string_equal(check(SRV_AUTH_CERTIFICATE, NULL, &revoked_cert, &why), "");
-	assert_string_equal(why.log, "client certificate 'CN=alice,O=Service Desk' refused: it "
-				     "has been revoked");
+	assert_string_equal(why.log, "client certificate 'CN=alice,O=Service Desk' (serial 1F2A) "
+				     "refused: it has been revoked");
 	assert_string_equal(why.reply, "the client certificate was refused: it has been revoked");
 	assert_string_equal(check(SRV_AUTH_CERTIFICATE, NULL, &eve_cert, &why), "");
-	assert_contains(why.log, "'CN=eve,O=Elsewhere' is bound to no user");
+	assert_contains(why.log, "'CN=eve,O=Elsewhere' (serial ?) is bound to no user");
 	assert_contains(why.reply, "picketd adduser --subject");
 }
 
