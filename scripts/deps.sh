@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential cmake pkg-config gettext
 libsqlite3-dev libiniparser-dev libncurses-dev libcurl4-openssl-dev
-libjansson-dev libmicrohttpd-dev libpq-dev postgresql uuid-dev libsodium-dev libcmocka-dev
+libjansson-dev libmicrohttpd-dev libgnutls28-dev libpq-dev postgresql uuid-dev libsodium-dev libcmocka-dev
 sqlite3 openssl curl tmux valgrind locales tzdata clang-format clang libclang-rt-14-dev"
 
 missing=""

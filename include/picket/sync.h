@@ -14,20 +14,24 @@ struct pk_db;
 struct pk_config;
 
 struct pk_sync_options {
-	char *url;	/* base URL, no trailing slash */
-	char *token;	/* bearer token */
-	char *ca_file;	/* CA bundle to verify the server with; NULL = system's */
-	int allow_http; /* sync.allow_insecure_http */
-	int timeout;	/* seconds per request */
-	int retries;	/* attempts after a network failure or a 5xx */
-	int batch;	/* events per push and per pull page */
-	int ceiling;	/* sync.ceiling as a rank; -1: the server's */
+	char *url;	 /* base URL, no trailing slash */
+	char *token;	 /* bearer token; NULL when the certificate alone signs in */
+	char *ca_file;	 /* CA bundle to verify the server with; NULL = system's */
+	char *cert_file; /* client certificate (PEM), or NULL */
+	char *key_file;	 /* its private key (PEM; cert_file when that holds both) */
+	int allow_http;	 /* sync.allow_insecure_http */
+	int timeout;	 /* seconds per request */
+	int retries;	 /* attempts after a network failure or a 5xx */
+	int batch;	 /* events per push and per pull page */
+	int ceiling;	 /* sync.ceiling as a rank; -1: the server's */
 };
 
 /* Reads [sync] from the configuration: url, token or token_file (refused
+ * when group- or world-readable), cert_file and key_file (the key refused
  * when group- or world-readable), ca_file, allow_insecure_http, timeout,
- * retries.  Returns PK_OK or PK_ECONFIG with err saying why (no url, a
- * plain http URL without allow_insecure_http, ...). */
+ * retries.  A token or a certificate is needed.  Returns PK_OK or
+ * PK_ECONFIG with err saying why (no url, a plain http URL without
+ * allow_insecure_http, ...). */
 int pk_sync_options_load(const struct pk_config *cfg, struct pk_sync_options *o,
 			 struct pk_error *err);
 void pk_sync_options_free(struct pk_sync_options *o);

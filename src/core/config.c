@@ -123,13 +123,20 @@ static const struct pk_config_key keys[] = {
 	     "http:// is refused unless allow_insecure_http is true.") },
 	{ "sync.token_file", PK_CT_STRING, NULL,
 	  N_("File holding this user's picketd token (from picketd adduser); refused when "
-	     "other users may read it.") },
+	     "other users may read it. Not needed when cert_file signs in alone.") },
 	{ "sync.token", PK_CT_STRING, NULL,
 	  N_("The token itself, instead of token_file; the configuration file must then be "
 	     "readable by its owner only.") },
 	{ "sync.ca_file", PK_CT_STRING, NULL,
 	  N_("PEM file of the certificate authority that signed the server's certificate. "
 	     "Default: the system's trusted authorities.") },
+	{ "sync.cert_file", PK_CT_STRING, NULL,
+	  N_("PEM file of this user's client certificate, for a server that asks for one "
+	     "(picketd's auth.method certificate, either or both); with no token, the "
+	     "certificate alone signs in.") },
+	{ "sync.key_file", PK_CT_STRING, NULL,
+	  N_("PEM file of the client certificate's private key (unencrypted); refused when "
+	     "other users may read it. Default: cert_file, which then holds both.") },
 	{ "sync.allow_insecure_http", PK_CT_BOOL, "false",
 	  N_("Accept a plain http:// URL, sending the token and the tickets unencrypted "
 	     "(only behind a trusted tunnel).") },

@@ -10,13 +10,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth.h"
 #include "log.h"
 #include "picket/config.h"
 #include "picket/i18n.h"
 #include "picket/policy.h"
 #include "picket/status.h"
 
-enum conf_type { CT_STRING, CT_PATH, CT_INT, CT_SIZE, CT_BOOL, CT_LEVEL };
+enum conf_type { CT_STRING, CT_PATH, CT_INT, CT_SIZE, CT_BOOL, CT_LEVEL, CT_METHOD };
 
 struct conf_key {
 	const char *section, *key;
@@ -55,6 +56,12 @@ static const struct conf_key keys[] = {
 	  N_("Server certificate chain, PEM (required unless plain_http).") },
 	{ "tls", "key", CT_PATH, NULL, 0, 0, OFF(key),
 	  N_("Private key of the certificate, PEM; refused if group- or world-readable.") },
+	{ "tls", "client_ca", CT_PATH, NULL, 0, 0, OFF(client_ca),
+	  N_("Certificate authorities (PEM) that sign client certificates; picketd then asks "
+	     "clients for one. Needed by the certificate methods of auth.method.") },
+	{ "tls", "client_crl", CT_PATH, NULL, 0, 0, OFF(client_crl),
+	  N_("Revocation lists (one or more CRLs, PEM) of the client_ca authorities; reread "
+	     "on SIGHUP.") },
 	{ "store", "backend", CT_STRING, "sqlite", 0, 0, OFF(backend),
 	  N_("Where events are kept: sqlite (one file) or postgresql (shared by several "
 	     "picketd).") },
@@ -65,7 +72,12 @@ static const struct conf_key keys[] = {
 	     "dbname=picketd\" or a postgresql:// URI); required by the postgresql "
 	     "backend.") },
 	{ "auth", "users", CT_PATH, "/etc/picketd/users", 0, 0, OFF(users),
-	  N_("The users file: NAME ROLE GROUP SHA256 lines, 0600, kept by picketd adduser.") },
+	  N_("The users file: NAME ROLE GROUP SHA256 [SUBJECT] lines, 0600, kept by picketd "
+	     "adduser.") },
+	{ "auth", "method", CT_METHOD, "token", 0, 0, OFF(auth_method),
+	  N_("How clients prove who they are: token (a bearer token), certificate (a client "
+	     "certificate bound to a user), either, or both (a certificate and a token of the "
+	     "same user).") },
 	{ "classification", "levels", CT_STRING,
 	  "UNCLASSIFIED, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET", 0, 0, OFF(levels),
 	  N_("Classification levels, lowest first, as the clients name them.") },
@@ -234,11 +246,50 @@ static int set_value(struct srv_conf *conf, const char *dir, const struct conf_k
 					    conf->path, k->section, k->key, v);
 		*(int *)field = level;
 		return PK_OK;
+	case CT_METHOD:
+		if ((level = srv_auth_method_parse(v)) < 0)
+			return pk_error_set(err, PK_ECONFIG,
+					    _("%s: %s.%s: '%s' is not token, certificate, either "
+					      "or both"),
+					    conf->path, k->section, k->key, v);
+		*(int *)field = level;
+		return PK_OK;
 	}
 	return pk_error_set(err, PK_ECONFIG,
 			    _("%s: %s.%s: '%s' is not a number from %lld to %lld%s"), conf->path,
 			    k->section, k->key, v, k->min, k->max,
 			    k->type == CT_SIZE ? _(" (suffixes k, M, G)") : "");
+}
+
+/* Client certificates: asked for exactly when the method uses them, and
+ * only where picketd itself speaks TLS. */
+static int check_client_certs(const struct srv_conf *conf, struct pk_error *err)
+{
+	enum srv_auth_method m = (enum srv_auth_method)conf->auth_method;
+	int certs = srv_auth_uses_certificates(m);
+	if (certs && conf->plain_http)
+		return pk_error_set(err, PK_ECONFIG,
+				    _("%s: auth.method = %s needs client certificates, which "
+				      "picketd cannot see with server.plain_http = true (the proxy "
+				      "ends TLS); serve TLS here or use method = token"),
+				    conf->path, srv_auth_method_name(m));
+	if (certs && !conf->client_ca)
+		return pk_error_set(err, PK_ECONFIG,
+				    _("%s: auth.method = %s needs tls.client_ca, the authorities "
+				      "that sign client certificates"),
+				    conf->path, srv_auth_method_name(m));
+	if (!certs && conf->client_ca)
+		return pk_error_set(err, PK_ECONFIG,
+				    _("%s: tls.client_ca is set but auth.method = token ignores "
+				      "client certificates; set method = certificate, either or "
+				      "both, or remove client_ca"),
+				    conf->path);
+	if (conf->client_crl && !conf->client_ca)
+		return pk_error_set(err, PK_ECONFIG,
+				    _("%s: tls.client_crl needs tls.client_ca, the authorities "
+				      "whose revocations it lists"),
+				    conf->path);
+	return PK_OK;
 }
 
 /* Checks that go across keys. */
@@ -265,7 +316,7 @@ static int check_conf(struct srv_conf *conf, struct pk_error *err)
 				    _("%s: tls.cert and tls.key are needed (or server.plain_http "
 				      "= true behind a TLS-terminating proxy)"),
 				    conf->path);
-	return PK_OK;
+	return check_client_certs(conf, err);
 }
 
 /* The levels, the ceiling (as the system-high of conf->classes) and the
@@ -384,6 +435,8 @@ void srv_conf_free(struct srv_conf **pconf)
 	free(conf->listen);
 	free(conf->cert);
 	free(conf->key);
+	free(conf->client_ca);
+	free(conf->client_crl);
 	free(conf->backend);
 	free(conf->store_path);
 	free(conf->conninfo);

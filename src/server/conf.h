@@ -34,12 +34,15 @@ struct srv_conf {
 	/* [tls]; absolute paths */
 	char *cert;
 	char *key;
+	char *client_ca;  /* authorities of client certificates; NULL: none asked */
+	char *client_crl; /* their revocation lists; NULL: none */
 	/* [store] */
 	char *backend;
 	char *store_path;
 	char *conninfo; /* PostgreSQL connection string; NULL when unset */
 	/* [auth] */
 	char *users;
+	int auth_method; /* enum srv_auth_method */
 	/* [classification]: classes holds the levels, with the ceiling as its
 	 * system_high */
 	char *levels;

@@ -11,12 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
+#include "cert.h"
 #include "log.h"
 #include "policy.h"
 #include "rate.h"
@@ -124,7 +125,9 @@ static int reply(struct srv_request *req, unsigned status, struct pk_buf *body)
 		snprintf(num, sizeof(num), "%d", req->retry_after);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);
 	}
-	if (status == MHD_HTTP_UNAUTHORIZED)
+	/* (a certificate has no HTTP authentication scheme to name) */
+	if (status == MHD_HTTP_UNAUTHORIZED &&
+	    srv_auth_uses_tokens((enum srv_auth_method)req->srv->conf->auth_method))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer realm=\"picketd\"");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
@@ -240,28 +243,35 @@ static int check_protocol(struct srv_request *req)
 	return -1;
 }
 
-static int refuse_auth(struct srv_request *req, const char *reason)
+/* The client certificate of the connection, checked now: a CRL reloaded
+ * since the handshake applies to connections kept open. */
+static void peer_cert(struct srv_request *req, struct srv_cert_result *res)
 {
-	srv_log(SRV_LOG_WARN, _("authentication failed from %s: %s"), req->ip, reason);
-	srv_reply_error(req, MHD_HTTP_UNAUTHORIZED, "auth",
-			_("a valid bearer token is needed (Authorization: Bearer TOKEN)"));
-	return -1;
+	const union MHD_ConnectionInfo *ci =
+		req->srv->conf->plain_http
+			? NULL
+			: MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	srv_cert_check(ci ? ci->tls_session : NULL, res);
 }
 
-/* The bearer token: "Authorization: Bearer TOKEN". */
+/* The bearer token and the client certificate, as [auth] method wants. */
 static int check_auth(struct srv_request *req)
 {
-	const char *v = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-						    MHD_HTTP_HEADER_AUTHORIZATION);
-	if (!v)
-		return refuse_auth(req, _("no Authorization header"));
-	if (strncasecmp(v, "Bearer ", 7) != 0)
-		return refuse_auth(req, _("not a bearer token"));
-	const char *token = v + 7;
-	while (*token == ' ')
-		token++;
-	if (!srv_auth_token(token, strlen(token), &req->user))
-		return refuse_auth(req, _("unknown token"));
+	enum srv_auth_method m = (enum srv_auth_method)req->srv->conf->auth_method;
+	struct srv_cert_result cert = { .state = SRV_CERT_NONE };
+	struct srv_auth_refusal why;
+	if (srv_auth_uses_certificates(m))
+		peer_cert(req, &cert);
+	struct srv_credentials c = {
+		.authorization = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_AUTHORIZATION),
+		.cert = &cert,
+	};
+	if (!srv_auth_check(m, &c, &req->user, &why)) {
+		srv_log(SRV_LOG_WARN, _("authentication failed from %s: %s"), req->ip, why.log);
+		srv_reply_error(req, MHD_HTTP_UNAUTHORIZED, "auth", "%s", why.reply);
+		return -1;
+	}
 	req->authed = 1;
 	return 0;
 }
@@ -515,7 +525,9 @@ int srv_http_load_tls(struct srv *srv, struct pk_error *err)
 	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
 		return pk_error_set(err, PK_ERR, _("this libmicrohttpd was built without TLS"));
 	if ((rc = read_pem(srv->conf->cert, 0, &srv->cert_pem, err)) != PK_OK ||
-	    (rc = read_pem(srv->conf->key, 1, &srv->key_pem, err)) != PK_OK) {
+	    (rc = read_pem(srv->conf->key, 1, &srv->key_pem, err)) != PK_OK ||
+	    (srv->conf->client_ca &&
+	     (rc = read_pem(srv->conf->client_ca, 0, &srv->client_ca_pem, err)) != PK_OK)) {
 		srv_http_stop(srv);
 		return rc;
 	}
@@ -558,6 +570,13 @@ int srv_http_start(struct srv *srv, struct pk_error *err)
 		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key_pem };
 		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
 						     (void *)TLS_PRIORITIES };
+		/* the client authorities make libmicrohttpd ask for a client
+		 * certificate (without requiring one: a missing or bad one gets
+		 * a 401 that says why, not a failed handshake); cert.c checks
+		 * it on each request */
+		if (srv->client_ca_pem)
+			opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0,
+							     srv->client_ca_pem };
 	}
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 
@@ -591,5 +610,6 @@ void srv_http_stop(struct srv *srv)
 		MHD_stop_daemon(srv->daemon);
 	srv->daemon = NULL;
 	pk_freep(&srv->cert_pem);
+	pk_freep(&srv->client_ca_pem);
 	free_secret(&srv->key_pem);
 }

@@ -22,11 +22,14 @@ struct srv {
 	atomic_int inflight; /* requests begun and not yet completed */
 	atomic_int draining; /* SIGTERM: new requests are turned away */
 	char *cert_pem, *key_pem;
-	int port; /* the port bound */
+	char *client_ca_pem; /* NULL: no client certificates asked for */
+	int port;	     /* the port bound */
 };
 
-/* Reads the TLS files, refusing a key others may read (nothing to do for
- * plain_http).  Returns PK_OK, PK_ECONFIG or PK_ERR. */
+/* Reads the TLS files (and client_ca's authorities, named to clients
+ * when picketd asks for their certificate), refusing a key others may
+ * read (nothing to do for plain_http).  Returns PK_OK, PK_ECONFIG or
+ * PK_ERR. */
 int srv_http_load_tls(struct srv *srv, struct pk_error *err);
 /* Starts the daemon's threads (loading the TLS files if not done yet).
  * Returns PK_OK, PK_ECONFIG or PK_ERR. */

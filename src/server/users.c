@@ -79,35 +79,74 @@ static int open_checked(const char *path, int missing_ok, FILE **out, struct pk_
 	return PK_OK;
 }
 
-/* One line "NAME ROLE GROUP SHA256HEX" into u; 1 for a user, 0 for a blank
- * or comment line, -1 with err set when malformed. */
+int srv_subject_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > SRV_SUBJECT_MAX || !strchr(s, '=') || s[0] == ' ' || s[n - 1] == ' ')
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The next blank-separated field of *p, NUL-terminated in place. */
+static char *next_field(char **p)
+{
+	char *s = *p + strspn(*p, " \t");
+	if (!*s)
+		return NULL;
+	char *end = s + strcspn(s, " \t");
+	*p = *end ? end + 1 : end;
+	*end = '\0';
+	return s;
+}
+
+/* One line "NAME ROLE GROUP SHA256HEX [SUBJECT]" into u; 1 for a user, 0
+ * for a blank or comment line, -1 with err set when malformed. */
 static int parse_line(const char *path, long lineno, char *line, struct srv_user *u,
 		      struct pk_error *err)
 {
-	char *field[5], *save = NULL;
+	char *field[4], *rest = line;
 	int n = 0;
-	for (char *tok = strtok_r(line, " \t\r\n", &save); tok && n < 5;
-	     tok = strtok_r(NULL, " \t\r\n", &save))
-		field[n++] = tok;
+	line[strcspn(line, "\r\n")] = '\0';
+	while (n < 4 && (field[n] = next_field(&rest)))
+		n++;
 	if (n == 0 || field[0][0] == '#')
 		return 0;
+	/* the subject is the rest of the line: it may hold blanks */
+	rest += strspn(rest, " \t");
+	size_t sublen = strlen(rest);
+	while (sublen > 0 && (rest[sublen - 1] == ' ' || rest[sublen - 1] == '\t'))
+		rest[--sublen] = '\0';
 	int role = n == 4 ? srv_role_parse(field[1]) : -1;
+	int no_token = n == 4 && strcmp(field[3], "-") == 0;
 	size_t binlen = 0;
 	if (n != 4 || !srv_name_valid(field[0]) || role < 0 ||
 	    (strcmp(field[2], "-") != 0 && !srv_name_valid(field[2])) ||
-	    strlen(field[3]) != 2 * SRV_HASH_LEN ||
-	    sodium_hex2bin(u->hash, sizeof(u->hash), field[3], strlen(field[3]), NULL, &binlen,
-			   NULL) != 0 ||
-	    binlen != SRV_HASH_LEN) {
+	    (!no_token && (strlen(field[3]) != 2 * SRV_HASH_LEN ||
+			   sodium_hex2bin(u->hash, sizeof(u->hash), field[3], strlen(field[3]),
+					  NULL, &binlen, NULL) != 0 ||
+			   binlen != SRV_HASH_LEN)) ||
+	    (*rest && !srv_subject_valid(rest))) {
 		pk_error_set(err, PK_ECONFIG,
-			     _("%s:%ld: expected NAME ROLE GROUP SHA256 (roles: viewer, "
-			       "technician, supervisor, admin; GROUP - for none)"),
+			     _("%s:%ld: expected NAME ROLE GROUP SHA256 [SUBJECT] (roles: viewer, "
+			       "technician, supervisor, admin; GROUP - for none; SHA256 - for "
+			       "no token)"),
 			     path, lineno);
+		return -1;
+	}
+	if (no_token && !*rest) {
+		pk_error_set(err, PK_ECONFIG,
+			     _("%s:%ld: user %s has neither a token nor a certificate subject"),
+			     path, lineno, field[0]);
 		return -1;
 	}
 	snprintf(u->name, sizeof(u->name), "%s", field[0]);
 	snprintf(u->group, sizeof(u->group), "%s", strcmp(field[2], "-") ? field[2] : "");
+	snprintf(u->subject, sizeof(u->subject), "%s", rest);
 	u->role = (enum srv_role)role;
+	u->has_token = !no_token;
 	return 1;
 }
 
@@ -115,6 +154,14 @@ static int find(const struct srv_users *u, const char *name)
 {
 	for (size_t i = 0; i < u->n; i++)
 		if (strcmp(u->v[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int find_subject(const struct srv_users *u, const char *subject)
+{
+	for (size_t i = 0; *subject && i < u->n; i++)
+		if (strcmp(u->v[i].subject, subject) == 0)
 			return (int)i;
 	return -1;
 }
@@ -144,6 +191,10 @@ int srv_users_load(const char *path, int missing_ok, struct srv_users *out, stru
 		} else if (got > 0 && find(out, u.name) >= 0) {
 			rc = pk_error_set(err, PK_ECONFIG, _("%s:%ld: user %s is listed twice"),
 					  path, lineno, u.name);
+		} else if (got > 0 && find_subject(out, u.subject) >= 0) {
+			rc = pk_error_set(
+				err, PK_ECONFIG, _("%s:%ld: subject '%s' is bound to %s already"),
+				path, lineno, u.subject, out->v[find_subject(out, u.subject)].name);
 		} else if (got > 0) {
 			out->v = pk_xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
 			out->v[out->n++] = u;
@@ -167,8 +218,8 @@ static int copy_lines(const char *path, const char *drop, FILE *f, struct pk_err
 	if (rc != PK_OK)
 		return rc;
 	if (!in) {
-		fputs("# picketd users: NAME ROLE GROUP SHA256-OF-TOKEN (kept by picketd adduser "
-		      "and deluser)\n",
+		fputs("# picketd users: NAME ROLE GROUP SHA256-OF-TOKEN [CERTIFICATE SUBJECT]\n"
+		      "# (kept by picketd adduser and deluser; - for no group or no token)\n",
 		      f);
 		return PK_OK;
 	}
@@ -269,10 +320,20 @@ static char *new_token(void)
 }
 
 int srv_users_add(const char *path, const char *name, enum srv_role role, const char *group,
-		  char **token, struct pk_error *err)
+		  const char *subject, char **token, struct pk_error *err)
 {
 	struct srv_users users;
-	*token = NULL;
+	int other;
+	if (token)
+		*token = NULL;
+	if (!token && !subject)
+		return pk_error_set(err, PK_EINVAL,
+				    _("user %s needs a token or a certificate subject"), name);
+	if (subject && !srv_subject_valid(subject))
+		return pk_error_set(err, PK_EINVAL,
+				    _("'%s' is not a certificate subject (such as "
+				      "CN=alice,O=Example; at most %d characters)"),
+				    subject, SRV_SUBJECT_MAX);
 	int dirfd = lock_dir(path, err);
 	if (dirfd < 0)
 		return PK_EIO;
@@ -282,20 +343,27 @@ int srv_users_add(const char *path, const char *name, enum srv_role role, const 
 				  _("user %s exists already (picketd deluser %s "
 				    "first to give them a new token)"),
 				  name, name);
+	else if (rc == PK_OK && subject && (other = find_subject(&users, subject)) >= 0)
+		rc = pk_error_set(err, PK_EINVAL, _("subject '%s' is bound to %s already"), subject,
+				  users.v[other].name);
 	srv_users_free(&users);
 	if (rc == PK_OK) {
 		unsigned char hash[SRV_HASH_LEN];
-		char hex[2 * SRV_HASH_LEN + 1];
-		char *tok = new_token();
-		crypto_hash_sha256(hash, (const unsigned char *)tok, strlen(tok));
-		sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
-		char *line = pk_xasprintf("%s %s %s %s", name, srv_role_name(role),
-					  group && *group ? group : "-", hex);
+		char hex[2 * SRV_HASH_LEN + 1] = "-";
+		char *tok = NULL;
+		if (token) {
+			tok = new_token();
+			crypto_hash_sha256(hash, (const unsigned char *)tok, strlen(tok));
+			sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+		}
+		char *line = pk_xasprintf("%s %s %s %s%s%s", name, srv_role_name(role),
+					  group && *group ? group : "-", hex, subject ? " " : "",
+					  subject ? subject : "");
 		rc = rewrite(path, NULL, line, err);
 		free(line);
-		if (rc == PK_OK) {
+		if (rc == PK_OK && token) {
 			*token = tok;
-		} else {
+		} else if (tok) {
 			sodium_memzero(tok, strlen(tok));
 			free(tok);
 		}

@@ -1,6 +1,8 @@
-/* The users of picketd: names, roles, groups and the SHA-256 of their
- * tokens, kept one per line in the users file ("NAME ROLE GROUP SHA256HEX",
- * GROUP "-" for none, # comments).  Tokens themselves are never stored. */
+/* The users of picketd: names, roles, groups, the SHA-256 of their
+ * tokens and the subject of their client certificate, kept one per line in
+ * the users file ("NAME ROLE GROUP SHA256HEX [SUBJECT]": GROUP "-" for
+ * none, SHA256HEX "-" for no token, SUBJECT the rest of the line, # starts
+ * a comment line).  Tokens themselves are never stored. */
 #ifndef PICKETD_USERS_H
 #define PICKETD_USERS_H
 
@@ -11,6 +13,8 @@
 #define SRV_NAME_MAX  64
 #define SRV_HASH_LEN  32 /* SHA-256 */
 #define SRV_TOKEN_MAX 256
+/* The longest certificate subject kept, as GnuTLS prints it (RFC 4514). */
+#define SRV_SUBJECT_MAX 512
 
 /* Ordered: each role may do what the ones before it may. */
 enum srv_role {
@@ -24,7 +28,9 @@ struct srv_user {
 	char name[SRV_NAME_MAX + 1];
 	char group[SRV_NAME_MAX + 1]; /* "" when none */
 	enum srv_role role;
+	int has_token; /* 0: "-", certificate only */
 	unsigned char hash[SRV_HASH_LEN];
+	char subject[SRV_SUBJECT_MAX + 1]; /* "" when no certificate is bound */
 	/* a trusted site's bundle (picketd bundle import): it carries the
 	 * events of every person of that site, so no actor is forged */
 	int site;
@@ -40,30 +46,24 @@ int srv_role_parse(const char *s);
 const char *srv_role_name(enum srv_role role);
 /* 1 if s is a valid user or group name: 1-64 of [A-Za-z0-9._-]. */
 int srv_name_valid(const char *s);
+/* 1 if s may be kept as a certificate subject: 1 to SRV_SUBJECT_MAX
+ * bytes, no control characters, no blank at either end, an '=' in it. */
+int srv_subject_valid(const char *s);
 
 /* Reads the users file.  A missing file is an empty list when
- * `missing_ok`; a file readable by group or others, a bad line or a
- * duplicate name is PK_ECONFIG with err naming the file and line. */
+ * `missing_ok`; a file readable by group or others, a bad line, a
+ * duplicate name or a subject bound to two users is PK_ECONFIG with err
+ * naming the file and line. */
 int srv_users_load(const char *path, int missing_ok, struct srv_users *out, struct pk_error *err);
 void srv_users_free(struct srv_users *u);
 
-/* Adds a user and returns the new token in *token (caller frees and
- * wipes): the file is rewritten atomically, comments kept.  PK_EINVAL for
- * a name that exists already. */
+/* Adds a user, bound to certificate `subject` unless NULL, and, when
+ * `token` is not NULL, with a new token returned in *token (caller frees
+ * and wipes): the file is rewritten atomically, comments kept.  PK_EINVAL
+ * for a name that exists already or a subject bound to another user. */
 int srv_users_add(const char *path, const char *name, enum srv_role role, const char *group,
-		  char **token, struct pk_error *err);
+		  const char *subject, char **token, struct pk_error *err);
 /* Removes a user; PK_ENOTFOUND when there is none of that name. */
 int srv_users_del(const char *path, const char *name, struct pk_error *err);
-
-/* The authentication table the server answers from, reloadable while it
- * runs (SIGHUP).  srv_auth_load() replaces it only when the file loads. */
-int srv_auth_load(const char *path, struct pk_error *err);
-void srv_auth_free(void);
-/* Number of users in the table. */
-size_t srv_auth_count(void);
-/* Finds the user whose token hashes to SHA-256(token): compares with
- * every user's hash in constant time, without stopping at a match.
- * Returns 1 and fills *user, or 0. */
-int srv_auth_token(const char *token, size_t len, struct srv_user *user);
 
 #endif

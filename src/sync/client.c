@@ -75,6 +75,36 @@ static int read_token(const char *path, char **out, struct pk_error *err)
 	return PK_OK;
 }
 
+/* cert_file and key_file: readable, the key this user's alone. */
+static int client_cert(const struct pk_config *cfg, struct pk_sync_options *o, struct pk_error *err)
+{
+	const char *cert = pk_config_str(cfg, "sync.cert_file");
+	const char *key = pk_config_str(cfg, "sync.key_file");
+	int rc;
+	if (!cert || !*cert) {
+		if (key && *key)
+			return pk_error_set(err, PK_ECONFIG,
+					    _("sync.key_file is set but sync.cert_file is not: "
+					      "set both"));
+		return PK_OK;
+	}
+	if (access(cert, R_OK) != 0)
+		return pk_error_set(err, PK_ECONFIG, _("sync.cert_file: cannot read %s: %s"), cert,
+				    strerror(errno));
+	if (!key || !*key)
+		key = cert;
+	if ((rc = private_file(
+		     key, key == cert ? _("sync.cert_file (which holds the key)") : "sync.key_file",
+		     err)) != PK_OK)
+		return rc;
+	if (access(key, R_OK) != 0)
+		return pk_error_set(err, PK_ECONFIG, _("sync.key_file: cannot read %s: %s"), key,
+				    strerror(errno));
+	o->cert_file = pk_xstrdup(cert);
+	o->key_file = pk_xstrdup(key);
+	return PK_OK;
+}
+
 int pk_sync_options_load(const struct pk_config *cfg, struct pk_sync_options *o,
 			 struct pk_error *err)
 {
@@ -105,6 +135,8 @@ int pk_sync_options_load(const struct pk_config *cfg, struct pk_sync_options *o,
 
 	const char *token = pk_config_str(cfg, "sync.token");
 	const char *token_file = pk_config_str(cfg, "sync.token_file");
+	if ((rc = client_cert(cfg, o, err)) != PK_OK)
+		goto fail;
 	if (token && *token) {
 		/* a token in the configuration makes the file a secret */
 		if (cfg->path && (rc = private_file(cfg->path, "sync.token", err)) != PK_OK)
@@ -113,8 +145,10 @@ int pk_sync_options_load(const struct pk_config *cfg, struct pk_sync_options *o,
 	} else if (token_file && *token_file) {
 		if ((rc = read_token(token_file, &o->token, err)) != PK_OK)
 			goto fail;
-	} else {
-		rc = pk_error_set(err, PK_ECONFIG, _("no sync token: set token_file in [sync]"));
+	} else if (!o->cert_file) {
+		rc = pk_error_set(err, PK_ECONFIG,
+				  _("no sync token: set token_file (or cert_file, for a server "
+				    "that takes client certificates) in [sync]"));
 		goto fail;
 	}
 	const char *ca = pk_config_str(cfg, "sync.ca_file");
@@ -159,6 +193,8 @@ void pk_sync_options_free(struct pk_sync_options *o)
 		memset(o->token, 0, strlen(o->token));
 	free(o->token);
 	free(o->ca_file);
+	free(o->cert_file);
+	free(o->key_file);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -197,10 +233,12 @@ static int client_init(struct client *c)
 	if (!c->curl)
 		return pk_error_set(c->err, PK_ERR, _("cannot start libcurl"));
 	const struct pk_sync_options *o = c->o;
-	char *auth = pk_xasprintf("Authorization: Bearer %s", o->token);
-	c->headers = curl_slist_append(c->headers, auth);
-	memset(auth, 0, strlen(auth));
-	free(auth);
+	if (o->token) {
+		char *auth = pk_xasprintf("Authorization: Bearer %s", o->token);
+		c->headers = curl_slist_append(c->headers, auth);
+		memset(auth, 0, strlen(auth));
+		free(auth);
+	}
 	char proto[64];
 	snprintf(proto, sizeof(proto), "%s: %d", PK_PROTOCOL_HEADER, PK_PROTOCOL_VERSION);
 	c->headers = curl_slist_append(c->headers, proto);
@@ -216,6 +254,12 @@ static int client_init(struct client *c)
 	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (o->ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+	if (o->cert_file) {
+		curl_easy_setopt(h, CURLOPT_SSLCERT, o->cert_file);
+		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+		curl_easy_setopt(h, CURLOPT_SSLKEY, o->key_file);
+		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+	}
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)o->timeout);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)(o->timeout < 10 ? o->timeout : 10));
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -298,6 +342,13 @@ static int request(struct client *c, const char *path, const char *body, size_t 
 					c->err, PK_ENET,
 					_("%s: the server's certificate is not trusted: %s"),
 					c->o->url, why);
+			else if (cc == CURLE_SSL_CERTPROBLEM)
+				rc = pk_error_set(c->err, PK_ECONFIG,
+						  _("sync.cert_file %s and sync.key_file %s: not a "
+						    "usable client certificate and key (PEM, the "
+						    "key unencrypted and matching): %s"),
+						  c->o->cert_file ? c->o->cert_file : "-",
+						  c->o->key_file ? c->o->key_file : "-", why);
 			else
 				rc = pk_error_set(c->err, PK_ENET, _("%s: %s"), c->o->url, why);
 			retry = transient(cc);

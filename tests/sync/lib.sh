@@ -4,8 +4,11 @@
 # It sources the CLI tests' helpers (expect_rc, expect_eq, expect_match,
 # jget, done_testing, ...) and adds:
 #   make_pki                     a CA, server certificates and bad ones in $PKI
-#   srv_new NAME [CERT] [LINES]  a picketd configuration in $T/NAME
-#   srv_adduser NAME USER ROLE [GROUP]
+#   make_client_pki              a client CA, client certificates and a CRL
+#   client_revoke NAME           revokes client certificate NAME, new CRL
+#   srv_new NAME [CERT] [LINES] [TLS_LINES] [AUTH_LINES]
+#                                a picketd configuration in $T/NAME
+#   srv_adduser NAME USER ROLE [GROUP] [ADDUSER ARGS...]
 #   srv_start NAME / srv_restart NAME / srv_kill NAME [SIG] / srv_stop NAME
 #   client_new NAME SERVER USER NODE ["key = value" LINES]  a picket installation
 #   client_sync_set NAME KEY [VALUE]   changes its [sync] section
@@ -206,17 +209,110 @@ EOF
 	fi
 }
 
+# make_client_pki (after make_pki): in $PKI, a client CA (client-ca.pem,
+# with an openssl ca database) and client certificates NAME.pem/NAME.key
+# for TLS client authentication (extendedKeyUsage clientAuth), subject
+# "CN=NAME,O=Picket Test" unless said otherwise:
+#   alice, bob, carol, eve   good (eve is bound to no user by the tests)
+#   carol                    revoked, in client-ca.crl
+#   dave                     expired (valid 2020 only)
+#   rogue                    alice's subject, signed by other-ca
+#   alice-server             alice's subject, extendedKeyUsage serverAuth
+# and client-ca.crl, the CRL of client-ca (openssl ca -gencrl).
+make_client_pki() {
+	local ok=1 name
+	mkdir -p "$PKI/client-newcerts"
+	: >"$PKI/client-index.txt"
+	echo 2000 >"$PKI/client-serial"
+	echo 01 >"$PKI/client-crlnumber"
+	cat >>"$PKI/openssl.cnf" <<EOF
+[clientca]
+dir = $PKI
+database = $PKI/client-index.txt
+new_certs_dir = $PKI/client-newcerts
+serial = $PKI/client-serial
+crlnumber = $PKI/client-crlnumber
+certificate = $PKI/client-ca.pem
+private_key = $PKI/client-ca.key
+default_md = sha256
+default_days = 30
+default_crl_days = 30
+policy = client_policy
+unique_subject = no
+copy_extensions = none
+[client_policy]
+organizationName = optional
+commonName = supplied
+[client_ext]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+[server_ext]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+EOF
+	_ossl() { openssl "$@" >>"$PKI/openssl.log" 2>&1 || ok=0; }
+	_ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$PKI/client-ca.key"
+	_ossl req -config "$PKI/openssl.cnf" -x509 -new -key "$PKI/client-ca.key" -sha256 \
+		-days 30 -subj "/CN=picket client-ca test" -extensions v3_ca -out "$PKI/client-ca.pem"
+	_csr() {
+		_ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$PKI/$1.key"
+		_ossl req -config "$PKI/openssl.cnf" -new -key "$PKI/$1.key" -subj "$2" -out "$PKI/$1.csr"
+	}
+	_sign() { # NAME EXTENSIONS [openssl ca options]
+		local n=$1 ext=$2
+		shift 2
+		_ossl ca -config "$PKI/openssl.cnf" -name clientca -batch -notext -preserveDN \
+			-extensions "$ext" -in "$PKI/$n.csr" -out "$PKI/$n.pem" "$@"
+	}
+	for name in alice bob carol eve; do
+		_csr $name "/O=Picket Test/CN=$name"
+		_sign $name client_ext
+	done
+	_csr dave "/O=Picket Test/CN=dave"
+	_sign dave client_ext -startdate 20200101000000Z -enddate 20210101000000Z
+	_csr alice-server "/O=Picket Test/CN=alice"
+	_sign alice-server server_ext
+	_csr rogue "/O=Picket Test/CN=alice"
+	printf 'extendedKeyUsage = clientAuth\n' >"$PKI/rogue.ext"
+	_ossl x509 -req -in "$PKI/rogue.csr" -CA "$PKI/other-ca.pem" -CAkey "$PKI/other-ca.key" \
+		-CAcreateserial -days 30 -sha256 -extfile "$PKI/rogue.ext" -out "$PKI/rogue.pem"
+	chmod 600 "$PKI"/*.key
+	if [ $ok = 0 ]; then
+		fail "openssl could not make the client certificates:"
+		cat "$PKI/openssl.log" >&2
+		done_testing
+		exit 1
+	fi
+	client_revoke carol
+}
+
+# client_revoke NAME: revokes client certificate NAME and writes a new
+# client-ca.crl (a running picketd reads it on SIGHUP)
+client_revoke() {
+	openssl ca -config "$PKI/openssl.cnf" -name clientca -batch -revoke "$PKI/$1.pem" \
+		>>"$PKI/openssl.log" 2>&1 &&
+		openssl ca -config "$PKI/openssl.cnf" -name clientca -batch -gencrl \
+			-out "$PKI/client-ca.crl.new" >>"$PKI/openssl.log" 2>&1 &&
+		mv "$PKI/client-ca.crl.new" "$PKI/client-ca.crl" ||
+		fail "openssl could not revoke $1: $(tail -3 "$PKI/openssl.log")"
+}
+
 # --- picketd -------------------------------------------------------------------
 
-# srv_new NAME [CERT] [SERVER_LINES]: picketd's files in $T/NAME (store,
-# users, log), serving with $PKI/CERT.pem and .key (default server; "" for
-# plain HTTP); SERVER_LINES are more [server] settings.
+# srv_new NAME [CERT] [SERVER_LINES] [TLS_LINES] [AUTH_LINES]: picketd's
+# files in $T/NAME (store, users, log), serving with $PKI/CERT.pem and .key
+# (default server; "" for plain HTTP); the LINES are more settings of
+# [server], [tls] and [auth].
 srv_new() {
 	local d="$T/$1" cert=${2-server}
 	mkdir -p "$d/tokens"
 	chmod 700 "$d"
 	echo "$cert" >"$d/cert"
 	printf '%s\n' "${3:-}" >"$d/server.extra"
+	printf '%s\n' "${4:-}" >"$d/tls.extra"
+	printf '%s\n' "${5:-}" >"$d/auth.extra"
 	if [ -n "$cert" ]; then echo https >"$d/scheme"; else echo http >"$d/scheme"; fi
 	if [ "$PICKET_STORE" = postgresql ]; then
 		pg_start
@@ -249,6 +345,7 @@ _srv_conf() {
 		cat "$d/server.extra"
 		if [ -n "$cert" ]; then
 			printf '[tls]\ncert = %s\nkey = %s\n' "$PKI/$cert.pem" "$PKI/$cert.key"
+			cat "$d/tls.extra" 2>/dev/null
 		fi
 		if [ "$PICKET_STORE" = postgresql ]; then
 			printf '[store]\nbackend = postgresql\nconninfo = host=%s user=picket dbname=%s\n' \
@@ -256,7 +353,9 @@ _srv_conf() {
 		else
 			printf '[store]\npath = %s\n' "$d/store.db"
 		fi
-		printf '[auth]\nusers = %s\n[log]\nlevel = info\n' "$d/users"
+		printf '[auth]\nusers = %s\n' "$d/users"
+		cat "$d/auth.extra" 2>/dev/null
+		printf '[log]\nlevel = info\n'
 	} >"$d/picketd.conf"
 }
 
@@ -264,11 +363,13 @@ srv_port() { cat "$T/$1/port"; }
 srv_url() { echo "$(cat "$T/$1/scheme")://127.0.0.1:$(cat "$T/$1/port")"; }
 srv_pid() { cat "$T/$1/pid" 2>/dev/null; }
 
-# srv_adduser NAME USER ROLE [GROUP]: the token goes to $T/NAME/tokens/USER;
-# a running picketd reloads its users (SIGHUP)
+# srv_adduser NAME USER ROLE [GROUP] [ARGS...]: the token goes to
+# $T/NAME/tokens/USER (empty when none is issued); ARGS are more options of
+# picketd adduser; a running picketd reloads its users (SIGHUP)
 srv_adduser() {
 	local d="$T/$1" args=("$2" --role "$3")
 	[ -n "${4:-}" ] && args+=(--group "$4")
+	[ $# -gt 4 ] && args+=("${@:5}")
 	local before
 	before=$(grep -c 'reloaded' "$d/log" 2>/dev/null)
 	if ! "$PICKETD" adduser "${args[@]}" --config "$d/picketd.conf" >"$d/tokens/$2" \
@@ -500,7 +601,7 @@ client_new() {
 	mkdir -p "$d"
 	CLIENT_USER[$1]=$3
 	echo "$3" >"$d/user" # for pc in a subshell that did not see the line above
-	if [ -f "$T/$2/tokens/$3" ]; then
+	if [ -s "$T/$2/tokens/$3" ]; then
 		cp "$T/$2/tokens/$3" "$d/token"
 	else
 		echo "pkt_not_a_token" >"$d/token"
