@@ -18,6 +18,7 @@
 #define PICKET_BUNDLE_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "picket/key.h"
 #include "picket/oplog.h"
@@ -44,6 +45,13 @@ struct pk_bundle_writer;
 /* Events go to a scratch file until the bundle is finished. */
 int pk_bundle_writer_new(struct pk_bundle_writer **w, struct pk_error *err);
 int pk_bundle_write(struct pk_bundle_writer *w, const struct pk_event *ev, struct pk_error *err);
+/* Writes ev unless its record's level `rank` is above `ceiling`: then it
+ * is held back and counted.  The writer keeps the highest level written. */
+int pk_bundle_offer(struct pk_bundle_writer *w, const struct pk_event *ev, int rank, int ceiling,
+		    struct pk_error *err);
+/* Events held back by pk_bundle_offer, and the highest level written. */
+int64_t pk_bundle_held(const struct pk_bundle_writer *w);
+int pk_bundle_top(const struct pk_bundle_writer *w);
 /* Writes the bundle to path (atomically; "-" is standard output), signed
  * by key: info's header with its events count and key filled in. */
 int pk_bundle_finish(struct pk_bundle_writer *w, const char *path, struct pk_bundle_info *info,
@@ -68,6 +76,8 @@ int pk_bundle_verify(struct pk_bundle_reader *r, const struct pk_keyring *truste
  * changed meanwhile).  PK_EINVAL for an event that is not one. */
 int pk_bundle_next(struct pk_bundle_reader *r, struct pk_event *ev, int *got, struct pk_error *err);
 void pk_bundle_close(struct pk_bundle_reader **r);
+/* Prints a header for people, a "name: value" line each. */
+void pk_bundle_info_print(FILE *f, const struct pk_bundle_info *info);
 
 /* --- a desk's database --- */
 

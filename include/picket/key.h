@@ -9,6 +9,7 @@
 #define PICKET_KEY_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "picket/util.h"
 
@@ -41,6 +42,13 @@ void pk_key_public_text(const struct pk_key *k, struct pk_buf *out);
 /* Reads a public key line (the name may be missing); PK_EINVAL. */
 int pk_key_parse(const char *line, struct pk_key *k, struct pk_error *err);
 void pk_key_fingerprint(const unsigned char pub[PK_KEY_PUBLIC], char out[PK_KEY_FPR_MAX]);
+/* Prints the public line and "fingerprint SHA256:..." (key show). */
+void pk_key_print(FILE *f, const struct pk_key *k);
+/* A public key given on the command line: the line itself, or a file
+ * ("-": standard input) whose first line it is; `name`, when not NULL,
+ * names it instead of the line's name, and a name is required.
+ * PK_EINVAL, PK_EIO or PK_EUSAGE (no name) with err saying why. */
+int pk_key_read_arg(const char *arg, const char *name, struct pk_key *k, struct pk_error *err);
 
 /* The trusted keys. */
 struct pk_keyring {
@@ -59,5 +67,7 @@ void pk_keyring_push(struct pk_keyring *kr, const struct pk_key *k);
  * the name or the key is there already. */
 int pk_keyring_add(const char *path, const struct pk_key *k, struct pk_error *err);
 void pk_keyring_free(struct pk_keyring *kr);
+/* Prints the ring, a "NAME FINGERPRINT" line each. */
+void pk_keyring_print(FILE *f, const struct pk_keyring *kr);
 
 #endif

@@ -90,13 +90,7 @@ static int key_show(struct cli *cli)
 		cli_json_print(key_json(&k));
 		return PK_OK;
 	}
-	struct pk_buf line = { 0 };
-	char fpr[PK_KEY_FPR_MAX];
-	pk_key_public_text(&k, &line);
-	pk_key_fingerprint(k.pub, fpr);
-	printf("%s\n", line.data);
-	printf(_("fingerprint %s\n"), fpr);
-	pk_buf_free(&line);
+	pk_key_print(stdout, &k);
 	return PK_OK;
 }
 
@@ -106,20 +100,14 @@ static int key_list(struct cli *cli)
 	int rc = load_trusted(cli, &kr, 0);
 	if (rc != PK_OK)
 		return rc;
-	json_t *arr = json_array();
-	for (size_t i = 0; i < kr.n; i++) {
-		if (cli->out == CLI_OUT_JSON) {
+	if (cli->out == CLI_OUT_JSON) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < kr.n; i++)
 			json_array_append_new(arr, key_json(&kr.v[i]));
-			continue;
-		}
-		char fpr[PK_KEY_FPR_MAX];
-		pk_key_fingerprint(kr.v[i].pub, fpr);
-		printf("%-16s %s\n", kr.v[i].name, fpr);
-	}
-	if (cli->out == CLI_OUT_JSON)
 		cli_json_print(arr);
-	else
-		json_decref(arr);
+	} else {
+		pk_keyring_print(stdout, &kr);
+	}
 	if (kr.n == 0 && cli->out != CLI_OUT_JSON)
 		fprintf(stderr, _("picket: no trusted keys yet (picket key trust adds one)\n"));
 	pk_keyring_free(&kr);
@@ -131,29 +119,9 @@ static int key_trust(struct cli *cli, const char *arg, const char *name)
 {
 	struct pk_key k;
 	struct pk_error err = { 0 };
-	char *text = NULL;
-	if (strncmp(arg, "picket-ed25519 ", 15) != 0) {
-		FILE *f = strcmp(arg, "-") == 0 ? stdin : fopen(arg, "re");
-		if (!f)
-			return cli_failf(PK_EIO, _("cannot read %s: %s"), arg, strerror(errno));
-		char line[512];
-		if (!fgets(line, sizeof(line), f))
-			line[0] = '\0';
-		if (f != stdin)
-			fclose(f);
-		text = pk_xstrdup(line);
-	}
-	int rc = pk_key_parse(text ? text : arg, &k, &err);
-	free(text);
+	int rc = pk_key_read_arg(arg, name, &k, &err);
 	if (rc != PK_OK)
 		return cli_failf(rc, "%s", err.msg);
-	if (name)
-		snprintf(k.name, sizeof(k.name), "%s", name);
-	if (!*k.name)
-		return cli_failf(PK_EUSAGE, _("name the site whose key this is: --name SITE"));
-	if (!pk_key_name_valid(k.name))
-		return cli_failf(PK_EUSAGE, _("'%s' is not a site name (letters, digits, . _ -)"),
-				 k.name);
 	char *path = trusted_path(cli);
 	rc = pk_keyring_add(path, &k, &err);
 	char fpr[PK_KEY_FPR_MAX];
@@ -200,19 +168,6 @@ static json_t *info_json(const struct pk_bundle_info *info)
 			 "created", pk_time_format(info->created, when, sizeof(when)), "events",
 			 (json_int_t)info->events, "classification", info->classification, "from",
 			 (json_int_t)info->from, "upto", (json_int_t)info->upto, "key", fpr);
-}
-
-static void print_info(const struct pk_bundle_info *info)
-{
-	char fpr[PK_KEY_FPR_MAX], when[32];
-	pk_key_fingerprint(info->key, fpr);
-	printf(_("origin:         %s\n"), info->origin);
-	printf(_("for:            %s\n"), *info->to ? info->to : _("any site"));
-	printf(_("created:        %s\n"), pk_time_format(info->created, when, sizeof(when)));
-	printf(_("events:         %lld\n"), (long long)info->events);
-	printf(_("classification: %s\n"), info->classification);
-	printf(_("cursor:         %lld to %lld\n"), (long long)info->from, (long long)info->upto);
-	printf(_("signed by:      %s\n"), fpr);
 }
 
 static int bundle_export(struct cli *cli, const char *path, int64_t since, const char *to)
@@ -317,7 +272,7 @@ static int bundle_inspect(struct cli *cli, const char *path)
 			json_object_set_new(o, "error", json_string(err.msg));
 		cli_json_print(o);
 	} else {
-		print_info(&info);
+		pk_bundle_info_print(stdout, &info);
 		if (vrc == PK_OK) {
 			printf(_("signature:      good, by %s\n"), signer->name);
 			const char *k;

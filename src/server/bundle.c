@@ -43,52 +43,27 @@ int srv_cmd_key(const struct srv_conf *conf, const char *sub, const char *arg, c
 {
 	struct pk_error err = { 0 };
 	struct pk_key k;
-	char fpr[PK_KEY_FPR_MAX];
 	int rc;
 	if (strcmp(sub, "show") == 0) {
 		if ((rc = load_key(conf, &k, &err)) != PK_OK)
 			return fail(rc, &err);
 		pk_key_wipe(&k);
-		struct pk_buf line = { 0 };
-		pk_key_public_text(&k, &line);
-		pk_key_fingerprint(k.pub, fpr);
-		printf("%s\n", line.data);
-		printf(_("fingerprint %s\n"), fpr);
-		pk_buf_free(&line);
+		pk_key_print(stdout, &k);
 		return PK_OK;
 	}
 	if (strcmp(sub, "list") == 0) {
 		struct pk_keyring kr;
 		if ((rc = pk_keyring_load(conf->trusted_keys, &kr, &err)) != PK_OK)
 			return fail(rc, &err);
-		for (size_t i = 0; i < kr.n; i++) {
-			pk_key_fingerprint(kr.v[i].pub, fpr);
-			printf("%-16s %s\n", kr.v[i].name, fpr);
-		}
+		pk_keyring_print(stdout, &kr);
 		pk_keyring_free(&kr);
 		return PK_OK;
 	}
 	/* trust KEY|FILE */
-	char line[512];
-	const char *text = arg;
-	if (strncmp(arg, "picket-ed25519 ", 15) != 0) {
-		FILE *f = fopen(arg, "re");
-		if (!f || !fgets(line, sizeof(line), f))
-			line[0] = '\0';
-		if (f)
-			fclose(f);
-		text = line;
-	}
-	if ((rc = pk_key_parse(text, &k, &err)) != PK_OK)
+	if ((rc = pk_key_read_arg(arg, name, &k, &err)) != PK_OK ||
+	    (rc = pk_keyring_add(conf->trusted_keys, &k, &err)) != PK_OK)
 		return fail(rc, &err);
-	if (name)
-		snprintf(k.name, sizeof(k.name), "%s", name);
-	if (!*k.name || !pk_key_name_valid(k.name)) {
-		pk_error_set(&err, PK_EUSAGE, _("name the site whose key this is: --name SITE"));
-		return fail(PK_EUSAGE, &err);
-	}
-	if ((rc = pk_keyring_add(conf->trusted_keys, &k, &err)) != PK_OK)
-		return fail(rc, &err);
+	char fpr[PK_KEY_FPR_MAX];
 	pk_key_fingerprint(k.pub, fpr);
 	printf(_("trusted %s as %s (in %s)\n"), fpr, k.name, conf->trusted_keys);
 	return PK_OK;
@@ -100,8 +75,7 @@ struct exporter {
 	struct srv_store *store;
 	struct pk_bundle_writer *w;
 	const char *skip_origin;
-	int ceiling, top;
-	int64_t held, last;
+	int ceiling;
 	int rc;
 	struct pk_error *err;
 };
@@ -110,24 +84,13 @@ static int export_event(const struct pk_event *ev, void *data)
 {
 	struct exporter *x = data;
 	int rank = 0;
-	x->last = ev->seq;
 	if (x->skip_origin && strcasecmp(ev->origin, x->skip_origin) == 0)
 		return 0;
 	int rc = x->store->ops->level(x->store, ev->entity, ev->entity_uuid, &rank, x->err);
-	if (rc != PK_OK && rc != PK_ENOTFOUND) {
-		x->rc = rc;
-		return 1;
-	}
-	if (rank > x->ceiling) {
-		x->held++;
-		return 0;
-	}
-	if ((rc = pk_bundle_write(x->w, ev, x->err)) != PK_OK) {
-		x->rc = rc;
-		return 1;
-	}
-	x->top = rank > x->top ? rank : x->top;
-	return 0;
+	if (rc == PK_OK || rc == PK_ENOTFOUND)
+		rc = pk_bundle_offer(x->w, ev, rank, x->ceiling, x->err);
+	x->rc = rc;
+	return rc != PK_OK;
 }
 
 static int bundle_export(const struct srv_conf *conf, struct srv_store *store, const char *path,
@@ -169,21 +132,22 @@ static int bundle_export(const struct srv_conf *conf, struct srv_store *store, c
 		snprintf(info.to, sizeof(info.to), "%s", to ? to : "");
 		info.created = pk_clock_now();
 		snprintf(info.classification, sizeof(info.classification), "%s",
-			 cls->levels[x.top]);
+			 cls->levels[pk_bundle_top(x.w)]);
 		info.from = since;
 		info.upto = next > since ? next : since;
 		rc = pk_bundle_finish(x.w, path, &info, &k, err);
 	}
+	int64_t held = x.w ? pk_bundle_held(x.w) : 0;
 	pk_bundle_writer_free(&x.w);
 	pk_key_wipe(&k);
 	if (rc != PK_OK)
 		return rc;
-	if (x.held)
+	if (held)
 		fprintf(stderr,
 			P_("picketd: %lld change held back: its ticket is above %s\n",
 			   "picketd: %lld changes held back: their tickets are above %s\n",
-			   (unsigned long)x.held),
-			(long long)x.held, cls->levels[x.ceiling]);
+			   (unsigned long)held),
+			(long long)held, cls->levels[x.ceiling]);
 	if (strcmp(path, "-") != 0)
 		printf(_("exported %lld events to %s (classification %s; sequences %lld to %lld: "
 			 "export --since %lld next)\n"),
@@ -285,15 +249,7 @@ static int bundle_inspect(const struct srv_conf *conf, const char *path, struct 
 		pk_keyring_free(&kr);
 		return rc;
 	}
-	char fpr[PK_KEY_FPR_MAX], when[32];
-	pk_key_fingerprint(info.key, fpr);
-	printf(_("origin:         %s\n"), info.origin);
-	printf(_("for:            %s\n"), *info.to ? info.to : _("any site"));
-	printf(_("created:        %s\n"), pk_time_format(info.created, when, sizeof(when)));
-	printf(_("events:         %lld\n"), (long long)info.events);
-	printf(_("classification: %s\n"), info.classification);
-	printf(_("cursor:         %lld to %lld\n"), (long long)info.from, (long long)info.upto);
-	printf(_("signed by:      %s\n"), fpr);
+	pk_bundle_info_print(stdout, &info);
 	rc = pk_bundle_verify(r, &kr, &signer, err);
 	if (rc == PK_OK)
 		printf(_("signature:      good, by %s\n"), signer->name);

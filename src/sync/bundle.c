@@ -10,6 +10,7 @@
 
 #include "picket/i18n.h"
 #include "picket/protocol.h"
+#include "picket/clock.h"
 #include "picket/status.h"
 
 #define MAGIC	 "picket-bundle 1\n"
@@ -20,7 +21,8 @@
 
 struct pk_bundle_writer {
 	FILE *events; /* scratch: one event a line */
-	int64_t n;
+	int64_t n, held;
+	int top;
 	struct pk_buf line;
 };
 
@@ -49,6 +51,28 @@ int pk_bundle_write(struct pk_bundle_writer *w, const struct pk_event *ev, struc
 				    strerror(errno));
 	w->n++;
 	return PK_OK;
+}
+
+int pk_bundle_offer(struct pk_bundle_writer *w, const struct pk_event *ev, int rank, int ceiling,
+		    struct pk_error *err)
+{
+	if (rank > ceiling) {
+		w->held++;
+		return PK_OK;
+	}
+	if (rank > w->top)
+		w->top = rank;
+	return pk_bundle_write(w, ev, err);
+}
+
+int64_t pk_bundle_held(const struct pk_bundle_writer *w)
+{
+	return w->held;
+}
+
+int pk_bundle_top(const struct pk_bundle_writer *w)
+{
+	return w->top;
 }
 
 static void header_encode(struct pk_buf *out, const struct pk_bundle_info *info)
@@ -386,4 +410,18 @@ void pk_bundle_close(struct pk_bundle_reader **pr)
 	free(r->path);
 	free(r);
 	*pr = NULL;
+}
+
+void pk_bundle_info_print(FILE *f, const struct pk_bundle_info *info)
+{
+	char fpr[PK_KEY_FPR_MAX], when[32];
+	pk_key_fingerprint(info->key, fpr);
+	fprintf(f, _("origin:         %s\n"), info->origin);
+	fprintf(f, _("for:            %s\n"), *info->to ? info->to : _("any site"));
+	fprintf(f, _("created:        %s\n"), pk_time_format(info->created, when, sizeof(when)));
+	fprintf(f, _("events:         %lld\n"), (long long)info->events);
+	fprintf(f, _("classification: %s\n"), info->classification);
+	fprintf(f, _("cursor:         %lld to %lld\n"), (long long)info->from,
+		(long long)info->upto);
+	fprintf(f, _("signed by:      %s\n"), fpr);
 }

@@ -31,8 +31,7 @@ struct exporter {
 	struct pk_error *err;
 	const char *skip_origin;
 	int64_t upto;
-	int ceiling, top;
-	int64_t held, written;
+	int ceiling;
 	char last_uuid[PK_UUID_LEN + 1];
 	int last_rank;
 	struct pk_events lowered; /* a classification change of each record */
@@ -88,16 +87,10 @@ static int write_event(const struct pk_event *ev, void *data)
 		return 0;
 	if ((rc = level_of(x, ev, &rank)) != PK_OK)
 		return stop(x, rc);
-	if (rank > x->ceiling) {
-		x->held++;
-		return 0;
-	}
-	if ((rc = pk_bundle_write(x->w, ev, x->err)) != PK_OK) {
+	if ((rc = pk_bundle_offer(x->w, ev, rank, x->ceiling, x->err)) != PK_OK) {
 		x->rc = rc;
 		return 1;
 	}
-	x->top = rank > x->top ? rank : x->top;
-	x->written++;
 	return 0;
 }
 
@@ -162,8 +155,9 @@ int pk_bundle_export(struct pk_db *db, const char *path, const struct pk_bundle_
 			stop(&x, rc);
 		else
 			rc = x.rc;
-		x.held = 0; /* (counted in the window, not again here) */
 	}
+	/* (what is held back is counted in the window, not here too) */
+	int64_t held_before = pk_bundle_held(x.w);
 	if (rc == PK_OK)
 		rc = window(&x, from, write_event);
 	pk_events_free(&x.lowered);
@@ -175,15 +169,15 @@ int pk_bundle_export(struct pk_db *db, const char *path, const struct pk_bundle_
 			*p = (char)toupper((unsigned char)*p);
 		info->created = pk_clock_now();
 		snprintf(info->classification, sizeof(info->classification), "%s",
-			 cfg->levels[x.top]);
+			 cfg->levels[pk_bundle_top(x.w)]);
 		info->from = from;
 		info->upto = x.upto;
 		rc = pk_bundle_finish(x.w, path, info, key, err);
 	}
+	sum->held = pk_bundle_held(x.w) - held_before;
 	pk_bundle_writer_free(&x.w);
 	if (rc != PK_OK)
 		return rc;
-	sum->held = x.held;
 	snprintf(sum->ceiling, sizeof(sum->ceiling), "%s", cfg->levels[x.ceiling]);
 	/* the cursor moves on only now the file is there */
 	char buf[32];

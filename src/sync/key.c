@@ -274,3 +274,52 @@ void pk_keyring_free(struct pk_keyring *kr)
 	free(kr->v);
 	memset(kr, 0, sizeof(*kr));
 }
+
+void pk_key_print(FILE *f, const struct pk_key *k)
+{
+	struct pk_buf line = { 0 };
+	char fpr[PK_KEY_FPR_MAX];
+	pk_key_public_text(k, &line);
+	pk_key_fingerprint(k->pub, fpr);
+	fprintf(f, "%s\n", line.data);
+	fprintf(f, _("fingerprint %s\n"), fpr);
+	pk_buf_free(&line);
+}
+
+void pk_keyring_print(FILE *f, const struct pk_keyring *kr)
+{
+	for (size_t i = 0; i < kr->n; i++) {
+		char fpr[PK_KEY_FPR_MAX];
+		pk_key_fingerprint(kr->v[i].pub, fpr);
+		fprintf(f, "%-16s %s\n", kr->v[i].name, fpr);
+	}
+}
+
+int pk_key_read_arg(const char *arg, const char *name, struct pk_key *k, struct pk_error *err)
+{
+	char line[512] = "";
+	const char *text = arg;
+	if (strncmp(arg, PUBLIC_TAG " ", strlen(PUBLIC_TAG) + 1) != 0) {
+		FILE *f = strcmp(arg, "-") == 0 ? stdin : fopen(arg, "re");
+		if (!f)
+			return pk_error_set(err, PK_EIO, _("cannot read %s: %s"), arg,
+					    strerror(errno));
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		if (f != stdin)
+			fclose(f);
+		text = line;
+	}
+	int rc = pk_key_parse(text, k, err);
+	if (rc != PK_OK)
+		return rc;
+	if (name)
+		snprintf(k->name, sizeof(k->name), "%s", name);
+	if (!*k->name)
+		return pk_error_set(err, PK_EUSAGE,
+				    _("name the site whose key this is: --name SITE"));
+	if (!pk_key_name_valid(k->name))
+		return pk_error_set(err, PK_EUSAGE,
+				    _("'%s' is not a site name (letters, digits, . _ -)"), k->name);
+	return PK_OK;
+}
