@@ -33,6 +33,7 @@
 
 #include "log.h"
 #include "policy.h"
+#include "readers.h"
 #include "picket/config.h"
 #include "picket/policy.h"
 #include "picket/change.h"
@@ -122,12 +123,6 @@ static const char *const migrations[] = {
 	");\n",
 };
 
-struct reader {
-	struct pg_store *st;
-	PGconn *conn;
-	struct reader *next;
-};
-
 struct pg_store {
 	struct srv_store base;
 	char *conninfo;
@@ -137,9 +132,7 @@ struct pg_store {
 	pthread_mutex_t write_lock;
 	PGconn *writer;
 
-	pthread_key_t reader_key;
-	pthread_mutex_t readers_lock;
-	struct reader *readers;
+	struct srv_readers readers; /* PGconn */
 };
 
 /* --- connections --- */
@@ -221,45 +214,21 @@ static void pg_rollback(PGconn *conn)
 		PQclear(PQexec(conn, "ROLLBACK"));
 }
 
-static void reader_unlink(struct pg_store *st, struct reader *r)
+static void *reader_open(void *ctx, struct pk_error *err)
 {
-	for (struct reader **p = &st->readers; *p; p = &(*p)->next) {
-		if (*p == r) {
-			*p = r->next;
-			break;
-		}
-	}
+	return pg_connect(((struct pg_store *)ctx)->conninfo, err);
 }
 
-/* Thread-exit destructor of a worker's connection. */
-static void reader_free(void *data)
+static void reader_close(void *handle)
 {
-	struct reader *r = data;
-	pthread_mutex_lock(&r->st->readers_lock);
-	reader_unlink(r->st, r);
-	pthread_mutex_unlock(&r->st->readers_lock);
-	PQfinish(r->conn);
-	free(r);
+	PQfinish(handle);
 }
 
 /* This thread's read connection, made on first use. */
 static PGconn *reader_get(struct pg_store *st, struct pk_error *err)
 {
-	struct reader *r = pthread_getspecific(st->reader_key);
-	if (r)
-		return pg_ready(r->conn, err) == PK_OK ? r->conn : NULL;
-	PGconn *conn = pg_connect(st->conninfo, err);
-	if (!conn)
-		return NULL;
-	r = pk_xcalloc(1, sizeof(*r));
-	r->st = st;
-	r->conn = conn;
-	pthread_mutex_lock(&st->readers_lock);
-	r->next = st->readers;
-	st->readers = r;
-	pthread_mutex_unlock(&st->readers_lock);
-	pthread_setspecific(st->reader_key, r);
-	return conn;
+	PGconn *conn = srv_readers_get(&st->readers, err);
+	return conn && pg_ready(conn, err) == PK_OK ? conn : NULL;
 }
 
 /* --- opening --- */
@@ -333,20 +302,10 @@ static int migrate(struct pg_store *st, struct pk_error *err)
 static void store_close(struct srv_store *base)
 {
 	struct pg_store *st = (struct pg_store *)base;
-	pthread_mutex_lock(&st->readers_lock);
-	while (st->readers) {
-		struct reader *r = st->readers;
-		st->readers = r->next;
-		PQfinish(r->conn);
-		free(r);
-	}
-	pthread_mutex_unlock(&st->readers_lock);
-	/* no destructor may run for a reader freed above */
-	pthread_key_delete(st->reader_key);
+	srv_readers_fini(&st->readers);
 	if (st->writer)
 		PQfinish(st->writer);
 	pthread_mutex_destroy(&st->write_lock);
-	pthread_mutex_destroy(&st->readers_lock);
 	free(st->conninfo);
 	free(st);
 }
@@ -361,15 +320,12 @@ static int store_open(const struct srv_conf *conf, struct srv_store **out, struc
 	st->base.ops = &srv_store_pg;
 	st->conninfo = pk_xstrdup(conf->conninfo);
 	st->classes = conf->classes;
-	pthread_mutex_init(&st->write_lock, NULL);
-	pthread_mutex_init(&st->readers_lock, NULL);
-	if (pthread_key_create(&st->reader_key, reader_free) != 0) {
-		pthread_mutex_destroy(&st->write_lock);
-		pthread_mutex_destroy(&st->readers_lock);
+	if (srv_readers_init(&st->readers, reader_open, reader_close, st, err) != PK_OK) {
 		free(st->conninfo);
 		free(st);
-		return pk_error_set(err, PK_ERR, _("cannot create a thread key"));
+		return PK_ERR;
 	}
+	pthread_mutex_init(&st->write_lock, NULL);
 	st->writer = pg_connect(st->conninfo, err);
 	int rc = st->writer ? migrate(st, err) : err->code;
 	if (rc != PK_OK) {

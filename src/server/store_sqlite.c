@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "policy.h"
+#include "readers.h"
 #include "picket/change.h"
 #include "picket/config.h"
 #include "picket/oplog.h"
@@ -24,12 +25,6 @@
 #include "picket/status.h"
 
 #define DB_USER "picketd"
-
-struct reader {
-	struct sqlite_store *st;
-	struct pk_db *db;
-	struct reader *next;
-};
 
 struct sqlite_store {
 	struct srv_store base;
@@ -40,51 +35,27 @@ struct sqlite_store {
 	pthread_mutex_t write_lock;
 	struct pk_db *writer;
 
-	pthread_key_t reader_key;
-	pthread_mutex_t readers_lock;
-	struct reader *readers;
+	struct srv_readers readers; /* struct pk_db, read-only */
 };
 
-static void reader_unlink(struct sqlite_store *st, struct reader *r)
+static void *reader_open(void *ctx, struct pk_error *err)
 {
-	for (struct reader **p = &st->readers; *p; p = &(*p)->next) {
-		if (*p == r) {
-			*p = r->next;
-			break;
-		}
-	}
+	struct sqlite_store *st = ctx;
+	struct pk_db *db;
+	return pk_db_open(st->path, PK_DB_READONLY, st->cfg, DB_USER, &db, err) == PK_OK ? db
+											 : NULL;
 }
 
-/* Thread-exit destructor of a worker's read handle. */
-static void reader_free(void *data)
+static void reader_close(void *handle)
 {
-	struct reader *r = data;
-	pthread_mutex_lock(&r->st->readers_lock);
-	reader_unlink(r->st, r);
-	pthread_mutex_unlock(&r->st->readers_lock);
-	pk_db_close(&r->db);
-	free(r);
+	struct pk_db *db = handle;
+	pk_db_close(&db);
 }
 
 /* This thread's read handle, opened on first use. */
 static struct pk_db *reader_get(struct sqlite_store *st, struct pk_error *err)
 {
-	struct reader *r = pthread_getspecific(st->reader_key);
-	if (r)
-		return r->db;
-	struct pk_db *db;
-	int rc = pk_db_open(st->path, PK_DB_READONLY, st->cfg, DB_USER, &db, err);
-	if (rc != PK_OK)
-		return NULL;
-	r = pk_xcalloc(1, sizeof(*r));
-	r->st = st;
-	r->db = db;
-	pthread_mutex_lock(&st->readers_lock);
-	r->next = st->readers;
-	st->readers = r;
-	pthread_mutex_unlock(&st->readers_lock);
-	pthread_setspecific(st->reader_key, r);
-	return db;
+	return srv_readers_get(&st->readers, err);
 }
 
 /* Reads the server id, making one the first time. */
@@ -114,20 +85,10 @@ static int load_server_id(struct sqlite_store *st, struct pk_error *err)
 static void store_close(struct srv_store *base)
 {
 	struct sqlite_store *st = (struct sqlite_store *)base;
-	pthread_mutex_lock(&st->readers_lock);
-	while (st->readers) {
-		struct reader *r = st->readers;
-		st->readers = r->next;
-		pk_db_close(&r->db);
-		free(r);
-	}
-	pthread_mutex_unlock(&st->readers_lock);
-	/* no destructor may run for a reader freed above */
-	pthread_key_delete(st->reader_key);
+	srv_readers_fini(&st->readers);
 	pk_db_close(&st->writer);
 	pk_config_free(&st->cfg);
 	pthread_mutex_destroy(&st->write_lock);
-	pthread_mutex_destroy(&st->readers_lock);
 	free(st->path);
 	free(st);
 }
@@ -145,14 +106,13 @@ static int store_open(const struct srv_conf *conf, struct srv_store **out, struc
 		return PK_ECONFIG;
 	}
 	st->cfg->system_high = conf->classes->system_high;
-	pthread_mutex_init(&st->write_lock, NULL);
-	pthread_mutex_init(&st->readers_lock, NULL);
-	if (pthread_key_create(&st->reader_key, reader_free) != 0) {
+	if (srv_readers_init(&st->readers, reader_open, reader_close, st, err) != PK_OK) {
 		pk_config_free(&st->cfg);
 		free(st->path);
 		free(st);
-		return pk_error_set(err, PK_ERR, _("cannot create a thread key"));
+		return PK_ERR;
 	}
+	pthread_mutex_init(&st->write_lock, NULL);
 	int rc = pk_db_open(st->path, PK_DB_CREATE | PK_DB_EVENT_STORE, st->cfg, DB_USER,
 			    &st->writer, err);
 	/* one writer takes every push: a page cache (64 MiB) that holds the
