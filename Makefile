@@ -58,7 +58,7 @@ test: build build-asan format-check fuzz-smoke
 	# (the stress tests' full length runs once, in the plain build)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		STRESS_SECONDS=30 KILLS=100 PD_KILLS=10 \
+		STRESS_SECONDS=20 KILLS=80 PD_KILLS=6 \
 		ctest --output-on-failure -j $(JOBS)
 
 # every picket of the CLI and interface tests under valgrind (slow)

@@ -111,9 +111,9 @@ while [ $((KILLED[import] + KILLED[edit] + KILLED[sync] + KILLED[bundle])) -lt "
 	n=$((n + 1))
 	delay=$((RANDOM % 81))
 	k=$((RANDOM % 4))
-	# the rounds not killed (one in 20) take the kinds in turn, so that
+	# the rounds not killed (one in 10) take the kinds in turn, so that
 	# each kind also finishes however few the rounds (a short run)
-	[ $((n % 20)) != 0 ] || k=$(((n / 20) % 4))
+	[ $((n % 10)) != 0 ] || k=$(((n / 10) % 4))
 	case $k in
 	0)
 		kind=import
@@ -146,8 +146,8 @@ while [ $((KILLED[import] + KILLED[edit] + KILLED[sync] + KILLED[bundle])) -lt "
 	esac
 	"$PICKET" --db "$DB" --config "$T/c/picket.conf" "${cmd[@]}" >/dev/null 2>"$T/cmd.err" &
 	pid=$!
-	# one round in 20 is not killed, so that every kind also finishes
-	if [ $((n % 20)) = 0 ]; then
+	# one round in 10 is not killed, so that every kind also finishes
+	if [ $((n % 10)) = 0 ]; then
 		what="#$n $kind (${cmd[*]}), not killed"
 	else
 		what="#$n $kind (${cmd[*]}) after $delay ms"

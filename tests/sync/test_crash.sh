@@ -16,7 +16,7 @@ srv_start srv || {
 }
 
 # small batches make many requests, so the kill lands in the middle
-client_new a srv alice A "batch = 25
+client_new a srv alice A "batch = 10
 retries = 1"
 {
 	echo "title,description,category,impact,urgency"
@@ -42,7 +42,7 @@ echo "# $(date +%T) setup done"
 # --- 1. SIGKILL in the middle of a push; the client gives up -----------------------
 
 bg_pc a sync --json
-wait_until 60 srv_at_least 500 || fail "the push did not start within 60 s"
+wait_until 60 srv_at_least 200 || fail "the push did not start within 60 s"
 srv_kill srv KILL
 wait_bg "$BG_PID" a
 expect_eq 14 "$RC" "sync cut by a killed server: exit code (stderr: $ERR)"
