@@ -249,7 +249,6 @@ static int bundle_inspect(struct cli *cli, const char *path)
 	const struct pk_key *signer = NULL;
 	int vrc = pk_bundle_verify(r, &kr, &signer, &err);
 	json_t *kinds = json_object();
-	int64_t n = 0;
 	for (int got = 1; vrc == PK_OK && got;) {
 		struct pk_event ev;
 		if ((vrc = pk_bundle_next(r, &ev, &got, &err)) != PK_OK || !got)
@@ -258,11 +257,9 @@ static int bundle_inspect(struct cli *cli, const char *path)
 		snprintf(kind, sizeof(kind), "%s %s", ev.entity, ev.create ? "create" : "set");
 		json_int_t was = json_integer_value(json_object_get(kinds, kind));
 		json_object_set_new(kinds, kind, json_integer(was + 1));
-		n++;
 		pk_event_clear(&ev);
 	}
 	pk_bundle_close(&r);
-	pk_keyring_free(&kr);
 	if (cli->out == CLI_OUT_JSON) {
 		json_t *o = info_json(&info);
 		json_object_set_new(o, "verified", json_boolean(vrc == PK_OK));
@@ -282,6 +279,7 @@ static int bundle_inspect(struct cli *cli, const char *path)
 		}
 		json_decref(kinds);
 	}
+	pk_keyring_free(&kr); /* (signer points into it) */
 	return vrc == PK_OK ? PK_OK : cli_failf(vrc, "%s", err.msg);
 }
 
