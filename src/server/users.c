@@ -107,7 +107,7 @@ static char *next_field(char **p)
 static int parse_line(const char *path, long lineno, char *line, struct srv_user *u,
 		      struct pk_error *err)
 {
-	char *field[4], *rest = line;
+	char *field[4] = { 0 }, *rest = line;
 	int n = 0;
 	line[strcspn(line, "\r\n")] = '\0';
 	while (n < 4 && (field[n] = next_field(&rest)))

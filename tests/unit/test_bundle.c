@@ -140,7 +140,7 @@ static int read_all(struct pk_bundle_reader *r, int *n, int check, struct pk_err
 		struct pk_event ev;
 		rc = pk_bundle_next(r, &ev, &got, err);
 		if (rc == PK_OK && got) {
-			char want[16];
+			char want[32];
 			snprintf(want, sizeof(want), "\"title %d\"", *n);
 			if (check)
 				assert_string_equal(ev.value, want);
