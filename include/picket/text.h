@@ -24,6 +24,10 @@ void pk_sanitize(struct pk_buf *out, const char *s, size_t n, int flags);
 /* Convenience: a newly allocated sanitized copy (NULL gives ""). */
 char *pk_sanitize_dup(const char *s, int flags);
 
+/* 1 if s reaches a terminal as it is: pk_sanitize would change nothing
+ * (for names read from outside, such as a level in a bundle's header). */
+int pk_text_clean(const char *s);
+
 /* Appends s as a JSON string literal (quotes included): quotes,
  * backslashes and control characters escaped, UTF-8 kept. */
 void pk_json_quote(struct pk_buf *out, const char *s);

@@ -131,6 +131,14 @@ char *pk_sanitize_dup(const char *s, int flags)
 	return pk_buf_detach(&b);
 }
 
+int pk_text_clean(const char *s)
+{
+	char *safe = pk_sanitize_dup(s, 0);
+	int same = strcmp(safe, s) == 0;
+	free(safe);
+	return same;
+}
+
 static int cp_width(unsigned cp)
 {
 	int w = wcwidth((wchar_t)cp);

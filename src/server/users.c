@@ -254,31 +254,18 @@ static void keep_owner(const char *path, int fd)
  * a file the service account reads). */
 static int rewrite(const char *path, const char *drop, const char *add, struct pk_error *err)
 {
-	char *tmp = pk_xasprintf("%s.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int rc = pk_error_set(err, PK_EIO, _("cannot create a file beside %s: %s"), path,
-				      strerror(errno));
-		free(tmp);
+	struct pk_atomic a;
+	int rc = pk_atomic_open(&a, path, err);
+	if (rc != PK_OK)
+		return rc;
+	keep_owner(path, fileno(a.f));
+	if ((rc = copy_lines(path, drop, a.f, err)) != PK_OK) {
+		pk_atomic_abort(&a);
 		return rc;
 	}
-	keep_owner(path, fd);
-	FILE *f = fdopen(fd, "w");
-	int rc = f ? copy_lines(path, drop, f, err) : PK_EIO;
-	if (rc == PK_OK && add)
-		fprintf(f, "%s\n", add);
-	if (rc == PK_OK && (fflush(f) != 0 || fsync(fd) != 0))
-		rc = pk_error_set(err, PK_EIO, _("cannot write %s: %s"), tmp, strerror(errno));
-	if (f)
-		fclose(f);
-	else
-		close(fd);
-	if (rc == PK_OK && rename(tmp, path) != 0)
-		rc = pk_error_set(err, PK_EIO, _("cannot replace %s: %s"), path, strerror(errno));
-	if (rc != PK_OK)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+	if (add)
+		fprintf(a.f, "%s\n", add);
+	return pk_atomic_commit(&a, err);
 }
 
 /* Serialises rewrites by two admins at once: a lock on the directory. */
@@ -300,10 +287,9 @@ static int lock_dir(const char *path, struct pk_error *err)
 	return fd;
 }
 
-/* Syncs the directory so the rename survives a crash, and unlocks it. */
+/* Unlocks the directory (pk_atomic_commit synced it). */
 static void unlock_dir(int fd)
 {
-	fsync(fd);
 	close(fd);
 }
 

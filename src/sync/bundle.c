@@ -12,6 +12,7 @@
 #include "picket/protocol.h"
 #include "picket/clock.h"
 #include "picket/status.h"
+#include "picket/text.h"
 
 #define MAGIC	 "picket-bundle 1\n"
 #define SIG_TAG	 "signature "
@@ -225,7 +226,7 @@ static int header_decode(const char *text, size_t len, struct pk_bundle_info *in
 	}
 	size_t klen = 0;
 	if (rc != PK_OK || !origin || !pk_key_name_valid(origin) || !level || !*level ||
-	    strlen(level) >= sizeof(info->classification) || !key ||
+	    strlen(level) >= sizeof(info->classification) || !pk_text_clean(level) || !key ||
 	    sodium_base642bin(info->key, sizeof(info->key), key, strlen(key), NULL, &klen, NULL,
 			      B64) != 0 ||
 	    klen != sizeof(info->key) ||

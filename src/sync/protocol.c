@@ -595,7 +595,8 @@ int pk_proto_pull_decode(const char *json, size_t len, struct pk_pull_page *page
 			memcpy(page->server, sl[SERVER].s.data, sl[SERVER].s.len + 1);
 	}
 	if (rc == PK_OK) {
-		if (sl[CEILING].s.len == 0 || sl[CEILING].s.len >= sizeof(page->ceiling))
+		if (sl[CEILING].s.len == 0 || sl[CEILING].s.len >= sizeof(page->ceiling) ||
+		    !pk_text_clean(sl[CEILING].s.data))
 			rc = pk_error_set(err, PK_EINVAL, _("pull answer: bad ceiling"));
 		else
 			memcpy(page->ceiling, sl[CEILING].s.data, sl[CEILING].s.len + 1);

@@ -106,6 +106,11 @@ expect_rc 4 pb bundle import "$T/text.txt"
 expect_match "is not a picket bundle" "$ERR" "not a bundle"
 sed '1s/1$/9/' "$T/b1.pkb" >"$T/future.pkb"
 expect_rc 4 pb bundle import "$T/future.pkb"
+sed '2s/"SECRET"/"SEC\\u001b[2JRET"/' "$T/b1.pkb" >"$T/escape.pkb"
+expect_rc 4 pb bundle inspect "$T/escape.pkb"
+expect_match "header is malformed" "$ERR" "a level holding a terminal escape is refused"
+CHECKS=$((CHECKS + 1))
+case "$OUT$ERR" in *$'\033'*) fail "an escape from a bundle reached the terminal" ;; esac
 expect_rc 11 pb bundle import "$T/missing.pkb"
 expect_unchanged_b() { CHECKS=$((CHECKS + 1)); [ "$before" = "$(b_state)" ] || fail "$1: B changed"; }
 expect_unchanged_b "refused bundles"
