@@ -275,7 +275,12 @@ static int bundle_inspect(struct cli *cli, const char *path)
 			const char *k;
 			json_t *v;
 			json_object_foreach(kinds, k, v)
-				printf("  %-24s %lld\n", k, (long long)json_integer_value(v));
+			{
+				/* entity names come from the file: sanitized */
+				char *safe = pk_sanitize_dup(k, cli_san_flags(0));
+				printf("  %-24s %lld\n", safe, (long long)json_integer_value(v));
+				free(safe);
+			}
 		}
 		json_decref(kinds);
 	}
