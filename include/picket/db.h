@@ -15,12 +15,20 @@ struct pk_db;
 enum pk_db_flags {
 	PK_DB_CREATE = 1 << 0, /* create the file (and its directory) */
 	PK_DB_READONLY = 1 << 1,
-	/* An event store (picketd's): the records and their history are kept,
-	 * but not what only a desk reads, the full-text index and the SLA
-	 * clocks.  The file remembers it; the next plain read-write open
-	 * rebuilds both before anything else. */
-	PK_DB_EVENT_STORE = 1 << 2,
 };
+
+/* What a database file holds: picket's own desk, or another program's
+ * tables kept through the same handle (picketd's event store).  The file
+ * says which by PRAGMA application_id and its version by user_version. */
+struct pk_schema {
+	const char *what;	       /* for messages, translatable: "a picket database" */
+	int32_t application_id;	       /* 0 for the desk (its files predate the id) */
+	const char *const *migrations; /* [v] takes version v to v + 1 */
+	int nmigrations;	       /* the current version */
+};
+extern const struct pk_schema pk_desk_schema;
+/* picketd's SQLite store (src/server/store_sqlite.c), named in messages */
+#define PK_APP_STORE 0x706b6473 /* "pkds" */
 
 /* Opens (and if asked creates) the database at `path`, applies pragmas and
  * forward-only migrations.  `cfg` is borrowed and must outlive the handle;
@@ -30,6 +38,11 @@ enum pk_db_flags {
  * PK_EBUSY; err says which. */
 int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const char *user,
 	       struct pk_db **out, struct pk_error *err);
+/* The same for a file of `schema` (a file of another schema is refused,
+ * PK_EDB, and left as it was). */
+int pk_db_open_schema(const char *path, int flags, const struct pk_schema *schema,
+		      const struct pk_config *cfg, const char *user, struct pk_db **out,
+		      struct pk_error *err);
 /* Closes the handle and sets *db to NULL. */
 void pk_db_close(struct pk_db **db);
 

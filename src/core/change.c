@@ -667,8 +667,6 @@ static int fts_doc(struct pk_db *db, int64_t id, int del)
 
 int pk_fts_flush(struct pk_db *db)
 {
-	if (db->event_store)
-		return PK_OK;
 	if (db->fts_bulk) {
 		db->fts_bulk = 0;
 		sqlite3_stmt *st = pk_db_stmt(
@@ -697,8 +695,6 @@ int pk_fts_flush(struct pk_db *db)
 
 int pk_fts_touch(struct pk_db *db, int64_t id, int existing)
 {
-	if (db->event_store)
-		return PK_OK;
 	if (db->fts_bulk && id >= db->bulk_first)
 		return PK_OK; /* indexed by the bulk pass */
 	for (int i = db->nfts - 1; i >= 0; i--)

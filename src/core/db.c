@@ -17,7 +17,6 @@
 #include "picket/change.h"
 #include "picket/i18n.h"
 #include "picket/status.h"
-#include "schema.h"
 
 sqlite3 *pk_db_sqlite(struct pk_db *db)
 {
@@ -428,52 +427,64 @@ static int make_dirs(const char *path)
 	return rc;
 }
 
-static int read_version(struct pk_db *db, int *version)
+/* One integer PRAGMA (user_version, application_id). */
+static int read_pragma(struct pk_db *db, const char *sql, int *value)
 {
 	sqlite3_stmt *st;
-	int rc = pk_db_prepare_once(db, "PRAGMA user_version", &st);
+	int rc = pk_db_prepare_once(db, sql, &st);
 	if (rc != PK_OK)
 		return rc;
 	int sqrc = sqlite3_step(st);
-	*version = sqrc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	*value = sqrc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
 	sqlite3_finalize(st);
 	return sqrc == SQLITE_ROW ? PK_OK : pk_db_fail(db, sqrc, _("reading the schema version"));
 }
 
-/* Checks, before anything is written, that the file is a picket database
- * (or an empty one) of a schema this program knows.  A file of another
- * application is left exactly as it was. */
+static int read_version(struct pk_db *db, int *version)
+{
+	return read_pragma(db, "PRAGMA user_version", version);
+}
+
+/* What a file of application id `id` is, for messages. */
+/* Checks, before anything is written, that the file is a database of the
+ * schema asked for (or an empty one) of a version this program knows.  A
+ * file of another application is left exactly as it was. */
 static int inspect(struct pk_db *db, int *version)
 {
+	const struct pk_schema *sc = db->schema;
+	int app = 0, tables = 0;
 	int rc = read_version(db, version);
+	if (rc == PK_OK)
+		rc = read_pragma(db, "PRAGMA application_id", &app);
+	if (rc == PK_OK)
+		rc = read_pragma(db, "SELECT count(*) FROM sqlite_master", &tables);
 	if (rc != PK_OK)
 		return rc;
-	if (*version > pk_schema_version())
-		return pk_error_set(&db->err, PK_ESCHEMA,
-				    _("%s has schema version %d; this picket knows up to %d: "
-				      "upgrade picket"),
-				    db->path, *version, pk_schema_version());
-	if (*version == 0) {
-		sqlite3_stmt *st;
-		if (pk_db_prepare_once(db, "SELECT count(*) FROM sqlite_master", &st) != PK_OK)
-			return db->err.code;
-		int sqrc = sqlite3_step(st);
-		int n = sqrc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-		sqlite3_finalize(st);
-		if (sqrc != SQLITE_ROW)
-			return pk_db_fail(db, sqrc, _("reading the schema"));
-		if (n != 0)
-			return pk_error_set(&db->err, PK_EDB,
-					    _("%s is an SQLite database but not a picket one"),
-					    db->path);
+	if (tables == 0 && *version == 0 && app == 0)
+		return PK_OK; /* new */
+	if (app != sc->application_id) {
+		const char *is = app == 0 && *version > 0 ? _(pk_desk_schema.what)
+				 : app == PK_APP_STORE	  ? _("a picketd store")
+							  : _("a database of another program");
+		return pk_error_set(&db->err, PK_EDB, _("%s is %s, not %s"), db->path, is,
+				    _(sc->what));
 	}
+	if (*version > sc->nmigrations)
+		return pk_error_set(&db->err, PK_ESCHEMA,
+				    _("%s has schema version %d; this program knows up to %d: "
+				      "upgrade it"),
+				    db->path, *version, sc->nmigrations);
+	if (*version == 0)
+		return pk_error_set(&db->err, PK_EDB, _("%s is an SQLite database but not %s"),
+				    db->path, _(sc->what));
 	return PK_OK;
 }
 
 static int migrate(struct pk_db *db, int version)
 {
+	const struct pk_schema *sc = db->schema;
 	int rc;
-	if (version == pk_schema_version())
+	if (version == sc->nmigrations)
 		return PK_OK;
 	if (db->readonly)
 		return pk_error_set(&db->err, PK_EDB,
@@ -486,8 +497,8 @@ static int migrate(struct pk_db *db, int version)
 		pk_db_rollback(db);
 		return rc;
 	}
-	for (int v = version; v < pk_schema_version(); v++) {
-		if ((rc = pk_db_exec(db, pk_schema_migration(v))) != PK_OK) {
+	for (int v = version; v < sc->nmigrations; v++) {
+		if ((rc = pk_db_exec(db, sc->migrations[v])) != PK_OK) {
 			pk_db_rollback(db);
 			return rc;
 		}
@@ -495,46 +506,14 @@ static int migrate(struct pk_db *db, int version)
 	/* schema 3 brought the SLA clocks: compute them for the tickets there
 	 * (none in a new database, which then records the settings used) */
 	long n;
-	if (version < 3 && (rc = pk_sla_recompute(db, &n)) != PK_OK) {
+	if (sc == &pk_desk_schema && version < 3 && (rc = pk_sla_recompute(db, &n)) != PK_OK) {
 		pk_db_rollback(db);
 		return rc;
 	}
-	char sql[64];
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", pk_schema_version());
+	char sql[96];
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %ld",
+		 sc->nmigrations, (long)sc->application_id);
 	if ((rc = pk_db_exec(db, sql)) != PK_OK) {
-		pk_db_rollback(db);
-		return rc;
-	}
-	return pk_db_commit(db);
-}
-
-/* An event store leaves out the full-text index and the SLA clocks and
- * says so in meta "event_store"; opened as a desk's database again, it
- * gets both back in one transaction before anything reads them. */
-static int derived_mode(struct pk_db *db, int event_store)
-{
-	sqlite3_stmt *st = pk_db_stmt(db, "SELECT 1 FROM meta WHERE key = 'event_store'");
-	if (!st)
-		return db->err.code;
-	int sq = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (sq != SQLITE_ROW && sq != SQLITE_DONE)
-		return pk_db_fail(db, sq, "meta");
-	int marked = sq == SQLITE_ROW;
-	if (event_store) {
-		db->event_store = 1;
-		return marked ? PK_OK : pk_db_meta_set(db, "event_store", "1");
-	}
-	if (!marked)
-		return PK_OK;
-	int rc = pk_db_begin(db);
-	if (rc != PK_OK)
-		return rc;
-	rc = pk_db_exec(db, "INSERT INTO ticket_fts(ticket_fts) VALUES ('rebuild');"
-			    "DELETE FROM meta WHERE key = 'event_store'");
-	if (rc == PK_OK)
-		rc = pk_sla_recompute_all(db);
-	if (rc != PK_OK) {
 		pk_db_rollback(db);
 		return rc;
 	}
@@ -583,6 +562,13 @@ static int open_handle(struct pk_db *db, int immutable)
 int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const char *user,
 	       struct pk_db **out, struct pk_error *err)
 {
+	return pk_db_open_schema(path, flags, &pk_desk_schema, cfg, user, out, err);
+}
+
+int pk_db_open_schema(const char *path, int flags, const struct pk_schema *schema,
+		      const struct pk_config *cfg, const char *user, struct pk_db **out,
+		      struct pk_error *err)
+{
 	*out = NULL;
 	if (sodium_init() < 0)
 		return pk_error_set(err, PK_ERR, _("cannot initialise libsodium"));
@@ -615,6 +601,7 @@ int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const c
 	db->path = pk_xstrdup(path);
 	db->user = pk_xstrdup(user);
 	db->cfg = cfg;
+	db->schema = schema;
 	db->readonly = (flags & PK_DB_READONLY) != 0;
 
 	int version = 0;
@@ -642,19 +629,19 @@ int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const c
 		pk_db_close(&db);
 		return status;
 	}
-	if (db->readonly && version < pk_schema_version()) {
+	if (db->readonly && version < schema->nmigrations) {
 		/* an upgraded picket's first command may be a read: let a short
 		 * read-write connection migrate, then read as asked */
 		struct pk_db *rw = NULL;
 		struct pk_error rwerr = { 0 };
-		status = pk_db_open(path, 0, cfg, user, &rw, &rwerr);
+		status = pk_db_open_schema(path, 0, schema, cfg, user, &rw, &rwerr);
 		pk_db_close(&rw);
 		if (status != PK_OK) {
 			*err = rwerr;
 			pk_db_close(&db);
 			return status;
 		}
-		version = pk_schema_version();
+		version = schema->nmigrations;
 	}
 	if (db->readonly) {
 		status = pk_db_exec(db, "PRAGMA foreign_keys = ON; PRAGMA query_only = ON");
@@ -664,8 +651,6 @@ int pk_db_open(const char *path, int flags, const struct pk_config *cfg, const c
 	}
 	if (status == PK_OK)
 		status = migrate(db, version);
-	if (status == PK_OK && !db->readonly)
-		status = derived_mode(db, (flags & PK_DB_EVENT_STORE) != 0);
 	if (status != PK_OK) {
 		*err = db->err;
 		pk_db_close(&db);

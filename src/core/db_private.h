@@ -25,7 +25,7 @@ struct pk_db {
 	const struct pk_config *cfg;
 	struct pk_error err;
 	int readonly;
-	int event_store; /* PK_DB_EVENT_STORE: no full-text index, no SLA clocks */
+	const struct pk_schema *schema;
 
 	int depth;  /* transaction nesting */
 	int doomed; /* a nested level rolled back */

@@ -2,7 +2,8 @@
  *
  * migrations[i] takes a database from user_version i to i + 1.  Never edit
  * a released step: add a new one. */
-#include "schema.h"
+#include "picket/db.h"
+#include "picket/i18n.h"
 
 #include <stddef.h>
 
@@ -255,14 +256,9 @@ static const char *const migrations[] = {
 	migration_1, migration_2, migration_3, migration_4, migration_5,
 };
 
-int pk_schema_version(void)
-{
-	return (int)(sizeof(migrations) / sizeof(migrations[0]));
-}
-
-const char *pk_schema_migration(int from)
-{
-	if (from < 0 || from >= pk_schema_version())
-		return NULL;
-	return migrations[from];
-}
+const struct pk_schema pk_desk_schema = {
+	.what = N_("a picket database"),
+	.application_id = 0,
+	.migrations = migrations,
+	.nmigrations = (int)(sizeof(migrations) / sizeof(migrations[0])),
+};

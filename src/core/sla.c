@@ -662,8 +662,6 @@ int pk_sla_defer_flush(struct pk_db *db)
 
 int pk_sla_refresh(struct pk_db *db, int64_t id)
 {
-	if (db->event_store)
-		return PK_OK;
 	if (db->sla_defer) {
 		if (db->nsla_pending == db->sla_pending_cap) {
 			db->sla_pending_cap = db->sla_pending_cap ? db->sla_pending_cap * 2 : 256;

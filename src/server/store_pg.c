@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "judge.h"
 #include "log.h"
 #include "policy.h"
 #include "readers.h"
@@ -44,38 +45,6 @@
 #define LOCK_CLASS   1885954923
 #define LOCK_PUSH    1
 #define LOCK_MIGRATE 2
-
-/* The ticket fields whose current value srv_policy_event() is given: the
- * field's event name and where it goes in struct srv_record.  One line a
- * field; the values are kept from then on (older tickets lack it until
- * their next event names it). */
-static const struct tracked {
-	const char *field;
-	size_t offset;
-} tracked[] = {
-	{ "group", offsetof(struct srv_record, group) },
-	{ "classification", offsetof(struct srv_record, classification) },
-};
-#define T_CLASS	 1 /* tracked[T_CLASS] */
-#define NTRACKED PK_ARRAY_LEN(tracked)
-
-/* The fields the engine's schema keeps unique per kind of record (COLLATE
- * NOCASE): a create that would repeat one cannot be merged anywhere. */
-static const struct unique_name {
-	const char *entity, *field;
-} unique_names[] = {
-	{ "ticket", "ref" },
-	{ "vendor", "name" },
-};
-
-/* The unique name a create gives its record, if its kind has one. */
-static const char *create_name(const struct pk_event *ev, json_t *obj)
-{
-	for (size_t i = 0; i < PK_ARRAY_LEN(unique_names); i++)
-		if (strcmp(ev->entity, unique_names[i].entity) == 0)
-			return json_string_value(json_object_get(obj, unique_names[i].field));
-	return NULL;
-}
 
 /* Forward-only: migration i brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
@@ -360,109 +329,6 @@ static int store_head(struct srv_store *base, int64_t *head, struct pk_error *er
 
 /* --- pushing --- */
 
-/* A record a batch names, as the store has it and as the batch leaves it. */
-struct prec {
-	char uuid[PK_UUID_LEN + 1]; /* first: the map's key */
-	char entity[32];
-	char ticket[PK_UUID_LEN + 1]; /* a child's ticket, else "" */
-	char *name;
-	int is_new; /* created by this batch */
-	int dirty;  /* a tracked field changed */
-	struct tfield {
-		int set;
-		char *value;
-		int64_t hlc; /* the clock a set must beat (see field_set) */
-		char *origin;
-		int by_set; /* the clock is a set's, not the creation's */
-	} f[NTRACKED];
-};
-
-/* A small open-addressing map from a uuid to an entry that begins with it. */
-struct umap {
-	char **v;
-	size_t cap, n;
-};
-
-static size_t uhash(const char *s)
-{
-	size_t h = 14695981039346656037u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
-
-static void *umap_get(const struct umap *m, const char *uuid)
-{
-	if (!m->cap)
-		return NULL;
-	for (size_t i = uhash(uuid) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		if (!m->v[i])
-			return NULL;
-		if (strcmp(m->v[i], uuid) == 0)
-			return m->v[i];
-	}
-}
-
-/* Adds e (not already there); the map does not own it. */
-static void umap_put(struct umap *m, char *e)
-{
-	if (2 * (m->n + 1) > m->cap) {
-		struct umap g = { pk_xcalloc(m->cap ? 2 * m->cap : 64, sizeof(char *)),
-				  m->cap ? 2 * m->cap : 64, 0 };
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->v[i])
-				umap_put(&g, m->v[i]);
-		free(m->v);
-		*m = g;
-	}
-	size_t i = uhash(e) & (m->cap - 1);
-	while (m->v[i])
-		i = (i + 1) & (m->cap - 1);
-	m->v[i] = e;
-	m->n++;
-}
-
-/* What one push works with. */
-struct batch {
-	PGconn *conn;
-	const struct pk_config *classes;
-	const struct pk_events *evs;
-	char (*parents)[PK_UUID_LEN + 1]; /* a create's parent, per event */
-	size_t bad;			  /* the first event that failed its check */
-	struct pk_error bad_err;
-	struct umap seen;   /* event uuids stored, owned */
-	struct umap recs;   /* struct prec */
-	struct umap names;  /* names taken, "entity:lower-case name" */
-	struct pk_buf copy; /* the events to write, COPY text */
-	int64_t head;
-};
-
-static void prec_free(struct prec *p)
-{
-	free(p->name);
-	for (size_t k = 0; k < NTRACKED; k++) {
-		free(p->f[k].value);
-		free(p->f[k].origin);
-	}
-	free(p);
-}
-
-static void batch_free(struct batch *b)
-{
-	for (size_t i = 0; i < b->seen.cap; i++)
-		free(b->seen.v[i]);
-	for (size_t i = 0; i < b->recs.cap; i++)
-		if (b->recs.v[i])
-			prec_free((struct prec *)b->recs.v[i]);
-	for (size_t i = 0; i < b->names.cap; i++)
-		free(b->names.v[i]);
-	free(b->seen.v);
-	free(b->recs.v);
-	free(b->names.v);
-	free(b->parents);
-	pk_buf_free(&b->copy);
-}
-
 /* An array literal of uuids ({a,b,...}); uuids need no quoting. */
 static void uuid_array(struct pk_buf *out, const char *uuid, int *first)
 {
@@ -477,7 +343,7 @@ static void array_end(struct pk_buf *out, int first)
 }
 
 /* Loads the events of the batch the store has already. */
-static int load_seen(struct batch *b, struct pk_error *err)
+static int load_seen(PGconn *conn, struct srv_batch *b, struct pk_error *err)
 {
 	struct pk_buf arr = { 0 };
 	int first = 1;
@@ -487,265 +353,91 @@ static int load_seen(struct batch *b, struct pk_error *err)
 	array_end(&arr, first);
 	const char *p[] = { arr.data };
 	PGresult *r;
-	int rc = pg_exec(b->conn, "SELECT uuid FROM events WHERE uuid = ANY($1::uuid[])", 1, p, &r,
+	int rc = pg_exec(conn, "SELECT uuid FROM events WHERE uuid = ANY($1::uuid[])", 1, p, &r,
 			 _("reading events"), err);
 	pk_buf_free(&arr);
 	for (int i = 0; rc == PK_OK && i < PQntuples(r); i++)
-		if (!umap_get(&b->seen, PQgetvalue(r, i, 0)))
-			umap_put(&b->seen, pk_xstrdup(PQgetvalue(r, i, 0)));
+		srv_batch_seen(b, PQgetvalue(r, i, 0));
 	PQclear(r);
 	return rc;
 }
 
-static char *json_field_text(json_t *v)
-{
-	if (json_is_string(v))
-		return pk_xstrdup(json_string_value(v));
-	if (json_is_integer(v))
-		return pk_xasprintf("%lld", (long long)json_integer_value(v));
-	return NULL;
-}
-
 /* Loads the records the batch names, with their tickets, the tickets'
  * tracked fields and the names its new records would take. */
-static int load_records(struct batch *b, struct pk_error *err)
+static int load_records(PGconn *conn, struct srv_batch *b, struct pk_error *err)
 {
 	struct pk_buf arr = { 0 }, refs = { 0 };
 	int first = 1, rfirst = 1, rc;
-	for (size_t i = 0; i < b->evs->n; i++) {
+	for (size_t i = 0; i < b->evs->n && i < b->bad; i++) {
 		const struct pk_event *ev = &b->evs->v[i];
-		if (i >= b->bad)
-			break;
 		uuid_array(&arr, ev->entity_uuid, &first);
 		if (b->parents[i][0])
 			uuid_array(&arr, b->parents[i], &first);
-		if (ev->create) {
+		const char *ref = srv_batch_name(b, i);
+		if (ref) {
 			/* the names as an array of quoted texts */
-			json_t *v = json_loads(ev->value, 0, NULL);
-			const char *ref = create_name(ev, v);
-			if (ref) {
-				pk_buf_puts(&refs, rfirst ? "{\"" : ",\"");
-				for (const char *s = ref; *s; s++) {
-					if (*s == '"' || *s == '\\')
-						pk_buf_putc(&refs, '\\');
-					pk_buf_putc(&refs, *s);
-				}
-				pk_buf_putc(&refs, '"');
-				rfirst = 0;
+			pk_buf_puts(&refs, rfirst ? "{\"" : ",\"");
+			for (const char *s = ref; *s; s++) {
+				if (*s == '"' || *s == '\\')
+					pk_buf_putc(&refs, '\\');
+				pk_buf_putc(&refs, *s);
 			}
-			json_decref(v);
+			pk_buf_putc(&refs, '"');
+			rfirst = 0;
 		}
 	}
 	array_end(&arr, first);
 	array_end(&refs, rfirst);
 	const char *p[] = { arr.data, refs.data };
 	PGresult *r;
-	rc = pg_exec(b->conn,
+	rc = pg_exec(conn,
 		     "WITH r AS (SELECT * FROM records WHERE uuid = ANY($1::uuid[])) "
 		     "SELECT uuid, entity, ticket, name FROM r UNION "
 		     "SELECT t.uuid, t.entity, t.ticket, t.name FROM records t JOIN r "
 		     "ON t.uuid = r.ticket",
 		     1, p, &r, _("reading records"), err);
-	for (int i = 0; rc == PK_OK && i < PQntuples(r); i++) {
-		struct prec *rec = pk_xcalloc(1, sizeof(*rec));
-		snprintf(rec->uuid, sizeof(rec->uuid), "%s", PQgetvalue(r, i, 0));
-		snprintf(rec->entity, sizeof(rec->entity), "%s", PQgetvalue(r, i, 1));
-		snprintf(rec->ticket, sizeof(rec->ticket), "%s", PQgetvalue(r, i, 2));
-		rec->name = PQgetisnull(r, i, 3) ? NULL : pk_xstrdup(PQgetvalue(r, i, 3));
-		umap_put(&b->recs, rec->uuid);
-	}
+	for (int i = 0; rc == PK_OK && i < PQntuples(r); i++)
+		srv_batch_record(b, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+				 PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3));
 	PQclear(r);
 	pk_buf_free(&arr);
 	/* the tracked fields of the tickets among them */
 	first = 1;
-	for (size_t i = 0; i < b->recs.cap; i++)
-		if (b->recs.v[i] && strcmp(((struct prec *)b->recs.v[i])->entity, "ticket") == 0)
-			uuid_array(&arr, b->recs.v[i], &first);
+	size_t at = 0;
+	for (struct srv_prec *t; (t = srv_batch_next_record(b, &at));)
+		if (strcmp(t->entity, "ticket") == 0)
+			uuid_array(&arr, t->uuid, &first);
 	array_end(&arr, first);
 	p[0] = arr.data;
 	if (rc == PK_OK && !first)
-		rc = pg_exec(b->conn,
+		rc = pg_exec(conn,
 			     "SELECT ticket, field, value, hlc, origin, by_set FROM ticket_fields "
 			     "WHERE ticket = ANY($1::uuid[])",
 			     1, p, &r, _("reading records"), err);
 	for (int i = 0; rc == PK_OK && !first && i < PQntuples(r); i++) {
-		struct prec *rec = umap_get(&b->recs, PQgetvalue(r, i, 0));
-		for (size_t k = 0; rec && k < NTRACKED; k++) {
-			if (strcmp(tracked[k].field, PQgetvalue(r, i, 1)) != 0)
-				continue;
-			rec->f[k].set = 1;
-			rec->f[k].value =
-				PQgetisnull(r, i, 2) ? NULL : pk_xstrdup(PQgetvalue(r, i, 2));
-			rec->f[k].hlc = strtoll(PQgetvalue(r, i, 3), NULL, 10);
-			rec->f[k].origin = pk_xstrdup(PQgetvalue(r, i, 4));
-			rec->f[k].by_set = strcmp(PQgetvalue(r, i, 5), "t") == 0;
-		}
+		struct srv_prec *t = srv_batch_get(b, PQgetvalue(r, i, 0));
+		if (t)
+			srv_batch_field(t, PQgetvalue(r, i, 1),
+					PQgetisnull(r, i, 2) ? NULL : PQgetvalue(r, i, 2),
+					strtoll(PQgetvalue(r, i, 3), NULL, 10), PQgetvalue(r, i, 4),
+					strcmp(PQgetvalue(r, i, 5), "t") == 0);
 	}
 	if (rc == PK_OK && !first)
 		PQclear(r);
 	pk_buf_free(&arr);
 	if (rc == PK_OK && !rfirst) {
 		p[0] = refs.data;
-		rc = pg_exec(b->conn,
-			     "SELECT entity || ':' || lower(name COLLATE \"C\") FROM records "
+		rc = pg_exec(conn,
+			     "SELECT entity, name FROM records "
 			     "WHERE name IS NOT NULL AND lower(name COLLATE \"C\") = ANY("
 			     "SELECT lower(x COLLATE \"C\") FROM unnest($1::text[]) x)",
 			     1, p, &r, _("reading records"), err);
 		for (int i = 0; rc == PK_OK && i < PQntuples(r); i++)
-			if (!umap_get(&b->names, PQgetvalue(r, i, 0)))
-				umap_put(&b->names, pk_xstrdup(PQgetvalue(r, i, 0)));
+			srv_batch_taken(b, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
 		PQclear(r);
 	}
 	pk_buf_free(&refs);
 	return rc;
-}
-
-/* The rank of a level's name (JSON text or plain, as stored); -1 for none,
- * the highest for a name this server does not know. */
-static int level_rank(const struct pk_config *cls, const char *name)
-{
-	if (!name)
-		return -1;
-	int rank = pk_class_rank(cls, name);
-	return rank >= 0 ? rank : cls->nlevels - 1;
-}
-
-/* The ticket whose fields the policy sees for this event, if any. */
-static struct prec *event_ticket(struct batch *b, const struct pk_event *ev, const char *parent)
-{
-	struct prec *rec = umap_get(&b->recs, ev->create && *parent ? parent : ev->entity_uuid);
-	if (rec && rec->ticket[0])
-		rec = umap_get(&b->recs, rec->ticket);
-	return rec && strcmp(rec->entity, "ticket") == 0 ? rec : NULL;
-}
-
-/* "entity:name" in lower case (ASCII), as COLLATE NOCASE compares. */
-static char *name_key(const char *entity, const char *name)
-{
-	char *k = pk_xasprintf("%s:%s", entity, name);
-	for (char *s = k; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
-	return k;
-}
-
-static int clock_above(const struct pk_event *ev, const struct tfield *f)
-{
-	return ev->hlc > f->hlc || (ev->hlc == f->hlc && strcmp(ev->origin, f->origin) > 0);
-}
-
-static void clock_take(struct tfield *f, const struct pk_event *ev, int by_set)
-{
-	free(f->origin);
-	f->hlc = ev->hlc;
-	f->origin = pk_xstrdup(ev->origin);
-	f->by_set = by_set;
-}
-
-/* A set of a tracked field, as the merge judges it (oplog.c, merge_set and
- * pk_oplog_field_clock): the value changes when the event's clock is above
- * the field's, the latest set's or else the creation's (equal hlcs go to
- * the greater origin); the field's clock is then the latest set's. */
-static void field_set(struct prec *t, size_t k, json_t *v, const struct pk_event *ev)
-{
-	struct tfield *f = &t->f[k];
-	int wins = !f->set || clock_above(ev, f);
-	if (wins) {
-		free(f->value);
-		f->value = json_field_text(v);
-		f->set = 1;
-	}
-	if (wins || !f->by_set)
-		clock_take(f, ev, 1);
-	t->dirty = 1;
-}
-
-/* A creation: its value, or null, at its clock; a second creation of the
- * same record keeps the value but its clock counts until a set comes. */
-static void field_create(struct prec *t, size_t k, json_t *v, const struct pk_event *ev)
-{
-	struct tfield *f = &t->f[k];
-	if (!f->set) {
-		f->set = 1;
-		f->value = json_field_text(v);
-		clock_take(f, ev, 0);
-	} else if (!f->by_set && clock_above(ev, f)) {
-		clock_take(f, ev, 0);
-	} else {
-		return;
-	}
-	t->dirty = 1;
-}
-
-/* What storing an event does to the records: PK_OK, or PK_EINVAL when
- * it names a record the store lacks (as a merge would refuse it).
- * *lost: a create of a record that exists (kept as an event only). */
-static int apply_records(struct batch *b, const struct pk_event *ev, const char *parent,
-			 struct pk_error *err)
-{
-	struct prec *rec = umap_get(&b->recs, ev->entity_uuid);
-	int ticket = strcmp(ev->entity, "ticket") == 0;
-	if (!ev->create) {
-		if (!rec || strcmp(rec->entity, ev->entity) != 0)
-			return pk_error_set(err, PK_EINVAL,
-					    _("event %s: %s %s is not in this database"), ev->uuid,
-					    ev->entity, ev->entity_uuid);
-		for (size_t k = 0; ticket && k < NTRACKED; k++) {
-			if (strcmp(ev->field, tracked[k].field) != 0)
-				continue;
-			json_t *v = json_loads(ev->value, JSON_DECODE_ANY, NULL);
-			field_set(rec, k, v, ev);
-			json_decref(v);
-		}
-		return PK_OK;
-	}
-	if (rec) {
-		/* made here too under the same uuid: keep the event */
-		json_t *obj = ticket ? json_loads(ev->value, 0, NULL) : NULL;
-		for (size_t k = 0; ticket && strcmp(rec->entity, "ticket") == 0 && k < NTRACKED;
-		     k++)
-			field_create(rec, k, json_object_get(obj, tracked[k].field), ev);
-		json_decref(obj);
-		return PK_OK;
-	}
-	const char *pent = pk_entity_parent(ev->entity);
-	struct prec *prec = *parent ? umap_get(&b->recs, parent) : NULL;
-	if (pent && (!prec || strcmp(prec->entity, pent) != 0))
-		return pk_error_set(err, PK_EINVAL, _("event %s: %s %s is not in this database"),
-				    ev->uuid, pent, parent);
-	json_t *obj = json_loads(ev->value, 0, NULL);
-	const char *ref = create_name(ev, obj);
-	char *key = ref ? name_key(ev->entity, ref) : NULL;
-	if (key && umap_get(&b->names, key)) {
-		int rc = ticket ? pk_error_set(err, PK_EINVAL,
-					       _("event %s: ticket %s exists here already as "
-						 "another ticket: two installations use node name "
-						 "%s (each needs its own [core] node)"),
-					       ev->uuid, ref, ev->origin)
-				: pk_error_set(err, PK_EINVAL,
-					       _("event %s: %s \"%s\" exists here already as "
-						 "another record"),
-					       ev->uuid, ev->entity, ref);
-		free(key);
-		json_decref(obj);
-		return rc;
-	}
-	if (key)
-		umap_put(&b->names, key);
-	rec = pk_xcalloc(1, sizeof(*rec));
-	memcpy(rec->uuid, ev->entity_uuid, sizeof(rec->uuid));
-	snprintf(rec->entity, sizeof(rec->entity), "%s", ev->entity);
-	if (pent)
-		memcpy(rec->ticket, prec->ticket[0] ? prec->ticket : prec->uuid,
-		       sizeof(rec->ticket));
-	rec->name = pk_xstrdup(ref);
-	rec->is_new = 1;
-	/* a field the creation leaves out is null, at the creation's clock */
-	for (size_t k = 0; ticket && k < NTRACKED; k++)
-		field_create(rec, k, json_object_get(obj, tracked[k].field), ev);
-	json_decref(obj);
-	umap_put(&b->recs, rec->uuid);
-	return PK_OK;
 }
 
 /* One COPY text field: \N for NULL, backslash escapes for the rest. */
@@ -808,20 +500,21 @@ static int copy_in(PGconn *conn, const char *sql, const struct pk_buf *data, str
 }
 
 /* Writes the batch's events, new records and changed fields. */
-static int write_batch(struct batch *b, struct pk_error *err)
+static int write_batch(PGconn *conn, const struct srv_batch *b, int64_t from, struct pk_error *err)
 {
 	int rc = PK_OK;
-	if (b->copy.len)
-		rc = copy_in(b->conn,
+	struct pk_buf evs = { 0 }, recs = { 0 }, fields = { 0 }, dirty = { 0 };
+	for (size_t k = 0; k < b->nstored; k++)
+		copy_event(&evs, from + 1 + (int64_t)k, &b->evs->v[b->stored[k]]);
+	if (evs.len)
+		rc = copy_in(conn,
 			     "COPY events (seq, uuid, entity, entity_uuid, op, field, value, hlc, "
 			     "base, origin, actor, at) FROM STDIN",
-			     &b->copy, err);
-	struct pk_buf recs = { 0 }, fields = { 0 }, dirty = { 0 };
+			     &evs, err);
+	pk_buf_free(&evs);
 	int first = 1;
-	for (size_t i = 0; i < b->recs.cap; i++) {
-		struct prec *p = (struct prec *)b->recs.v[i];
-		if (!p)
-			continue;
+	size_t at = 0;
+	for (struct srv_prec *p; (p = srv_batch_next_record(b, &at));) {
 		if (p->is_new) {
 			pk_buf_printf(&recs, "%s\t", p->uuid);
 			copy_text(&recs, p->entity, 0);
@@ -832,10 +525,10 @@ static int write_batch(struct batch *b, struct pk_error *err)
 			continue;
 		if (!p->is_new)
 			uuid_array(&dirty, p->uuid, &first);
-		for (size_t k = 0; k < NTRACKED; k++) {
+		for (size_t k = 0; k < SRV_NTRACKED; k++) {
 			if (!p->f[k].set)
 				continue;
-			pk_buf_printf(&fields, "%s\t%s\t", p->uuid, tracked[k].field);
+			pk_buf_printf(&fields, "%s\t%s\t", p->uuid, srv_tracked[k]);
 			copy_text(&fields, p->f[k].value, 0);
 			pk_buf_printf(&fields, "%lld\t", (long long)p->f[k].hlc);
 			copy_text(&fields, p->f[k].origin, 0);
@@ -845,15 +538,15 @@ static int write_batch(struct batch *b, struct pk_error *err)
 	array_end(&dirty, first);
 	const char *p[] = { dirty.data };
 	if (rc == PK_OK && recs.len)
-		rc = copy_in(b->conn, "COPY records (uuid, entity, ticket, name) FROM STDIN", &recs,
+		rc = copy_in(conn, "COPY records (uuid, entity, ticket, name) FROM STDIN", &recs,
 			     err);
 	/* a changed ticket's fields are written whole: the batch holds them all */
 	if (rc == PK_OK && !first)
-		rc = pg_exec(b->conn, "DELETE FROM ticket_fields WHERE ticket = ANY($1::uuid[])", 1,
-			     p, NULL, _("writing"), err);
+		rc = pg_exec(conn, "DELETE FROM ticket_fields WHERE ticket = ANY($1::uuid[])", 1, p,
+			     NULL, _("writing"), err);
 	if (rc == PK_OK && fields.len)
 		rc = copy_in(
-			b->conn,
+			conn,
 			"COPY ticket_fields (ticket, field, value, hlc, origin, by_set) FROM STDIN",
 			&fields, err);
 	pk_buf_free(&recs);
@@ -862,93 +555,24 @@ static int write_batch(struct batch *b, struct pk_error *err)
 	return rc;
 }
 
-/* Judges one event of a push: PK_OK when stored (or left out and named in
- * res->rejected); PK_EREFUSED (with *refusal) or another status when the
- * batch must fail. */
-static int push_one(struct batch *b, size_t i, const struct srv_user *user,
-		    struct pk_push_result *res, const char **refusal, struct pk_error *err)
-{
-	const struct pk_event *ev = &b->evs->v[i];
-	struct pk_error why = { 0 };
-	const char *code;
-	if (i == b->bad) {
-		*err = b->bad_err;
-		return err->code;
-	}
-	struct srv_record rec = { .level = -1, .new_level = -1 };
-	struct prec *t = event_ticket(b, ev, b->parents[i]);
-	for (size_t k = 0; t && k < NTRACKED; k++)
-		*(const char **)((char *)&rec + tracked[k].offset) = t->f[k].value;
-	if (t && !ev->create && pk_streq(ev->field, "classification")) {
-		rec.level = level_rank(b->classes, rec.classification);
-		rec.new_level = srv_event_level(b->classes, ev);
-	}
-	switch (srv_policy_event(user, ev, &rec, &code, &why)) {
-	case SRV_ALLOW: break;
-	case SRV_REJECT_EVENT:
-		srv_log(SRV_LOG_WARN, _("push by %s: event %s left out (%s): %s"), user->name,
-			ev->uuid, code, why.msg);
-		pk_push_result_reject(res, ev->uuid, code, why.msg);
-		return PK_OK;
-	case SRV_REFUSE_BATCH:
-		*refusal = code;
-		*err = why;
-		return PK_EREFUSED;
-	}
-	if (umap_get(&b->seen, ev->uuid)) {
-		res->duplicates++;
-		return PK_OK;
-	}
-	int rc = apply_records(b, ev, b->parents[i], err);
-	if (rc != PK_OK)
-		return rc;
-	umap_put(&b->seen, pk_xstrdup(ev->uuid));
-	copy_event(&b->copy, ++b->head, ev);
-	res->accepted++;
-	return PK_OK;
-}
-
-/* Refuses the batch when a ticket it touched (or a comment's ticket) is
- * above the ceiling as the batch leaves it. */
-static int check_levels(struct batch *b, const char **refusal, struct pk_error *err)
-{
-	const struct pk_config *cls = b->classes;
-	if (cls->system_high == cls->nlevels - 1)
-		return PK_OK;
-	for (size_t i = 0; i < b->evs->n; i++) {
-		const struct pk_event *ev = &b->evs->v[i];
-		struct prec *t = event_ticket(b, ev, b->parents[i]);
-		if (!t)
-			continue;
-		int rank = level_rank(cls, t->f[T_CLASS].value);
-		if (srv_policy_level(cls, "ticket", t->uuid, rank > 0 ? rank : 0, refusal, err) !=
-		    SRV_ALLOW)
-			return PK_EREFUSED;
-	}
-	return PK_OK;
-}
-
-static int push_batch(struct batch *b, const struct srv_user *user, struct pk_push_result *res,
-		      const char **refusal, struct pk_error *err)
+static int push_batch(PGconn *conn, struct srv_batch *b, const struct srv_user *user,
+		      struct pk_push_result *res, const char **refusal, struct pk_error *err)
 {
 	char lock[64];
 	snprintf(lock, sizeof(lock), "SELECT pg_advisory_xact_lock(%d, %d)", LOCK_CLASS, LOCK_PUSH);
 	/* taken before the head is read and held to the commit: see the top */
-	int rc = pg_cmd(b->conn, lock, _("locking for a push"), err);
+	int rc = pg_cmd(conn, lock, _("locking for a push"), err);
 	if (rc == PK_OK)
-		rc = read_head(b->conn, &b->head, err);
-	res->from = b->head;
+		rc = read_head(conn, &b->head, err);
+	int64_t from = b->head;
 	if (rc == PK_OK)
-		rc = load_seen(b, err);
+		rc = load_seen(conn, b, err);
 	if (rc == PK_OK)
-		rc = load_records(b, err);
-	for (size_t i = 0; rc == PK_OK && i < b->evs->n; i++)
-		rc = push_one(b, i, user, res, refusal, err);
+		rc = load_records(conn, b, err);
 	if (rc == PK_OK)
-		rc = check_levels(b, refusal, err);
-	res->seq = b->head;
+		rc = srv_batch_judge(b, user, res, refusal, err);
 	if (rc == PK_OK)
-		rc = write_batch(b, err);
+		rc = write_batch(conn, b, from, err);
 	return rc;
 }
 
@@ -957,28 +581,25 @@ static int store_push(struct srv_store *base, const struct pk_events *evs,
 		      struct pk_error *err)
 {
 	struct pg_store *st = (struct pg_store *)base;
-	struct batch b = { .evs = evs, .bad = evs->n, .classes = st->classes };
+	struct srv_batch b;
 	memset(res, 0, sizeof(*res));
 	*refusal = NULL;
 	/* the checks need no database: done before it is locked */
-	b.parents = pk_xcalloc(evs->n ? evs->n : 1, sizeof(*b.parents));
-	for (size_t i = 0; i < evs->n && b.bad == evs->n; i++)
-		if (pk_event_validate(&evs->v[i], b.parents[i], &b.bad_err) != PK_OK)
-			b.bad = i;
+	srv_batch_init(&b, evs, st->classes);
 	pthread_mutex_lock(&st->write_lock);
-	b.conn = st->writer;
-	int rc = pg_ready(b.conn, err);
+	PGconn *conn = st->writer;
+	int rc = pg_ready(conn, err);
 	if (rc == PK_OK)
-		rc = pg_cmd(b.conn, "BEGIN", _("starting a push"), err);
+		rc = pg_cmd(conn, "BEGIN", _("starting a push"), err);
 	if (rc == PK_OK) {
-		rc = push_batch(&b, user, res, refusal, err);
+		rc = push_batch(conn, &b, user, res, refusal, err);
 		if (rc == PK_OK)
-			rc = pg_cmd(b.conn, "COMMIT", _("committing a push"), err);
+			rc = pg_cmd(conn, "COMMIT", _("committing a push"), err);
 		else
-			pg_rollback(b.conn);
+			pg_rollback(conn);
 	}
 	pthread_mutex_unlock(&st->write_lock);
-	batch_free(&b);
+	srv_batch_free(&b);
 	if (rc != PK_OK) {
 		pk_push_result_free(res);
 		memset(res, 0, sizeof(*res));
@@ -1089,7 +710,7 @@ static int store_level(struct srv_store *base, const char *entity, const char *u
 	if (PQntuples(r) == 0)
 		rc = PK_ENOTFOUND;
 	else if (!PQgetisnull(r, 0, 1))
-		*rank = level_rank(st->classes, PQgetvalue(r, 0, 1));
+		*rank = srv_level_rank(st->classes, PQgetvalue(r, 0, 1));
 	if (*rank < 0)
 		*rank = 0;
 	PQclear(r);

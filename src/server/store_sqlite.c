@@ -1,12 +1,12 @@
-/* The SQLite store: the server's events live in a picket database of its
- * own, written through the same merge path as every client's.
+/* The SQLite store: the events, numbered, and what the push checks read
+ * of the records they name, in a file of its own schema (store_schema).
  *
- * A pk_db handle is not thread-safe and the SLA hooks of a merge set TZ,
- * so pushes go one at a time through one writer handle under a mutex;
- * pulls read through a read-only handle per worker thread (WAL lets them
- * run beside the writer), opened on first use and closed when the thread
- * ends or the store closes.  The store is a PK_DB_EVENT_STORE: nobody
- * searches it or reads its SLA clocks, so it keeps neither. */
+ * Pushes go one at a time through one writer handle under a mutex: load
+ * what the batch names by point lookups, judge it in memory (judge.c, as
+ * the PostgreSQL store does) and insert the outcome.  Pulls read through a
+ * read-only handle per worker thread (WAL lets them run beside the
+ * writer), opened on first use and closed when the thread ends or the
+ * store closes. */
 #include "store.h"
 
 #include <pthread.h>
@@ -14,22 +14,74 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "judge.h"
 #include "log.h"
-#include "policy.h"
 #include "readers.h"
 #include "picket/change.h"
 #include "picket/config.h"
-#include "picket/oplog.h"
 #include "picket/db.h"
 #include "picket/i18n.h"
 #include "picket/status.h"
 
 #define DB_USER "picketd"
 
+/* Forward-only: migrations[i] takes the store from version i to i + 1. */
+static const char *const migrations[] = {
+	/* 1: the same tables as the PostgreSQL store's (store_pg.c) */
+	"CREATE TABLE meta (\n"
+	"  key   TEXT PRIMARY KEY,\n"
+	"  value TEXT NOT NULL\n"
+	");\n"
+	/* One row an event, as pushed: value is the JSON text unchanged. */
+	"CREATE TABLE events (\n"
+	"  seq         INTEGER PRIMARY KEY,\n"
+	"  uuid        TEXT NOT NULL UNIQUE,\n"
+	"  entity      TEXT NOT NULL,\n"
+	"  entity_uuid TEXT NOT NULL,\n"
+	"  op          TEXT NOT NULL CHECK (op IN ('create', 'set')),\n"
+	"  field       TEXT,\n"
+	"  value       TEXT,\n"
+	"  hlc         INTEGER NOT NULL,\n"
+	"  base        INTEGER NOT NULL,\n"
+	"  origin      TEXT NOT NULL,\n"
+	"  actor       TEXT NOT NULL,\n"
+	"  at          INTEGER NOT NULL\n"
+	");\n"
+	/* Every record an event created: its kind, a child's ticket, the
+	 * name the engine keeps unique without regard to (ASCII) case. */
+	"CREATE TABLE records (\n"
+	"  uuid   TEXT PRIMARY KEY,\n"
+	"  entity TEXT NOT NULL,\n"
+	"  ticket TEXT,\n"
+	"  name   TEXT\n"
+	") WITHOUT ROWID;\n"
+	"CREATE UNIQUE INDEX records_name ON records (entity, name COLLATE NOCASE)\n"
+	"  WHERE name IS NOT NULL;\n"
+	/* A ticket's current value of each tracked field (NULL: none) and the
+	 * clock of the event that set it. */
+	"CREATE TABLE ticket_fields (\n"
+	"  ticket TEXT NOT NULL,\n"
+	"  field  TEXT NOT NULL,\n"
+	"  value  TEXT,\n"
+	"  hlc    INTEGER NOT NULL,\n"
+	"  origin TEXT NOT NULL,\n"
+	"  by_set INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (ticket, field)\n"
+	") WITHOUT ROWID;\n",
+};
+
+static const struct pk_schema store_schema = {
+	.what = N_("a picketd store"),
+	.application_id = PK_APP_STORE,
+	.migrations = migrations,
+	.nmigrations = (int)PK_ARRAY_LEN(migrations),
+};
+
 struct sqlite_store {
 	struct srv_store base;
 	char *path;
 	struct pk_config *cfg; /* borrowed by every handle */
+	const struct pk_config *classes;
 	char server_id[PK_UUID_LEN + 1];
 
 	pthread_mutex_t write_lock;
@@ -42,8 +94,10 @@ static void *reader_open(void *ctx, struct pk_error *err)
 {
 	struct sqlite_store *st = ctx;
 	struct pk_db *db;
-	return pk_db_open(st->path, PK_DB_READONLY, st->cfg, DB_USER, &db, err) == PK_OK ? db
-											 : NULL;
+	return pk_db_open_schema(st->path, PK_DB_READONLY, &store_schema, st->cfg, DB_USER, &db,
+				 err) == PK_OK
+		       ? db
+		       : NULL;
 }
 
 static void reader_close(void *handle)
@@ -56,6 +110,12 @@ static void reader_close(void *handle)
 static struct pk_db *reader_get(struct sqlite_store *st, struct pk_error *err)
 {
 	return srv_readers_get(&st->readers, err);
+}
+
+static int db_error(struct pk_db *db, struct pk_error *err)
+{
+	*err = *pk_db_error(db);
+	return err->code;
 }
 
 /* Reads the server id, making one the first time. */
@@ -75,7 +135,7 @@ static int load_server_id(struct sqlite_store *st, struct pk_error *err)
 		rc = pk_error_set(err, PK_EDB, _("%s: the stored server id is not a UUID"),
 				  st->path);
 	else if (rc != PK_OK)
-		*err = *pk_db_error(st->writer);
+		db_error(st->writer, err);
 	if (rc == PK_OK)
 		snprintf(st->server_id, sizeof(st->server_id), "%s", id);
 	free(id);
@@ -99,13 +159,7 @@ static int store_open(const struct srv_conf *conf, struct srv_store **out, struc
 	st->base.ops = &srv_store_sqlite;
 	st->path = pk_xstrdup(conf->store_path);
 	st->cfg = pk_config_defaults();
-	if (pk_config_set_levels(st->cfg, conf->levels, err) != PK_OK) {
-		pk_config_free(&st->cfg);
-		free(st->path);
-		free(st);
-		return PK_ECONFIG;
-	}
-	st->cfg->system_high = conf->classes->system_high;
+	st->classes = conf->classes;
 	if (srv_readers_init(&st->readers, reader_open, reader_close, st, err) != PK_OK) {
 		pk_config_free(&st->cfg);
 		free(st->path);
@@ -113,12 +167,12 @@ static int store_open(const struct srv_conf *conf, struct srv_store **out, struc
 		return PK_ERR;
 	}
 	pthread_mutex_init(&st->write_lock, NULL);
-	int rc = pk_db_open(st->path, PK_DB_CREATE | PK_DB_EVENT_STORE, st->cfg, DB_USER,
-			    &st->writer, err);
+	int rc = pk_db_open_schema(st->path, PK_DB_CREATE, &store_schema, st->cfg, DB_USER,
+				   &st->writer, err);
 	/* one writer takes every push: a page cache (64 MiB) that holds the
 	 * indexes' busy pages */
 	if (rc == PK_OK && pk_db_exec(st->writer, "PRAGMA cache_size = -65536") != PK_OK)
-		rc = pk_error_set(err, PK_EDB, "%s", pk_db_error(st->writer)->msg);
+		rc = db_error(st->writer, err);
 	if (rc == PK_OK)
 		rc = load_server_id(st, err);
 	if (rc != PK_OK) {
@@ -134,116 +188,193 @@ static const char *store_server_id(struct srv_store *base)
 	return ((struct sqlite_store *)base)->server_id;
 }
 
+/* The highest sequence stored, 0 when none. */
+static int read_head(struct pk_db *db, int64_t *head, struct pk_error *err)
+{
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT ifnull(max(seq), 0) FROM events");
+	if (!st)
+		return db_error(db, err);
+	int rc = sqlite3_step(st);
+	*head = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		pk_db_fail(db, rc, _("reading the head"));
+		return db_error(db, err);
+	}
+	return PK_OK;
+}
+
 static int store_head(struct srv_store *base, int64_t *head, struct pk_error *err)
 {
 	struct pk_db *db = reader_get((struct sqlite_store *)base, err);
-	if (!db)
-		return err->code;
-	*head = pk_oplog_head(db);
-	if (*head < 0) {
-		*err = *pk_db_error(db);
-		return err->code;
-	}
-	return PK_OK;
+	return db ? read_head(db, head, err) : err->code;
 }
 
-/* The handle's error, naming the event when it does not already. */
-static int event_error(struct pk_db *db, const struct pk_event *ev, int rc, struct pk_error *err)
-{
-	const char *msg = pk_db_error(db)->msg;
-	if (strstr(msg, ev->uuid))
-		return pk_error_set(err, rc, "%s", msg);
-	return pk_error_set(err, rc, _("event %s: %s"), ev->uuid, msg);
-}
+/* --- pushing --- */
 
-/* A ticket's group as the store has it (NULL: none, or no such ticket). */
-static int ticket_group(struct pk_db *db, const char *uuid, char **out)
+/* Steps a statement with one text parameter; calls fn for each row. */
+static int each_row(struct pk_db *db, const char *sql, const char *param, const char *param2,
+		    void (*fn)(sqlite3_stmt *, void *), void *data, struct pk_error *err)
 {
-	sqlite3_stmt *st = pk_db_stmt(db, "SELECT group_name FROM tickets WHERE uuid = ?1");
-	*out = NULL;
+	sqlite3_stmt *st = pk_db_stmt(db, sql);
 	if (!st)
-		return pk_db_error(db)->code;
-	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		*out = pk_xstrdup((const char *)sqlite3_column_text(st, 0));
+		return db_error(db, err);
+	sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+	if (param2)
+		sqlite3_bind_text(st, 2, param2, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(st, data);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? PK_OK : pk_db_fail(db, rc, "tickets");
-}
-
-/* Checks, allows and merges one event of a push: PK_OK when stored, or
- * left out and named in res->rejected; PK_EREFUSED (with *refusal) or
- * another status when the batch must fail. */
-static int push_one(struct pk_db *db, const struct pk_event *ev, const struct srv_user *user,
-		    struct pk_push_result *res, const char **refusal, struct pk_error *err)
-{
-	enum pk_merge_result merged;
-	struct pk_error why = { 0 };
-	const char *code;
-	int conflict = 0, rc;
-	if ((rc = pk_event_check(db, ev)) != PK_OK)
-		return event_error(db, ev, rc, err);
-	struct srv_record rec = { .level = -1, .new_level = -1 };
-	char *group = NULL;
-	if (!ev->create && strcmp(ev->entity, "ticket") == 0 && pk_streq(ev->field, "group")) {
-		if ((rc = ticket_group(db, ev->entity_uuid, &group)) != PK_OK)
-			return event_error(db, ev, rc, err);
-		rec.group = group;
+	if (rc != SQLITE_DONE) {
+		pk_db_fail(db, rc, _("reading the store"));
+		return db_error(db, err);
 	}
-	if (!ev->create && strcmp(ev->entity, "ticket") == 0 &&
-	    pk_streq(ev->field, "classification")) {
-		rc = pk_record_level(db, ev->entity, ev->entity_uuid, &rec.level);
-		if (rc != PK_OK && rc != PK_ENOTFOUND)
-			return event_error(db, ev, rc, err);
-		rec.new_level = srv_event_level(pk_db_config(db), ev);
-	}
-	enum srv_verdict verdict = srv_policy_event(user, ev, &rec, &code, &why);
-	free(group);
-	switch (verdict) {
-	case SRV_ALLOW: break;
-	case SRV_REJECT_EVENT:
-		srv_log(SRV_LOG_WARN, _("push by %s: event %s left out (%s): %s"), user->name,
-			ev->uuid, code, why.msg);
-		pk_push_result_reject(res, ev->uuid, code, why.msg);
-		return PK_OK;
-	case SRV_REFUSE_BATCH:
-		*refusal = code;
-		*err = why;
-		return PK_EREFUSED;
-	}
-	if ((rc = pk_merge_event(db, ev, &merged, &conflict)) != PK_OK)
-		return event_error(db, ev, rc, err);
-	if (merged == PK_MERGED_DUPLICATE)
-		res->duplicates++;
-	else
-		res->accepted++;
-	res->conflicts += conflict != 0;
 	return PK_OK;
 }
 
-/* Refuses the batch when a record it touched is now above the ceiling. */
-static int check_levels(struct pk_db *db, const struct pk_events *evs, const char **refusal,
-			struct pk_error *err)
+static const char *text(sqlite3_stmt *st, int c)
 {
-	const struct pk_config *cls = pk_db_config(db);
-	if (cls->system_high == cls->nlevels - 1)
+	return (const char *)sqlite3_column_text(st, c);
+}
+
+static void row_seen(sqlite3_stmt *st, void *b)
+{
+	srv_batch_seen(b, text(st, 0));
+}
+
+static void row_record(sqlite3_stmt *st, void *b)
+{
+	srv_batch_record(b, text(st, 0), text(st, 1), text(st, 2), text(st, 3));
+}
+
+static void row_field(sqlite3_stmt *st, void *t)
+{
+	srv_batch_field(t, text(st, 0), text(st, 1), sqlite3_column_int64(st, 2), text(st, 3),
+			sqlite3_column_int(st, 4));
+}
+
+static void row_taken(sqlite3_stmt *st, void *b)
+{
+	srv_batch_taken(b, text(st, 0), text(st, 1));
+}
+
+/* Loads a record the batch names (and its ticket), once. */
+static int load_record(struct pk_db *db, struct srv_batch *b, const char *uuid,
+		       struct pk_error *err)
+{
+	if (!*uuid || srv_batch_get(b, uuid))
 		return PK_OK;
-	const char *prev = "";
-	for (size_t i = 0; i < evs->n; i++) {
-		const struct pk_event *ev = &evs->v[i];
-		if (strcmp(ev->entity_uuid, prev) == 0)
+	int rc = each_row(db, "SELECT uuid, entity, ticket, name FROM records WHERE uuid = ?1",
+			  uuid, NULL, row_record, b, err);
+	struct srv_prec *rec = srv_batch_get(b, uuid);
+	if (rc != PK_OK || !rec)
+		return rc;
+	if (rec->ticket[0])
+		return load_record(db, b, rec->ticket, err);
+	if (strcmp(rec->entity, "ticket") == 0)
+		rc = each_row(db,
+			      "SELECT field, value, hlc, origin, by_set FROM ticket_fields "
+			      "WHERE ticket = ?1",
+			      uuid, NULL, row_field, rec, err);
+	return rc;
+}
+
+/* Loads what the batch names: the events stored already, the records with
+ * their tickets and tracked fields, the names its creates would take. */
+static int load(struct pk_db *db, struct srv_batch *b, struct pk_error *err)
+{
+	int rc = PK_OK;
+	for (size_t i = 0; rc == PK_OK && i < b->evs->n; i++) {
+		rc = each_row(db, "SELECT uuid FROM events WHERE uuid = ?1", b->evs->v[i].uuid,
+			      NULL, row_seen, b, err);
+		if (rc != PK_OK || i >= b->bad)
 			continue;
-		prev = ev->entity_uuid;
-		int rank, rc = pk_record_level(db, ev->entity, ev->entity_uuid, &rank);
-		if (rc == PK_ENOTFOUND)
-			continue; /* left out (a role's limit) */
-		if (rc != PK_OK)
-			return event_error(db, ev, rc, err);
-		if (srv_policy_level(cls, ev->entity, ev->entity_uuid, rank, refusal, err) !=
-		    SRV_ALLOW)
-			return PK_EREFUSED;
+		rc = load_record(db, b, b->evs->v[i].entity_uuid, err);
+		if (rc == PK_OK)
+			rc = load_record(db, b, b->parents[i], err);
+		const char *name = srv_batch_name(b, i);
+		if (rc == PK_OK && name)
+			rc = each_row(db,
+				      "SELECT entity, name FROM records WHERE entity = ?1 AND "
+				      "name = ?2 COLLATE NOCASE",
+				      b->evs->v[i].entity, name, row_taken, b, err);
+	}
+	return rc;
+}
+
+static int step_done(struct pk_db *db, sqlite3_stmt *st, struct pk_error *err)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		pk_db_fail(db, rc, _("writing the store"));
+		return db_error(db, err);
 	}
 	return PK_OK;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Writes the batch's events (numbered from from + 1), new records and
+ * changed fields. */
+static int write_batch(struct pk_db *db, const struct srv_batch *b, int64_t from,
+		       struct pk_error *err)
+{
+	sqlite3_stmt *st = pk_db_stmt(db, "INSERT INTO events VALUES "
+					  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+	if (!st)
+		return db_error(db, err);
+	int rc = PK_OK;
+	for (size_t k = 0; rc == PK_OK && k < b->nstored; k++) {
+		const struct pk_event *ev = &b->evs->v[b->stored[k]];
+		sqlite3_bind_int64(st, 1, from + 1 + (int64_t)k);
+		bind_text(st, 2, ev->uuid);
+		bind_text(st, 3, ev->entity);
+		bind_text(st, 4, ev->entity_uuid);
+		bind_text(st, 5, ev->create ? "create" : "set");
+		bind_text(st, 6, ev->create ? NULL : ev->field);
+		bind_text(st, 7, ev->value);
+		sqlite3_bind_int64(st, 8, ev->hlc);
+		sqlite3_bind_int64(st, 9, ev->create ? 0 : ev->base);
+		bind_text(st, 10, ev->origin);
+		bind_text(st, 11, ev->actor);
+		sqlite3_bind_int64(st, 12, ev->at);
+		rc = step_done(db, st, err);
+	}
+	size_t at = 0;
+	for (struct srv_prec *p; rc == PK_OK && (p = srv_batch_next_record(b, &at));) {
+		if (p->is_new) {
+			if (!(st = pk_db_stmt(db, "INSERT INTO records VALUES (?1, ?2, ?3, ?4)")))
+				return db_error(db, err);
+			bind_text(st, 1, p->uuid);
+			bind_text(st, 2, p->entity);
+			bind_text(st, 3, p->ticket[0] ? p->ticket : NULL);
+			bind_text(st, 4, p->name);
+			rc = step_done(db, st, err);
+		}
+		for (size_t k = 0; rc == PK_OK && p->dirty && k < SRV_NTRACKED; k++) {
+			if (!p->f[k].set)
+				continue;
+			if (!(st = pk_db_stmt(db, "INSERT OR REPLACE INTO ticket_fields VALUES "
+						  "(?1, ?2, ?3, ?4, ?5, ?6)")))
+				return db_error(db, err);
+			bind_text(st, 1, p->uuid);
+			bind_text(st, 2, srv_tracked[k]);
+			bind_text(st, 3, p->f[k].value);
+			sqlite3_bind_int64(st, 4, p->f[k].hlc);
+			bind_text(st, 5, p->f[k].origin);
+			sqlite3_bind_int(st, 6, p->f[k].by_set);
+			rc = step_done(db, st, err);
+		}
+	}
+	return rc;
 }
 
 static int store_push(struct srv_store *base, const struct pk_events *evs,
@@ -252,32 +383,32 @@ static int store_push(struct srv_store *base, const struct pk_events *evs,
 {
 	struct sqlite_store *st = (struct sqlite_store *)base;
 	struct pk_db *db = st->writer;
-	int rc;
+	struct srv_batch b;
 	memset(res, 0, sizeof(*res));
 	*refusal = NULL;
+	/* the checks need no database: done before it is locked */
+	srv_batch_init(&b, evs, st->classes);
 	pthread_mutex_lock(&st->write_lock);
-	if ((rc = pk_db_batch_begin(db)) != PK_OK) {
-		*err = *pk_db_error(db);
-		pthread_mutex_unlock(&st->write_lock);
-		return rc;
-	}
-	/* the write lock is held from BEGIN IMMEDIATE on, so the events this
+	int rc = pk_db_begin(db);
+	if (rc != PK_OK)
+		db_error(db, err);
+	/* the write lock is held from BEGIN IMMEDIATE on: the events this
 	 * batch stores are exactly those from < s <= seq */
-	res->from = pk_oplog_head(db);
-	for (size_t i = 0; i < evs->n && rc == PK_OK; i++)
-		rc = push_one(db, &evs->v[i], user, res, refusal, err);
 	if (rc == PK_OK)
-		rc = check_levels(db, evs, refusal, err);
+		rc = read_head(db, &b.head, err);
+	int64_t from = b.head;
 	if (rc == PK_OK)
-		res->seq = pk_oplog_head(db);
-	if (rc == PK_OK && (res->from < 0 || res->seq < res->from))
-		rc = pk_error_set(err, PK_EDB, _("cannot read the oplog's head: %s"),
-				  pk_db_error(db)->msg);
+		rc = load(db, &b, err);
+	if (rc == PK_OK)
+		rc = srv_batch_judge(&b, user, res, refusal, err);
+	if (rc == PK_OK)
+		rc = write_batch(db, &b, from, err);
 	if (rc == PK_OK && (rc = pk_db_commit(db)) != PK_OK)
-		*err = *pk_db_error(db);
+		db_error(db, err);
 	else if (rc != PK_OK)
 		pk_db_rollback(db);
 	pthread_mutex_unlock(&st->write_lock);
+	srv_batch_free(&b);
 	if (rc != PK_OK) {
 		pk_push_result_free(res);
 		memset(res, 0, sizeof(*res));
@@ -285,35 +416,26 @@ static int store_push(struct srv_store *base, const struct pk_events *evs,
 	return rc;
 }
 
+/* --- reading --- */
+
 static int store_holds(struct srv_store *base, int64_t seq, const char *uuid, int *holds,
 		       struct pk_error *err)
 {
 	struct pk_db *db = reader_get((struct sqlite_store *)base, err);
 	if (!db)
 		return err->code;
-	char at[PK_UUID_LEN + 1];
-	int rc = pk_oplog_event_at(db, seq, at);
-	*holds = rc == PK_OK && strcmp(at, uuid) == 0;
-	if (rc == PK_ENOTFOUND)
-		rc = PK_OK;
-	if (rc != PK_OK)
-		*err = *pk_db_error(db);
-	return rc;
-}
-
-struct pull_count {
-	pk_event_fn fn;
-	void *data;
-	int n;
-	int stopped;
-};
-
-static int count_event(const struct pk_event *ev, void *data)
-{
-	struct pull_count *pc = data;
-	pc->n++;
-	pc->stopped = pc->fn(ev, pc->data) != 0;
-	return pc->stopped;
+	sqlite3_stmt *st = pk_db_stmt(db, "SELECT uuid FROM events WHERE seq = ?1");
+	if (!st)
+		return db_error(db, err);
+	sqlite3_bind_int64(st, 1, seq);
+	int rc = sqlite3_step(st);
+	*holds = rc == SQLITE_ROW && strcmp(text(st, 0), uuid) == 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		pk_db_fail(db, rc, _("reading events"));
+		return db_error(db, err);
+	}
+	return PK_OK;
 }
 
 static int store_pull(struct srv_store *base, int64_t after, int limit, const char *skip_origin,
@@ -323,28 +445,64 @@ static int store_pull(struct srv_store *base, int64_t after, int limit, const ch
 	struct pk_db *db = reader_get((struct sqlite_store *)base, err);
 	if (!db)
 		return err->code;
-	int64_t h = pk_oplog_head(db), last = 0;
-	if (h < 0) {
-		*err = *pk_db_error(db);
-		return err->code;
+	/* one read transaction: the head and the page from the same snapshot */
+	int rc = pk_db_exec(db, "BEGIN");
+	if (rc != PK_OK)
+		return db_error(db, err);
+	int64_t h, last = after;
+	rc = read_head(db, &h, err);
+	if (rc == PK_OK && after > h)
+		rc = pk_error_set(err, PK_EINVAL,
+				  _("cursor %lld is beyond the last sequence, %lld: this server "
+				    "never gave it (was the store replaced?)"),
+				  (long long)after, (long long)h);
+	sqlite3_stmt *st = rc == PK_OK ? pk_db_stmt(db, "SELECT seq, uuid, entity, entity_uuid, "
+							"op, field, value, hlc, base, origin, "
+							"actor, at FROM events WHERE seq > ?1 AND "
+							"(?2 IS NULL OR origin <> ?2) "
+							"ORDER BY seq LIMIT ?3")
+				       : NULL;
+	if (rc == PK_OK && !st)
+		rc = db_error(db, err);
+	int n = 0, stopped = 0, sq = SQLITE_DONE;
+	if (rc == PK_OK) {
+		sqlite3_bind_int64(st, 1, after);
+		bind_text(st, 2, skip_origin);
+		sqlite3_bind_int(st, 3, limit);
+		while (!stopped && (sq = sqlite3_step(st)) == SQLITE_ROW) {
+			struct pk_event ev = { 0 };
+			ev.seq = sqlite3_column_int64(st, 0);
+			snprintf(ev.uuid, sizeof(ev.uuid), "%s", text(st, 1));
+			snprintf(ev.entity, sizeof(ev.entity), "%s", text(st, 2));
+			snprintf(ev.entity_uuid, sizeof(ev.entity_uuid), "%s", text(st, 3));
+			ev.create = strcmp(text(st, 4), "create") == 0;
+			/* borrowed from the row for the callback's duration */
+			ev.field = (char *)text(st, 5);
+			ev.value = (char *)text(st, 6);
+			ev.hlc = sqlite3_column_int64(st, 7);
+			ev.base = sqlite3_column_int64(st, 8);
+			ev.origin = (char *)text(st, 9);
+			ev.actor = (char *)text(st, 10);
+			ev.at = sqlite3_column_int64(st, 11);
+			last = ev.seq;
+			n++;
+			stopped = fn(&ev, data) != 0;
+		}
+		sqlite3_reset(st);
+		if (sq != SQLITE_ROW && sq != SQLITE_DONE) {
+			pk_db_fail(db, sq, _("reading events"));
+			rc = db_error(db, err);
+		}
 	}
-	if (after > h)
-		return pk_error_set(err, PK_EINVAL,
-				    _("cursor %lld is beyond the last sequence, %lld: this server "
-				      "never gave it (was the store replaced?)"),
-				    (long long)after, (long long)h);
-	struct pull_count pc = { fn, data, 0, 0 };
-	int rc = pk_oplog_after(db, after, skip_origin, limit, count_event, &pc, &last);
-	if (rc != PK_OK) {
-		*err = *pk_db_error(db);
+	pk_db_exec(db, "COMMIT");
+	if (rc != PK_OK)
 		return rc;
-	}
 	/* The writer commits in sequence order, so the query saw every event
 	 * up to h.  A short page means it scanned them all: the cursor moves
 	 * to h even when the last ones were left out (skip_origin), or a
 	 * client skipping its own events would never get past them. */
 	*next = last > after ? last : after;
-	if (pc.n < limit && !pc.stopped && h > *next)
+	if (n < limit && !stopped && h > *next)
 		*next = h;
 	*head = h > *next ? h : *next;
 	return PK_OK;
@@ -353,13 +511,31 @@ static int store_pull(struct srv_store *base, int64_t after, int limit, const ch
 static int store_level(struct srv_store *base, const char *entity, const char *uuid, int *rank,
 		       struct pk_error *err)
 {
-	struct pk_db *db = reader_get((struct sqlite_store *)base, err);
+	struct sqlite_store *st = (struct sqlite_store *)base;
+	struct pk_db *db = reader_get(st, err);
+	*rank = 0;
 	if (!db)
 		return err->code;
-	int rc = pk_record_level(db, entity, uuid, rank);
-	if (rc != PK_OK && rc != PK_ENOTFOUND)
-		*err = *pk_db_error(db);
-	return rc;
+	(void)entity;
+	sqlite3_stmt *q = pk_db_stmt(db, "SELECT f.value FROM records r LEFT JOIN ticket_fields f "
+					 "ON f.ticket = ifnull(r.ticket, r.uuid) AND "
+					 "f.field = 'classification' WHERE r.uuid = ?1");
+	if (!q)
+		return db_error(db, err);
+	sqlite3_bind_text(q, 1, uuid, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+		*rank = srv_level_rank(st->classes, text(q, 0));
+	sqlite3_reset(q);
+	if (*rank < 0)
+		*rank = 0;
+	if (rc == SQLITE_DONE)
+		return PK_ENOTFOUND;
+	if (rc != SQLITE_ROW) {
+		pk_db_fail(db, rc, _("reading a record's level"));
+		return db_error(db, err);
+	}
+	return PK_OK;
 }
 
 const struct srv_store_ops srv_store_sqlite = {

@@ -354,7 +354,7 @@ stored_events() {
 	if [ "$STORE" = postgresql ]; then
 		psql_bench -d "$PGDB" -c "SELECT count(*) FROM events"
 	else
-		sqlite3 "$SRV/store.db" "SELECT count(*) FROM oplog"
+		sqlite3 "$SRV/store.db" "SELECT count(*) FROM events"
 	fi
 }
 SRV_THREADS=$("$PICKETD" --help 2>/dev/null | awk '/server.threads/ { t = 1; next } t && /default:/ { print $2; exit }')

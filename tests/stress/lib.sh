@@ -50,7 +50,7 @@ $(diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") | grep '^[<>]' | head -10)"
 expect_pushed_on_server() {
 	expect_eq 0 "$(csql c "ATTACH '$T/srv/store.db' AS s;
 	  SELECT count(*) FROM oplog WHERE pushed = 1 AND origin = 'LUX1'
-	     AND event_uuid NOT IN (SELECT event_uuid FROM s.oplog)")" \
+	     AND event_uuid NOT IN (SELECT uuid FROM s.events)")" \
 		"$1: events marked pushed that the server lacks"
 }
 

@@ -83,7 +83,7 @@ check_sound() {
 	  ATTACH '$T/srv/store.db' AS s;
 	  SELECT $CONSISTENT_SQL,
 	         (SELECT count(*) FROM oplog WHERE pushed = 1 AND origin = 'LUX1'
-	           AND event_uuid NOT IN (SELECT event_uuid FROM s.oplog));
+	           AND event_uuid NOT IN (SELECT uuid FROM s.events));
 	  ${2:-SELECT 0}")
 	EXTRA=${out##*$'\n'}
 	expect_eq "ok

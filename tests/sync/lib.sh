@@ -461,15 +461,19 @@ srv_kill() {
 }
 srv_stop() { srv_kill "$1" TERM; }
 
-# srv_sql NAME QUERY: reads picketd's store: the SQLite file, or on
-# PostgreSQL its events through a view named oplog like the SQLite table
-# (id, event_uuid, entity, entity_uuid, op, field, value, hlc, base,
-# origin, actor, at).  Tickets, comments and conflicts: srv_view_sql.
+# srv_sql NAME QUERY: reads picketd's store (tables events, records,
+# ticket_fields, meta; the same on both stores), or its events through a
+# view named oplog like a desk's table (id, event_uuid, entity,
+# entity_uuid, op, field, value, hlc, base, origin, actor, at).
+# Tickets, comments and conflicts: srv_view_sql.
 srv_sql() {
 	if _pg; then
 		srv_psql "$1" "$2"
 	else
-		sqlite3 -batch -noheader -cmd '.timeout 5000' "$T/$1/store.db" "$2"
+		sqlite3 -batch -noheader -cmd '.timeout 5000' \
+			-cmd "CREATE TEMP VIEW oplog AS SELECT seq AS id, uuid AS event_uuid, entity,
+			  entity_uuid, op, field, value, hlc, base, origin, actor, at FROM events" \
+			"$T/$1/store.db" "$2"
 	fi
 }
 srv_log() { cat "$T/$1/log"; }
@@ -482,80 +486,64 @@ _pg_oplog_view() {
 
 # srv_events NAME [ORIGIN]: how many events the store holds (of ORIGIN)
 srv_events() {
-	if _pg; then
-		srv_psql "$1" "SELECT count(*) FROM events${2:+ WHERE origin = '$2'}"
-	else
-		srv_sql "$1" "SELECT count(*) FROM oplog${2:+ WHERE origin = '$2'}"
-	fi
+	srv_sql "$1" "SELECT count(*) FROM events${2:+ WHERE origin = '$2'}"
 }
 # srv_event_at NAME SEQ: the uuid of the event at sequence SEQ
 srv_event_at() {
-	if _pg; then
-		srv_psql "$1" "SELECT uuid FROM events WHERE seq = $2"
-	else
-		srv_sql "$1" "SELECT event_uuid FROM oplog WHERE id = $2"
-	fi
+	srv_sql "$1" "SELECT uuid FROM events WHERE seq = $2"
 }
 srv_distinct_events() {
-	if _pg; then
-		srv_psql "$1" "SELECT count(DISTINCT uuid) FROM events"
-	else
-		srv_sql "$1" "SELECT count(DISTINCT event_uuid) FROM oplog"
-	fi
+	srv_sql "$1" "SELECT count(DISTINCT uuid) FROM events"
 }
 # srv_store_state NAME: the store's whole state in a few lines, to show that a
 # refused request stored nothing
 srv_store_state() {
-	if _pg; then
-		srv_psql "$1" "SELECT count(*), coalesce(max(seq), 0) FROM events;
-		  SELECT entity, count(*) FROM records GROUP BY 1 ORDER BY 1;
-		  SELECT count(*), sum(hlc) FROM ticket_fields;
-		  SELECT string_agg(uuid::text, ',' ORDER BY seq) FROM events"
-	else
-		srv_sql "$1" "SELECT count(*), ifnull(max(id), 0) FROM oplog;
-		  SELECT count(*) FROM tickets; SELECT count(*) FROM comments;
-		  SELECT count(*) FROM conflicts; SELECT group_concat(event_uuid) FROM oplog"
-	fi
+	local agg="group_concat(uuid, ',')"
+	_pg && agg="string_agg(uuid::text, ',' ORDER BY seq)"
+	srv_sql "$1" "SELECT count(*), coalesce(max(seq), 0) FROM events;
+	  SELECT entity, count(*) FROM records GROUP BY 1 ORDER BY 1;
+	  SELECT count(*), sum(hlc) FROM ticket_fields;
+	  SELECT $agg FROM (SELECT uuid, seq FROM events ORDER BY seq) e"
 }
-# srv_check NAME: "ok" when the store is sound (PostgreSQL: the sequences
-# are 1..head without a gap, every event names a record)
+# srv_check NAME: "ok" when the store is sound: the sequences are 1..head
+# without a gap, every event names a record (and SQLite's integrity check
+# passes)
 srv_check() {
+	local sound="SELECT CASE WHEN count(*) = coalesce(max(seq), 0) AND NOT EXISTS (
+	    SELECT 1 FROM events e WHERE NOT EXISTS (SELECT 1 FROM records r
+	      WHERE r.uuid = e.entity_uuid)) THEN 'ok' ELSE 'gaps or strays' END FROM events"
 	if _pg; then
-		srv_psql "$1" "SELECT CASE WHEN count(*) = coalesce(max(seq), 0) AND NOT EXISTS (
-		    SELECT 1 FROM events e WHERE NOT EXISTS (SELECT 1 FROM records r
-		      WHERE r.uuid = e.entity_uuid)) THEN 'ok' ELSE 'gaps or strays' END FROM events"
+		srv_psql "$1" "$sound"
 	else
-		srv_sql "$1" "PRAGMA integrity_check"
+		local integrity
+		integrity=$(srv_sql "$1" "PRAGMA integrity_check")
+		if [ "$integrity" = ok ]; then
+			srv_sql "$1" "$sound"
+		else
+			echo "$integrity"
+		fi
 	fi
 }
 # srv_uuid_db NAME: a SQLite file whose table oplog(event_uuid) lists the
 # store's events (for ATTACH)
 srv_uuid_db() {
-	if _pg; then
-		local f="$T/$1.uuids.db"
-		rm -f "$f"
-		srv_psql "$1" "SELECT uuid FROM events" >"$T/$1.uuids"
-		sqlite3 -batch "$f" "CREATE TABLE oplog(event_uuid TEXT PRIMARY KEY);" \
-			".import '$T/$1.uuids' oplog"
-		echo "$f"
-	else
-		echo "$T/$1/store.db"
-	fi
+	local f="$T/$1.uuids.db"
+	rm -f "$f"
+	srv_sql "$1" "SELECT uuid FROM events" >"$T/$1.uuids"
+	sqlite3 -batch "$f" "CREATE TABLE oplog(event_uuid TEXT PRIMARY KEY);" \
+		".import '$T/$1.uuids' oplog"
+	echo "$f"
 }
-# srv_view NAME: a picket database holding the server's view (SQLite: the
-# store itself; PostgreSQL: a viewer's installation that pulled it all)
+# srv_view NAME: a picket database holding the server's view: a viewer's
+# installation that pulled it all
 srv_view() {
-	if _pg; then
-		local v="_view_$1"
-		if [ ! -f "$T/$v/picket.db" ]; then
-			[ -f "$T/$1/tokens/_viewer" ] || srv_adduser "$1" _viewer viewer >/dev/null
-			client_new "$v" "$1" _viewer VIEW >/dev/null
-		fi
-		pc "$v" sync --quiet || fail "the viewer of $1 could not sync"
-		cdb "$v"
-	else
-		echo "$T/$1/store.db"
+	local v="_view_$1"
+	if [ ! -f "$T/$v/picket.db" ]; then
+		[ -f "$T/$1/tokens/_viewer" ] || srv_adduser "$1" _viewer viewer >/dev/null
+		client_new "$v" "$1" _viewer VIEW >/dev/null
 	fi
+	pc "$v" sync --quiet || fail "the viewer of $1 could not sync"
+	cdb "$v"
 }
 # srv_view_sql NAME QUERY: reads the server's view (tickets, comments,
 # conflicts as a merge of every event makes them)

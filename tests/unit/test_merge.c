@@ -700,55 +700,6 @@ static void test_random_operations_converge_other_seeds(void **state)
 	}
 }
 
-/* picketd's store keeps records and events but neither the full-text index
- * nor the SLA clocks; opened as a desk's database again, it gets both. */
-static void test_event_store_leaves_out_desk_state(void **state)
-{
-	struct fed *f = *state;
-	char *dir = fx_tmpdir("store");
-	char *path = pk_xasprintf("%s/store.db", dir);
-	struct pk_error err = { 0 };
-	pk_db_close(&f->server.db);
-	assert_int_equal(pk_db_open(path, PK_DB_CREATE | PK_DB_EVENT_STORE, f->server.cfg,
-				    "picketd", &f->server.db, &err),
-			 PK_OK);
-	char *ref = ticket_new(f->c[0].db, "Printer on fire", NULL);
-	sync_node(f, 0);
-	const char *fts = "SELECT count(*) FROM ticket_fts WHERE ticket_fts MATCH 'printer'";
-	assert_int_equal(sql_int(f->server.db, "SELECT count(*) FROM tickets"), 1);
-	assert_int_equal(sql_int(f->server.db, fts), 0);
-	assert_int_equal(sql_int(f->server.db, "SELECT count(*) FROM tickets WHERE sla_due IS "
-					       "NULL"),
-			 1);
-	assert_int_equal(sql_int(f->server.db, "SELECT count(*) FROM meta WHERE key = "
-					       "'event_store'"),
-			 1);
-	/* the same file opened by picket */
-	pk_db_close(&f->server.db);
-	assert_int_equal(pk_db_open(path, 0, f->server.cfg, "picketd", &f->server.db, &err), PK_OK);
-	assert_int_equal(sql_int(f->server.db, fts), 1);
-	char *due_a = field_of(f->c[0].db, ref, "sla_due");
-	char *due_s = field_of(f->server.db, ref, "sla_due");
-	assert_non_null(due_s);
-	assert_string_equal(due_a, due_s);
-	assert_int_equal(sql_int(f->server.db, "SELECT count(*) FROM meta WHERE key = "
-					       "'event_store'"),
-			 0);
-	free(due_a);
-	free(due_s);
-	free(ref);
-	pk_db_close(&f->server.db);
-	char *files = pk_xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(files), 0);
-	free(files);
-	free(path);
-	free(dir);
-	/* teardown closes a server handle */
-	assert_int_equal(
-		pk_db_open(":memory:", PK_DB_CREATE, f->server.cfg, "picketd", &f->server.db, &err),
-		PK_OK);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -769,8 +720,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shared_node_name_is_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conflict_looks_at_every_pair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_change_is_undone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_event_store_leaves_out_desk_state, setup,
-						teardown),
 		cmocka_unit_test_setup_teardown(test_random_operations_converge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_operations_converge_other_seeds, setup,
 						teardown),
