@@ -101,5 +101,11 @@ int pk_db_bulk_begin(struct pk_db *db);
  * (merging pages of events). */
 int pk_db_batch_begin(struct pk_db *db);
 int pk_db_bulk_end(struct pk_db *db, int commit);
+/* For a long series of large transactions (a first sync): a rollback
+ * journal instead of WAL, which writes each new page once rather than to
+ * the log and again at the checkpoint.  on = 1 switches when no other
+ * connection is open and says whether it did; on = 0 returns to WAL (1
+ * when it did or nothing was switched). */
+int pk_db_journal_bulk(struct pk_db *db, int on);
 
 #endif

@@ -1,8 +1,10 @@
 /* `picket sync`: pull other nodes' events from picketd and merge them, then
- * push this installation's own, over HTTPS (libcurl).  Every page pulled
- * and every batch pushed is committed on its own, so an interrupted sync
- * is simply run again: the server ignores events it has (by uuid) and the
- * cursor resumes where the last committed page ended. */
+ * push this installation's own, over HTTPS (libcurl).  Pages pulled are
+ * committed with their cursor every sync.commit_events events, every batch
+ * pushed on its own, so an interrupted sync is simply run again: the
+ * server ignores events it has (by uuid) and the cursor resumes where the
+ * last committed page ended.  The next page is fetched, and the next batch
+ * read and sent, while the database works on the one before. */
 #ifndef PICKET_SYNC_H
 #define PICKET_SYNC_H
 
@@ -14,16 +16,17 @@ struct pk_db;
 struct pk_config;
 
 struct pk_sync_options {
-	char *url;	 /* base URL, no trailing slash */
-	char *token;	 /* bearer token; NULL when the certificate alone signs in */
-	char *ca_file;	 /* CA bundle to verify the server with; NULL = system's */
-	char *cert_file; /* client certificate (PEM), or NULL */
-	char *key_file;	 /* its private key (PEM; cert_file when that holds both) */
-	int allow_http;	 /* sync.allow_insecure_http */
-	int timeout;	 /* seconds per request */
-	int retries;	 /* attempts after a network failure or a 5xx */
-	int batch;	 /* events per push and per pull page */
-	int ceiling;	 /* sync.ceiling as a rank; -1: the server's */
+	char *url;	   /* base URL, no trailing slash */
+	char *token;	   /* bearer token; NULL when the certificate alone signs in */
+	char *ca_file;	   /* CA bundle to verify the server with; NULL = system's */
+	char *cert_file;   /* client certificate (PEM), or NULL */
+	char *key_file;	   /* its private key (PEM; cert_file when that holds both) */
+	int allow_http;	   /* sync.allow_insecure_http */
+	int timeout;	   /* seconds per request */
+	int retries;	   /* attempts after a network failure or a 5xx */
+	int batch;	   /* events per push and per pull page */
+	int commit_events; /* events a pull merges per transaction (whole pages) */
+	int ceiling;	   /* sync.ceiling as a rank; -1: the server's */
 };
 
 /* Reads [sync] from the configuration: url, token or token_file (refused

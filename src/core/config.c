@@ -145,6 +145,9 @@ static const struct pk_config_key keys[] = {
 	  N_("Attempts after a network failure or a server error, with growing delays, "
 	     "before picket sync gives up (it resumes where it stopped).") },
 	{ "sync.batch", PK_CT_INT, "1000", N_("Events per request, 1 to 5000.") },
+	{ "sync.commit_events", PK_CT_INT, "20000",
+	  N_("Events a pull merges before it commits them (whole pages): fewer commits are "
+	     "faster, more keep more of an interrupted pull. 1 commits each page.") },
 	{ "sync.ceiling", PK_CT_STRING, NULL,
 	  N_("The highest level to send to the server, when lower than the ceiling the "
 	     "server announces; changes of tickets above it stay here. Default: the "
@@ -409,6 +412,7 @@ static int check_sync(const struct pk_config *cfg, struct pk_error *err)
 		{ "sync.timeout", 1, 3600 },
 		{ "sync.retries", 0, 100 },
 		{ "sync.batch", 1, 5000 }, /* PK_PROTOCOL_MAX_BATCH */
+		{ "sync.commit_events", 1, 1000000 },
 		{ "sync.interval", 0, 100000 },
 	};
 	int v, rc;

@@ -327,6 +327,18 @@ static int journal_mode(struct pk_db *db, const char *mode)
 	return ok;
 }
 
+int pk_db_journal_bulk(struct pk_db *db, int on)
+{
+	if (on) {
+		db->bulk_journal = db->depth == 0 && journal_mode(db, "DELETE");
+		return db->bulk_journal;
+	}
+	if (!db->bulk_journal)
+		return 1;
+	db->bulk_journal = 0;
+	return journal_mode(db, "WAL");
+}
+
 int pk_db_bulk_begin(struct pk_db *db)
 {
 	int rc;

@@ -37,8 +37,8 @@ struct srv_prec {
 	int dirty;		      /* a tracked field changed */
 	struct srv_tfield {
 		int set;
-		char *value;	/* NULL: none */
-		int64_t hlc;	/* the clock a set must beat */
+		char *value; /* NULL: none */
+		int64_t hlc; /* the clock a set must beat */
 		char *origin;
 		int by_set; /* the clock is a set's, not the creation's */
 	} f[SRV_NTRACKED];

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,6 +25,8 @@
 
 #define MAX_ANSWER (64 << 20) /* bytes of one answer we are willing to hold */
 #define MAX_TOKEN  512
+/* a pull of this many events or more writes through a rollback journal */
+#define PULL_BULK_EVENTS 50000
 
 /* --- options --- */
 
@@ -169,6 +172,8 @@ int pk_sync_options_load(const struct pk_config *cfg, struct pk_sync_options *o,
 	if ((rc = cfg_int(cfg, "sync.timeout", 30, 1, 3600, &o->timeout, err)) != PK_OK ||
 	    (rc = cfg_int(cfg, "sync.retries", 5, 0, 100, &o->retries, err)) != PK_OK ||
 	    (rc = cfg_int(cfg, "sync.batch", 1000, 1, PK_PROTOCOL_MAX_BATCH, &o->batch, err)) !=
+		    PK_OK ||
+	    (rc = cfg_int(cfg, "sync.commit_events", 20000, 1, 1000000, &o->commit_events, err)) !=
 		    PK_OK)
 		goto fail;
 	return PK_OK;
@@ -212,7 +217,9 @@ struct client {
 	struct pk_error *err;
 	pk_sync_progress progress;
 	void *pdata;
-	int ceiling; /* rank: what may be pushed; -1 until the server says */
+	int ceiling;	    /* rank: what may be pushed; -1 until the server says */
+	int64_t txn_events; /* events merged in the pull's open transaction */
+	int txn_open;
 };
 
 static size_t on_data(char *p, size_t size, size_t n, void *data)
@@ -314,6 +321,9 @@ static int request(struct client *c, const char *path, const char *body, size_t 
 {
 	char *url = pk_xasprintf("%s%s", c->o->url, path);
 	int rc = PK_OK;
+	/* this struct's buffers, also when it is a fetch's copy (below) */
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->curl_err);
 	for (int attempt = 0;; attempt++) {
 		pk_buf_reset(&c->answer);
 		c->too_big = 0;
@@ -398,6 +408,100 @@ static int request(struct client *c, const char *path, const char *body, size_t 
 	return rc;
 }
 
+/* A request on a thread of its own while the caller works on the
+ * database: the next page of a pull, a batch being pushed while the next
+ * is read and encoded.  The thread works on a copy of the client with an
+ * error and answer buffer of its own; the curl handle is the thread's
+ * until fetch_wait(), which swaps the answer into the client. */
+struct fetch {
+	pthread_t th;
+	int running; /* 1: a thread; 2: run already (no thread could start) */
+	struct client tc;
+	struct pk_buf buf; /* the answer buffer this fetch holds when idle */
+	struct pk_error err;
+	char *path;
+	const char *body; /* the caller's, kept until fetch_wait() */
+	size_t len;
+	int pull;	/* decode the answer as a page */
+	int64_t cursor; /* the page's: after= */
+	struct pk_pull_page page;
+	int requested; /* the request succeeded (rc is then the decoding's) */
+	int rc;
+};
+
+static void *fetch_run(void *data)
+{
+	struct fetch *f = data;
+	f->rc = request(&f->tc, f->path, f->body, f->len);
+	f->requested = f->rc == PK_OK;
+	if (f->rc == PK_OK && f->pull)
+		f->rc = pk_proto_pull_decode(f->tc.answer.data, f->tc.answer.len, &f->page,
+					     &f->err);
+	return NULL;
+}
+
+static void fetch_start(struct client *c, struct fetch *f, const char *path, const char *body,
+			size_t len, int pull, int64_t cursor)
+{
+	memset(&f->err, 0, sizeof(f->err));
+	memset(&f->page, 0, sizeof(f->page));
+	f->tc = *c;
+	f->tc.err = &f->err;
+	f->tc.answer = f->buf;
+	memset(&f->buf, 0, sizeof(f->buf));
+	f->path = pk_xstrdup(path);
+	f->body = body;
+	f->len = len;
+	f->pull = pull;
+	f->cursor = cursor;
+	if (pthread_create(&f->th, NULL, fetch_run, f) == 0) {
+		f->running = 1;
+	} else {
+		fetch_run(f);
+		f->running = 2;
+	}
+}
+
+/* Waits for the request and gives the client its handle and answer back;
+ * the request's status (and *c->err when it failed). */
+static int fetch_wait(struct client *c, struct fetch *f)
+{
+	if (!f->running)
+		return PK_OK;
+	if (f->running == 1)
+		pthread_join(f->th, NULL);
+	f->running = 0;
+	f->buf = c->answer;
+	c->answer = f->tc.answer;
+	c->too_big = f->tc.too_big;
+	c->retry_after = f->tc.retry_after;
+	memcpy(c->curl_err, f->tc.curl_err, sizeof(c->curl_err));
+	pk_freep(&f->path);
+	if (f->rc != PK_OK)
+		*c->err = f->err;
+	return f->rc;
+}
+
+/* Waits for a request nobody will read the answer of, and drops it. */
+static void fetch_drop(struct client *c, struct fetch *f)
+{
+	if (!f->running)
+		return;
+	struct pk_error keep = *c->err;
+	fetch_wait(c, f);
+	struct pk_buf dropped = c->answer; /* the client's answer stays as it was */
+	c->answer = f->buf;
+	f->buf = dropped;
+	*c->err = keep;
+	pk_pull_page_free(&f->page);
+}
+
+static void fetch_free(struct client *c, struct fetch *f)
+{
+	fetch_drop(c, f);
+	pk_buf_free(&f->buf);
+}
+
 /* --- pull --- */
 
 /* A number kept in meta (0 when absent); for "SEQ:UUID", the SEQ. */
@@ -426,12 +530,35 @@ static int anchor_move(struct pk_db *db, int64_t seq, const char *uuid)
 	return pk_db_meta_set(db, "sync_anchor", buf);
 }
 
-static int merge_page(struct client *c, struct pk_pull_page *page, struct pk_sync_summary *sum)
+/* Ends the pull's transaction: its pages' events and their cursor, all
+ * or none. */
+static int pull_commit(struct client *c)
+{
+	if (!c->txn_open)
+		return PK_OK;
+	c->txn_open = 0;
+	c->txn_events = 0;
+	int rc = pk_db_commit(c->db);
+	if (rc != PK_OK)
+		*c->err = *pk_db_error(c->db);
+	return rc;
+}
+
+/* Merges a page, with the cursor it moves to, into the pull's transaction:
+ * pages join one transaction until it holds sync.commit_events events or the
+ * last page is in.  A long pull so commits (and rebuilds its search index,
+ * its SLA clocks) a few times, not once a page; one cut short keeps what
+ * its committed transactions merged and starts again from there. */
+static int merge_page(struct client *c, struct pk_pull_page *page, struct pk_sync_summary *sum,
+		      int last_page)
 {
 	struct pk_db *db = c->db;
-	int rc = pk_db_batch_begin(db);
-	if (rc != PK_OK)
+	int rc = PK_OK;
+	if (!c->txn_open && (rc = pk_db_batch_begin(db)) != PK_OK) {
+		*c->err = *pk_db_error(db);
 		return rc;
+	}
+	c->txn_open = 1;
 	for (size_t i = 0; i < page->events.n && rc == PK_OK; i++) {
 		enum pk_merge_result res;
 		int conflict;
@@ -455,12 +582,13 @@ static int merge_page(struct client *c, struct pk_pull_page *page, struct pk_syn
 	}
 	if (rc != PK_OK) {
 		pk_db_rollback(db);
+		c->txn_open = 0;
+		c->txn_events = 0;
 		*c->err = *pk_db_error(db);
 		return rc;
 	}
-	if ((rc = pk_db_commit(db)) != PK_OK)
-		*c->err = *pk_db_error(db);
-	return rc;
+	c->txn_events += (int64_t)page->events.n;
+	return last_page || c->txn_events >= c->o->commit_events ? pull_commit(c) : PK_OK;
 }
 
 /* The server is not the one this database synced with (a new server, or
@@ -522,34 +650,48 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 	if (pk_db_meta_get(db, "sync_anchor", &anchor) == PK_OK && anchor && !*anchor)
 		pk_freep(&anchor);
 	int rc = PK_OK;
+	/* the next page is fetched and decoded while this one merges */
+	struct fetch next = { 0 };
+	int bulk = 0; /* a rollback journal for a long pull */
 	for (;;) {
 		char path[160 + PK_UUID_LEN];
 		snprintf(path, sizeof(path), "/v1/pull?after=%lld&limit=%d%s%s", (long long)cursor,
 			 c->o->batch, anchor ? "&anchor=" : "", anchor ? anchor : "");
-		rc = request(c, path, NULL, 0);
-		if (rc == PK_EREFUSED && (cursor > 0 || anchor) &&
+		struct pk_pull_page page;
+		int requested;
+		if (next.running && next.cursor == cursor && !anchor) {
+			rc = fetch_wait(c, &next);
+			requested = next.requested;
+			page = next.page;
+		} else {
+			fetch_drop(c, &next);
+			rc = request(c, path, NULL, 0);
+			requested = rc == PK_OK;
+			if (rc == PK_OK)
+				rc = pk_proto_pull_decode(c->answer.data, c->answer.len, &page,
+							  c->err);
+		}
+		if (!requested && rc == PK_EREFUSED && (cursor > 0 || anchor) &&
 		    strstr(c->err->msg, "bad_cursor")) {
 			/* our cursor is past the server's end, or it does not hold
 			 * what we saw: it lost data or was replaced; start over */
-			if ((rc = server_changed(c, known ? known : "")) != PK_OK)
+			if ((rc = pull_commit(c)) != PK_OK ||
+			    (rc = server_changed(c, known ? known : "")) != PK_OK)
 				break;
 			cursor = 0;
 			pk_freep(&anchor);
 			continue;
 		}
 		pk_freep(&anchor); /* checked: the first request carries it */
-		if (rc != PK_OK)
-			break;
-		struct pk_pull_page page;
-		if ((rc = pk_proto_pull_decode(c->answer.data, c->answer.len, &page, c->err)) !=
-		    PK_OK) {
-			if (rc == PK_EINVAL)
-				rc = PK_EPROTO;
+		if (rc != PK_OK) {
+			if (requested && rc == PK_EINVAL)
+				rc = PK_EPROTO; /* an answer that is no page */
 			break;
 		}
 		if (known && strcmp(known, page.server) != 0 && cursor > 0) {
 			pk_pull_page_free(&page);
-			if ((rc = server_changed(c, page.server)) != PK_OK)
+			if ((rc = pull_commit(c)) != PK_OK ||
+			    (rc = server_changed(c, page.server)) != PK_OK)
 				break;
 			pk_freep(&known);
 			known = pk_xstrdup(page.server);
@@ -562,8 +704,16 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 		}
 		/* (the anchor belongs to the server it came from) */
 		snprintf(sum->server, sizeof(sum->server), "%s", page.server);
-		rc = merge_page(c, &page, sum);
 		int more = page.more && page.next > cursor;
+		if (more && page.head - cursor >= PULL_BULK_EVENTS && !bulk)
+			bulk = pk_db_journal_bulk(c->db, 1);
+		if (more) {
+			char npath[64];
+			snprintf(npath, sizeof(npath), "/v1/pull?after=%lld&limit=%d",
+				 (long long)page.next, c->o->batch);
+			fetch_start(c, &next, npath, NULL, 0, 1, page.next);
+		}
+		rc = merge_page(c, &page, sum, !more);
 		cursor = page.next;
 		sum->cursor = cursor;
 		if (c->progress)
@@ -574,6 +724,17 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 		if (!known)
 			known = pk_xstrdup(sum->server);
 	}
+	fetch_free(c, &next);
+	/* what was merged before a failure is kept, with its cursor */
+	struct pk_error first = *c->err;
+	int crc = pull_commit(c);
+	if (bulk && !pk_db_journal_bulk(c->db, 0) && crc == PK_OK)
+		crc = pk_error_set(c->err, PK_EDB, _("cannot return %s to WAL mode after the pull"),
+				   pk_db_path(c->db));
+	if (rc == PK_OK)
+		rc = crc;
+	else
+		*c->err = first;
 	free(known);
 	free(anchor);
 	return rc;
@@ -702,6 +863,97 @@ static int mark_sent(struct pk_db *db, const struct batch *b, int64_t from, int6
 	return rc;
 }
 
+/* The next batch to push, read from the oplog after `after` and encoded. */
+struct outgoing {
+	struct batch b;
+	int64_t from, last; /* the oplog window it was read from */
+	struct pk_buf body;
+	int end; /* nothing left after `after` */
+};
+
+static void outgoing_free(struct outgoing *o)
+{
+	pk_events_free(&o->b.evs);
+	pk_buf_free(&o->body);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Reads and encodes the next batch after *after (moved past it); batches
+ * whose every event is held are counted in sum and passed over.  Reads
+ * only: it may run while another batch is on its way. */
+static int prepare(struct client *c, int64_t *after, int batch, int lowered,
+		   struct pk_sync_summary *sum, struct outgoing *o, struct pk_error *err)
+{
+	struct pk_db *db = c->db;
+	int rc = PK_OK;
+	for (;;) {
+		memset(o, 0, sizeof(*o));
+		o->b.c = c;
+		o->b.last_rank = -1;
+		if ((rc = pk_oplog_unpushed(db, *after, batch, collect, &o->b, &o->last)) == PK_OK)
+			rc = o->b.rc;
+		if (rc == PK_OK && o->b.evs.n > 0 && lowered)
+			rc = bring_levels(&o->b, o->last);
+		if (rc != PK_OK) {
+			*err = *pk_db_error(db);
+			outgoing_free(o);
+			return rc;
+		}
+		if (o->last == *after) { /* read to the end */
+			outgoing_free(o);
+			o->end = 1;
+			return PK_OK;
+		}
+		o->from = *after;
+		*after = o->last;
+		if (o->b.evs.n > 0)
+			break;
+		sum->held += o->b.held;
+		outgoing_free(o);
+	}
+	pk_proto_push_encode(&o->body, pk_db_config(db)->node, o->b.evs.v, o->b.evs.n);
+	return PK_OK;
+}
+
+/* What the server answered to a batch: refusals taken back, the batch
+ * marked pushed, the anchor and cursor moved, in one transaction. */
+static int pushed(struct client *c, struct outgoing *o, struct pk_sync_summary *sum)
+{
+	struct pk_db *db = c->db;
+	struct pk_events *evs = &o->b.evs;
+	struct pk_push_result res;
+	int rc = pk_proto_push_result_decode(c->answer.data, c->answer.len, &res, c->err);
+	if (rc != PK_OK)
+		return PK_EPROTO;
+	char tail[PK_UUID_LEN + 1];
+	stored_last(evs, &res, tail);
+	for (size_t i = 0; i < res.nrejected && rc == PK_OK; i++)
+		rc = refused(c, &res.rejected[i], sum);
+	pk_push_result_free(&res);
+	if (rc == PK_OK && (rc = pk_db_begin(db)) == PK_OK) {
+		rc = mark_sent(db, &o->b, o->from, o->last);
+		if (rc == PK_OK && *tail)
+			rc = anchor_move(db, res.seq, tail);
+		/* nobody pushed between our pull and this batch: what the
+		 * server stored is ours, no need to pull it back */
+		if (rc == PK_OK && res.from == sum->cursor && res.seq > res.from) {
+			char buf[32];
+			snprintf(buf, sizeof(buf), "%lld", (long long)res.seq);
+			if ((rc = pk_db_meta_set(db, "sync_cursor", buf)) == PK_OK)
+				sum->cursor = res.seq;
+		}
+		rc = rc == PK_OK ? pk_db_commit(db) : (pk_db_rollback(db), rc);
+	}
+	if (rc != PK_OK) {
+		*c->err = *pk_db_error(db);
+		return rc;
+	}
+	sum->pushed += res.accepted;
+	sum->duplicates += res.duplicates;
+	sum->held += o->b.held;
+	return PK_OK;
+}
+
 static int push(struct client *c, struct pk_sync_summary *sum)
 {
 	struct pk_db *db = c->db;
@@ -712,82 +964,65 @@ static int push(struct client *c, struct pk_sync_summary *sum)
 	if (total >= 500 && pk_level_max(db, &top) == PK_OK && top <= c->ceiling)
 		c->ceiling = pk_db_config(db)->nlevels - 1;
 	int lowered = pk_oplog_pending_field(db, "classification");
-	while (rc == PK_OK) {
-		struct batch b = { .c = c, .last_rank = -1 };
-		int64_t last = 0;
-		if ((rc = pk_oplog_unpushed(db, after, batch, collect, &b, &last)) == PK_OK)
-			rc = b.rc;
-		if (rc == PK_OK && b.evs.n > 0 && lowered)
-			rc = bring_levels(&b, last);
-		if (rc != PK_OK) {
-			*c->err = *pk_db_error(db);
-			pk_events_free(&b.evs);
-			break;
-		}
-		if (last == after) { /* read to the end */
-			pk_events_free(&b.evs);
-			break;
-		}
-		int64_t from = after;
-		after = last;
-		sum->held += b.held;
-		if (b.evs.n == 0) {
-			pk_events_free(&b.evs);
-			continue;
-		}
-		struct pk_events *evs = &b.evs;
-		struct pk_buf body = { 0 };
-		pk_proto_push_encode(&body, pk_db_config(db)->node, evs->v, evs->n);
-		size_t n = evs->n;
-		rc = request(c, "/v1/push", body.data, body.len);
-		pk_buf_free(&body);
+	/* While a batch is on its way the next is read and encoded, and it
+	 * leaves as soon as the server has stored the first, before that one
+	 * is marked pushed here.  Not when lowerings are pending: a batch may
+	 * then carry a later event, which the next must not read before this
+	 * one is marked. */
+	int ahead = !lowered;
+	struct outgoing cur, next = { 0 };
+	/* the two requests' threads write into their struct: swapped, never copied */
+	struct fetch reqs[2] = { 0 }, *req = &reqs[0], *nreq = &reqs[1];
+	rc = prepare(c, &after, batch, lowered, sum, &cur, c->err);
+	if (rc == PK_OK && !cur.end)
+		fetch_start(c, req, "/v1/push", cur.body.data, cur.body.len, 0, 0);
+	while (rc == PK_OK && !cur.end) {
+		struct pk_error next_err = { 0 };
+		int next_rc =
+			ahead ? prepare(c, &after, batch, lowered, sum, &next, &next_err) : PK_OK;
+		rc = fetch_wait(c, req);
+		size_t n = cur.b.evs.n;
 		if (rc == PK_EREFUSED && strstr(c->err->msg, "too_large") && n > 1) {
 			/* larger than the server takes: smaller batches */
 			batch = (int)(n / 2);
-			rc = PK_OK;
-			after = from;
-			sum->held -= b.held;
-			pk_events_free(evs);
+			after = cur.from;
+			outgoing_free(&cur);
+			outgoing_free(&next);
+			rc = prepare(c, &after, batch, lowered, sum, &cur, c->err);
+			if (rc == PK_OK && !cur.end)
+				fetch_start(c, req, "/v1/push", cur.body.data, cur.body.len, 0, 0);
 			continue;
 		}
-		struct pk_push_result res;
-		if (rc == PK_OK && (rc = pk_proto_push_result_decode(c->answer.data, c->answer.len,
-								     &res, c->err)) != PK_OK)
-			rc = PK_EPROTO;
+		if (rc == PK_OK && ahead && next_rc == PK_OK && !next.end)
+			fetch_start(c, nreq, "/v1/push", next.body.data, next.body.len, 0, 0);
+		if (rc == PK_OK)
+			rc = pushed(c, &cur, sum);
+		outgoing_free(&cur);
 		if (rc != PK_OK) {
-			pk_events_free(evs);
+			fetch_drop(c, nreq);
+			outgoing_free(&next);
 			break;
 		}
-		char tail[PK_UUID_LEN + 1];
-		stored_last(evs, &res, tail);
-		for (size_t i = 0; i < res.nrejected && rc == PK_OK; i++)
-			rc = refused(c, &res.rejected[i], sum);
-		pk_push_result_free(&res);
-		if (rc == PK_OK && (rc = pk_db_begin(db)) == PK_OK) {
-			rc = mark_sent(db, &b, from, last);
-			if (rc == PK_OK && *tail)
-				rc = anchor_move(db, res.seq, tail);
-			/* nobody pushed between our pull and this batch: what the
-			 * server stored is ours, no need to pull it back */
-			if (rc == PK_OK && res.from == sum->cursor && res.seq > res.from) {
-				char buf[32];
-				snprintf(buf, sizeof(buf), "%lld", (long long)res.seq);
-				if ((rc = pk_db_meta_set(db, "sync_cursor", buf)) == PK_OK)
-					sum->cursor = res.seq;
-			}
-			rc = rc == PK_OK ? pk_db_commit(db) : (pk_db_rollback(db), rc);
-		}
-		pk_events_free(evs);
-		if (rc != PK_OK) {
-			*c->err = *pk_db_error(db);
-			break;
-		}
-		sum->pushed += res.accepted;
-		sum->duplicates += res.duplicates;
 		done += (int64_t)n;
 		if (c->progress)
 			c->progress("push", done, total > done ? total : done, c->pdata);
+		if (!ahead) {
+			rc = prepare(c, &after, batch, lowered, sum, &cur, c->err);
+			if (rc == PK_OK && !cur.end)
+				fetch_start(c, req, "/v1/push", cur.body.data, cur.body.len, 0, 0);
+		} else if (next_rc != PK_OK) {
+			*c->err = next_err;
+			rc = next_rc;
+		} else {
+			cur = next;
+			memset(&next, 0, sizeof(next));
+			struct fetch *t = req;
+			req = nreq;
+			nreq = t;
+		}
 	}
+	fetch_free(c, &reqs[0]);
+	fetch_free(c, &reqs[1]);
 	return rc;
 }
 

@@ -93,7 +93,9 @@ expect_same_db "$(cdb a)" "$(cdb b)" "A and B after the resumed push"
 echo "# $(date +%T) 1 done"
 # --- 2. SIGKILL in the middle of a pull: the connection drops ----------------------
 
+# (each page committed on its own, to see where the kill lands)
 client_new c srv carol C "batch = 40
+commit_events = 1
 retries = 1"
 bg_pc c sync
 wait_until 60 client_at_least c 400 || fail "the pull did not start within 60 s"
@@ -128,6 +130,7 @@ echo "# $(date +%T) 2 done"
 
 # small pages, so the kill lands in the middle however fast the machine
 client_new d srv dave D "batch = 5
+commit_events = 1
 retries = 5"
 bg_pc d sync --json
 wait_until 60 client_at_least d 100 || fail "D's pull did not start within 60 s"
@@ -171,7 +174,8 @@ expect_eq "$((N + N / 2))" "$(csql c "SELECT count(*) FROM tickets")" "every tic
 echo "# $(date +%T) 3 done"
 # --- 3b. picket itself killed (SIGKILL) in the middle of a pull and of a push --------
 
-client_new k srv carol K "batch = 5"
+client_new k srv carol K "batch = 5
+commit_events = 1"
 bg_pc k sync
 wait_until 60 client_at_least k 100 || fail "K's pull did not start within 60 s"
 kill -KILL "$BG_PID"
