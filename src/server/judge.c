@@ -6,12 +6,14 @@
 #include "judge.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "policy.h"
 #include "picket/i18n.h"
+#include "picket/json.h"
 #include "picket/oplog.h"
 #include "picket/policy.h"
 #include "picket/status.h"
@@ -94,6 +96,53 @@ static void umap_free(struct srv_umap *m, void (*fn)(void *))
 
 /* --- the batch --- */
 
+/* A value as the policy compares it: a string's text, an integer's
+ * digits; NULL for null and anything else (the value was checked by
+ * pk_event_validate already). */
+static char *value_text(struct pk_json *j)
+{
+	struct pk_buf b = { 0 };
+	int64_t n;
+	switch (pk_json_peek(j)) {
+	case PK_JSON_STRING:
+		if (pk_json_string(j, &b) == 0)
+			return pk_buf_detach(&b);
+		pk_buf_free(&b);
+		return NULL;
+	case PK_JSON_NUMBER:
+		return pk_json_int(j, &n) == 0 ? pk_xasprintf("%lld", (long long)n) : NULL;
+	default: pk_json_skip(j, NULL, NULL); return NULL;
+	}
+}
+
+/* Reads what the judgement needs of a create's object, once. */
+static void create_read(const struct pk_event *ev, struct srv_create *out)
+{
+	const char *name = unique_field(ev->entity);
+	int ticket = strcmp(ev->entity, "ticket") == 0;
+	struct pk_json j;
+	struct pk_buf key = { 0 };
+	pk_json_init(&j, ev->value, strlen(ev->value));
+	if (pk_json_object(&j) == 0) {
+		while (pk_json_member(&j, &key) > 0) {
+			const char *k0 = key.data ? key.data : "";
+			char **slot = NULL;
+			if (name && strcmp(k0, name) == 0)
+				slot = &out->name;
+			for (size_t k = 0; ticket && !slot && k < SRV_NTRACKED; k++)
+				if (strcmp(k0, srv_tracked[k]) == 0)
+					slot = &out->f[k];
+			if (!slot) {
+				pk_json_skip(&j, NULL, NULL);
+				continue;
+			}
+			free(*slot);
+			*slot = value_text(&j);
+		}
+	}
+	pk_buf_free(&key);
+}
+
 static void prec_free(void *e)
 {
 	struct srv_prec *p = e;
@@ -114,7 +163,7 @@ void srv_batch_init(struct srv_batch *b, const struct pk_events *evs,
 	b->classes = classes;
 	b->bad = evs->n;
 	b->parents = pk_xcalloc(n, sizeof(*b->parents));
-	b->objs = pk_xcalloc(n, sizeof(*b->objs));
+	b->creates = pk_xcalloc(n, sizeof(*b->creates));
 	b->stored = pk_xcalloc(n, sizeof(*b->stored));
 	for (size_t i = 0; i < evs->n && b->bad == evs->n; i++) {
 		const struct pk_event *ev = &evs->v[i];
@@ -124,7 +173,7 @@ void srv_batch_init(struct srv_batch *b, const struct pk_events *evs,
 		}
 		/* tickets for their tracked fields, named records for the name */
 		if (ev->create && (strcmp(ev->entity, "ticket") == 0 || unique_field(ev->entity)))
-			b->objs[i] = json_loads(ev->value, 0, NULL);
+			create_read(ev, &b->creates[i]);
 	}
 }
 
@@ -133,9 +182,12 @@ void srv_batch_free(struct srv_batch *b)
 	umap_free(&b->seen, free);
 	umap_free(&b->recs, prec_free);
 	umap_free(&b->names, free);
-	for (size_t i = 0; b->objs && i < b->evs->n; i++)
-		json_decref(b->objs[i]);
-	free(b->objs);
+	for (size_t i = 0; b->creates && i < b->evs->n; i++) {
+		free(b->creates[i].name);
+		for (size_t k = 0; k < SRV_NTRACKED; k++)
+			free(b->creates[i].f[k]);
+	}
+	free(b->creates);
 	free(b->parents);
 	free(b->stored);
 	memset(b, 0, sizeof(*b));
@@ -143,10 +195,9 @@ void srv_batch_free(struct srv_batch *b)
 
 const char *srv_batch_name(const struct srv_batch *b, size_t i)
 {
-	const char *field = unique_field(b->evs->v[i].entity);
-	if (i >= b->bad || !b->evs->v[i].create || !field)
+	if (i >= b->bad || !b->evs->v[i].create)
 		return NULL;
-	return json_string_value(json_object_get(b->objs[i], field));
+	return b->creates[i].name;
 }
 
 void srv_batch_seen(struct srv_batch *b, const char *uuid)
@@ -231,15 +282,6 @@ int srv_level_rank(const struct pk_config *cls, const char *name)
 	return rank >= 0 ? rank : cls->nlevels - 1;
 }
 
-static char *json_field_text(json_t *v)
-{
-	if (json_is_string(v))
-		return pk_xstrdup(json_string_value(v));
-	if (json_is_integer(v))
-		return pk_xasprintf("%lld", (long long)json_integer_value(v));
-	return NULL;
-}
-
 /* The ticket whose fields the policy sees for this event, if any. */
 static struct srv_prec *event_ticket(const struct srv_batch *b, size_t i)
 {
@@ -267,13 +309,13 @@ static void clock_take(struct srv_tfield *f, const struct pk_event *ev, int by_s
 /* A set of a tracked field: the value changes when the event's clock is
  * above the field's, the latest set's or else the creation's (equal hlcs
  * go to the greater origin); the field's clock is then the latest set's. */
-static void field_set(struct srv_prec *t, size_t k, json_t *v, const struct pk_event *ev)
+static void field_set(struct srv_prec *t, size_t k, char *v, const struct pk_event *ev)
 {
 	struct srv_tfield *f = &t->f[k];
 	int wins = !f->set || clock_above(ev, f);
 	if (wins) {
 		free(f->value);
-		f->value = json_field_text(v);
+		f->value = v ? pk_xstrdup(v) : NULL;
 		f->set = 1;
 	}
 	if (wins || !f->by_set)
@@ -283,12 +325,12 @@ static void field_set(struct srv_prec *t, size_t k, json_t *v, const struct pk_e
 
 /* A creation: its value, or null, at its clock; a second creation of the
  * same record keeps the value but its clock counts until a set comes. */
-static void field_create(struct srv_prec *t, size_t k, json_t *v, const struct pk_event *ev)
+static void field_create(struct srv_prec *t, size_t k, const char *v, const struct pk_event *ev)
 {
 	struct srv_tfield *f = &t->f[k];
 	if (!f->set) {
 		f->set = 1;
-		f->value = json_field_text(v);
+		f->value = v ? pk_xstrdup(v) : NULL;
 		clock_take(f, ev, 0);
 	} else if (!f->by_set && clock_above(ev, f)) {
 		clock_take(f, ev, 0);
@@ -315,18 +357,20 @@ static int apply_records(struct srv_batch *b, size_t i, struct pk_error *err)
 		for (size_t k = 0; ticket && k < SRV_NTRACKED; k++) {
 			if (strcmp(ev->field, srv_tracked[k]) != 0)
 				continue;
-			json_t *v = json_loads(ev->value, JSON_DECODE_ANY, NULL);
+			struct pk_json j;
+			pk_json_init(&j, ev->value, strlen(ev->value));
+			char *v = value_text(&j);
 			field_set(rec, k, v, ev);
-			json_decref(v);
+			free(v);
 		}
 		return PK_OK;
 	}
-	json_t *obj = b->objs[i];
+	const struct srv_create *cr = &b->creates[i];
 	if (rec) {
 		/* made here too under the same uuid: keep the event */
 		for (size_t k = 0; ticket && strcmp(rec->entity, "ticket") == 0 && k < SRV_NTRACKED;
 		     k++)
-			field_create(rec, k, json_object_get(obj, srv_tracked[k]), ev);
+			field_create(rec, k, cr->f[k], ev);
 		return PK_OK;
 	}
 	const char *pent = pk_entity_parent(ev->entity);
@@ -356,7 +400,7 @@ static int apply_records(struct srv_batch *b, size_t i, struct pk_error *err)
 	rec->is_new = 1;
 	/* a field the creation leaves out is null, at the creation's clock */
 	for (size_t k = 0; ticket && k < SRV_NTRACKED; k++)
-		field_create(rec, k, json_object_get(obj, srv_tracked[k]), ev);
+		field_create(rec, k, cr->f[k], ev);
 	return PK_OK;
 }
 

@@ -12,7 +12,6 @@
 #ifndef PICKETD_JUDGE_H
 #define PICKETD_JUDGE_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,8 +53,13 @@ struct srv_batch {
 	const struct pk_config *classes; /* the levels; the ceiling is system_high */
 	const struct pk_events *evs;
 	char (*parents)[PK_UUID_LEN + 1]; /* a create's parent, per event */
-	json_t **objs;			  /* a create's value, parsed once, per event */
-	size_t bad;			  /* the first event that failed its check */
+	/* what a create's value says, read once, per event: the unique name
+	 * and the tracked fields (NULL when absent or null) */
+	struct srv_create {
+		char *name;
+		char *f[SRV_NTRACKED];
+	} * creates;
+	size_t bad; /* the first event that failed its check */
 	struct pk_error bad_err;
 	struct srv_umap seen;  /* event uuids stored, owned */
 	struct srv_umap recs;  /* struct srv_prec, owned */

@@ -23,7 +23,6 @@
  * is never used by two threads at once. */
 #include "store.h"
 
-#include <jansson.h>
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stddef.h>
