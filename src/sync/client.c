@@ -220,6 +220,8 @@ struct client {
 	int ceiling;	    /* rank: what may be pushed; -1 until the server says */
 	int64_t txn_events; /* events merged in the pull's open transaction */
 	int txn_open;
+	/* the summary's counts when it began, restored if it rolls back */
+	int64_t txn_pulled, txn_duplicates, txn_cursor;
 };
 
 static size_t on_data(char *p, size_t size, size_t n, void *data)
@@ -532,15 +534,19 @@ static int anchor_move(struct pk_db *db, int64_t seq, const char *uuid)
 
 /* Ends the pull's transaction: its pages' events and their cursor, all
  * or none. */
-static int pull_commit(struct client *c)
+static int pull_commit(struct client *c, struct pk_sync_summary *sum)
 {
 	if (!c->txn_open)
 		return PK_OK;
 	c->txn_open = 0;
 	c->txn_events = 0;
 	int rc = pk_db_commit(c->db);
-	if (rc != PK_OK)
+	if (rc != PK_OK) {
+		sum->pulled = c->txn_pulled;
+		sum->duplicates = c->txn_duplicates;
+		sum->cursor = c->txn_cursor;
 		*c->err = *pk_db_error(c->db);
+	}
 	return rc;
 }
 
@@ -554,11 +560,16 @@ static int merge_page(struct client *c, struct pk_pull_page *page, struct pk_syn
 {
 	struct pk_db *db = c->db;
 	int rc = PK_OK;
-	if (!c->txn_open && (rc = pk_db_batch_begin(db)) != PK_OK) {
-		*c->err = *pk_db_error(db);
-		return rc;
+	if (!c->txn_open) {
+		if ((rc = pk_db_batch_begin(db)) != PK_OK) {
+			*c->err = *pk_db_error(db);
+			return rc;
+		}
+		c->txn_open = 1;
+		c->txn_pulled = sum->pulled;
+		c->txn_duplicates = sum->duplicates;
+		c->txn_cursor = sum->cursor;
 	}
-	c->txn_open = 1;
 	for (size_t i = 0; i < page->events.n && rc == PK_OK; i++) {
 		enum pk_merge_result res;
 		int conflict;
@@ -584,11 +595,14 @@ static int merge_page(struct client *c, struct pk_pull_page *page, struct pk_syn
 		pk_db_rollback(db);
 		c->txn_open = 0;
 		c->txn_events = 0;
+		sum->pulled = c->txn_pulled;
+		sum->duplicates = c->txn_duplicates;
+		sum->cursor = c->txn_cursor;
 		*c->err = *pk_db_error(db);
 		return rc;
 	}
 	c->txn_events += (int64_t)page->events.n;
-	return last_page || c->txn_events >= c->o->commit_events ? pull_commit(c) : PK_OK;
+	return last_page || c->txn_events >= c->o->commit_events ? pull_commit(c, sum) : PK_OK;
 }
 
 /* The server is not the one this database synced with (a new server, or
@@ -675,7 +689,7 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 		    strstr(c->err->msg, "bad_cursor")) {
 			/* our cursor is past the server's end, or it does not hold
 			 * what we saw: it lost data or was replaced; start over */
-			if ((rc = pull_commit(c)) != PK_OK ||
+			if ((rc = pull_commit(c, sum)) != PK_OK ||
 			    (rc = server_changed(c, known ? known : "")) != PK_OK)
 				break;
 			cursor = 0;
@@ -690,7 +704,7 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 		}
 		if (known && strcmp(known, page.server) != 0 && cursor > 0) {
 			pk_pull_page_free(&page);
-			if ((rc = pull_commit(c)) != PK_OK ||
+			if ((rc = pull_commit(c, sum)) != PK_OK ||
 			    (rc = server_changed(c, page.server)) != PK_OK)
 				break;
 			pk_freep(&known);
@@ -714,6 +728,10 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 			fetch_start(c, &next, npath, NULL, 0, 1, page.next);
 		}
 		rc = merge_page(c, &page, sum, !more);
+		if (rc != PK_OK) { /* the pages since the last commit are undone */
+			pk_pull_page_free(&page);
+			break;
+		}
 		cursor = page.next;
 		sum->cursor = cursor;
 		if (c->progress)
@@ -727,7 +745,7 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 	fetch_free(c, &next);
 	/* what was merged before a failure is kept, with its cursor */
 	struct pk_error first = *c->err;
-	int crc = pull_commit(c);
+	int crc = pull_commit(c, sum);
 	if (bulk && !pk_db_journal_bulk(c->db, 0) && crc == PK_OK)
 		crc = pk_error_set(c->err, PK_EDB, _("cannot return %s to WAL mode after the pull"),
 				   pk_db_path(c->db));
