@@ -345,9 +345,8 @@ int pk_db_bulk_begin(struct pk_db *db)
 	if (db->depth == 0) {
 		/* One large transaction in WAL mode writes every page twice (to
 		 * the log, then the checkpoint) and the cache spills into the log
-		 * as it goes; a rollback journal appends new pages once.  This
-		 * switch succeeds only when no other connection is open. */
-		db->bulk_journal = journal_mode(db, "DELETE");
+		 * as it goes; a rollback journal appends new pages once. */
+		pk_db_journal_bulk(db, 1);
 		sqlite3_exec(db->h, "PRAGMA cache_size = -262144", NULL, NULL, NULL);
 	}
 	if ((rc = pk_db_begin(db)) != PK_OK) {
@@ -413,11 +412,10 @@ int pk_db_bulk_end(struct pk_db *db, int commit)
 	db->sla_bulk = 0;
 	if (db->depth == 0) {
 		sqlite3_exec(db->h, "PRAGMA cache_size = -8192", NULL, NULL, NULL);
-		if (db->bulk_journal && !journal_mode(db, "WAL") && rc == PK_OK)
+		if (!pk_db_journal_bulk(db, 0) && rc == PK_OK)
 			rc = pk_error_set(&db->err, PK_EDB,
 					  _("cannot return %s to WAL mode after the import"),
 					  db->path);
-		db->bulk_journal = 0;
 	}
 	return rc;
 }
@@ -457,7 +455,6 @@ static int read_version(struct pk_db *db, int *version)
 	return read_pragma(db, "PRAGMA user_version", version);
 }
 
-/* What a file of application id `id` is, for messages. */
 /* Checks, before anything is written, that the file is a database of the
  * schema asked for (or an empty one) of a version this program knows.  A
  * file of another application is left exactly as it was. */
@@ -468,7 +465,8 @@ static int inspect(struct pk_db *db, int *version)
 	int rc = read_version(db, version);
 	if (rc == PK_OK)
 		rc = read_pragma(db, "PRAGMA application_id", &app);
-	if (rc == PK_OK)
+	/* a file with neither number is new only when it has no table */
+	if (rc == PK_OK && *version == 0 && app == 0)
 		rc = read_pragma(db, "SELECT count(*) FROM sqlite_master", &tables);
 	if (rc != PK_OK)
 		return rc;

@@ -469,6 +469,11 @@ static int check_levels(const struct srv_batch *b, const char **refusal, struct 
 	return PK_OK;
 }
 
+int64_t srv_batch_seq(const struct srv_batch *b, size_t k)
+{
+	return b->head - (int64_t)b->nstored + 1 + (int64_t)k;
+}
+
 int srv_batch_judge(struct srv_batch *b, const struct srv_user *user, struct pk_push_result *res,
 		    const char **refusal, struct pk_error *err)
 {

@@ -101,6 +101,9 @@ struct srv_prec *srv_batch_next_record(const struct srv_batch *b, size_t *at);
 int srv_batch_judge(struct srv_batch *b, const struct srv_user *user, struct pk_push_result *res,
 		    const char **refusal, struct pk_error *err);
 
+/* The sequence of b->stored[k] once judged: the old head + 1 + k. */
+int64_t srv_batch_seq(const struct srv_batch *b, size_t k);
+
 /* The rank of a level's name; -1 for none, the highest for a name the
  * server does not know. */
 int srv_level_rank(const struct pk_config *cls, const char *name);

@@ -499,12 +499,12 @@ static int copy_in(PGconn *conn, const char *sql, const struct pk_buf *data, str
 }
 
 /* Writes the batch's events, new records and changed fields. */
-static int write_batch(PGconn *conn, const struct srv_batch *b, int64_t from, struct pk_error *err)
+static int write_batch(PGconn *conn, const struct srv_batch *b, struct pk_error *err)
 {
 	int rc = PK_OK;
 	struct pk_buf evs = { 0 }, recs = { 0 }, fields = { 0 }, dirty = { 0 };
 	for (size_t k = 0; k < b->nstored; k++)
-		copy_event(&evs, from + 1 + (int64_t)k, &b->evs->v[b->stored[k]]);
+		copy_event(&evs, srv_batch_seq(b, k), &b->evs->v[b->stored[k]]);
 	if (evs.len)
 		rc = copy_in(conn,
 			     "COPY events (seq, uuid, entity, entity_uuid, op, field, value, hlc, "
@@ -563,7 +563,6 @@ static int push_batch(PGconn *conn, struct srv_batch *b, const struct srv_user *
 	int rc = pg_cmd(conn, lock, _("locking for a push"), err);
 	if (rc == PK_OK)
 		rc = read_head(conn, &b->head, err);
-	int64_t from = b->head;
 	if (rc == PK_OK)
 		rc = load_seen(conn, b, err);
 	if (rc == PK_OK)
@@ -571,7 +570,7 @@ static int push_batch(PGconn *conn, struct srv_batch *b, const struct srv_user *
 	if (rc == PK_OK)
 		rc = srv_batch_judge(b, user, res, refusal, err);
 	if (rc == PK_OK)
-		rc = write_batch(conn, b, from, err);
+		rc = write_batch(conn, b, err);
 	return rc;
 }
 

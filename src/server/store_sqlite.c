@@ -322,10 +322,8 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-/* Writes the batch's events (numbered from from + 1), new records and
- * changed fields. */
-static int write_batch(struct pk_db *db, const struct srv_batch *b, int64_t from,
-		       struct pk_error *err)
+/* Writes the batch's events, new records and changed fields. */
+static int write_batch(struct pk_db *db, const struct srv_batch *b, struct pk_error *err)
 {
 	sqlite3_stmt *st = pk_db_stmt(db, "INSERT INTO events VALUES "
 					  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
@@ -334,7 +332,7 @@ static int write_batch(struct pk_db *db, const struct srv_batch *b, int64_t from
 	int rc = PK_OK;
 	for (size_t k = 0; rc == PK_OK && k < b->nstored; k++) {
 		const struct pk_event *ev = &b->evs->v[b->stored[k]];
-		sqlite3_bind_int64(st, 1, from + 1 + (int64_t)k);
+		sqlite3_bind_int64(st, 1, srv_batch_seq(b, k));
 		bind_text(st, 2, ev->uuid);
 		bind_text(st, 3, ev->entity);
 		bind_text(st, 4, ev->entity_uuid);
@@ -396,13 +394,12 @@ static int store_push(struct srv_store *base, const struct pk_events *evs,
 	 * batch stores are exactly those from < s <= seq */
 	if (rc == PK_OK)
 		rc = read_head(db, &b.head, err);
-	int64_t from = b.head;
 	if (rc == PK_OK)
 		rc = load(db, &b, err);
 	if (rc == PK_OK)
 		rc = srv_batch_judge(&b, user, res, refusal, err);
 	if (rc == PK_OK)
-		rc = write_batch(db, &b, from, err);
+		rc = write_batch(db, &b, err);
 	if (rc == PK_OK && (rc = pk_db_commit(db)) != PK_OK)
 		db_error(db, err);
 	else if (rc != PK_OK)

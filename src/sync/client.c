@@ -431,14 +431,24 @@ struct fetch {
 	int rc;
 };
 
+/* One page of a pull: *requested is 1 when the request succeeded, the
+ * status then the decoding's. */
+static int get_page(struct client *c, const char *path, struct pk_pull_page *page, int *requested)
+{
+	int rc = request(c, path, NULL, 0);
+	*requested = rc == PK_OK;
+	return rc == PK_OK ? pk_proto_pull_decode(c->answer.data, c->answer.len, page, c->err) : rc;
+}
+
 static void *fetch_run(void *data)
 {
 	struct fetch *f = data;
-	f->rc = request(&f->tc, f->path, f->body, f->len);
-	f->requested = f->rc == PK_OK;
-	if (f->rc == PK_OK && f->pull)
-		f->rc = pk_proto_pull_decode(f->tc.answer.data, f->tc.answer.len, &f->page,
-					     &f->err);
+	if (f->pull) {
+		f->rc = get_page(&f->tc, f->path, &f->page, &f->requested);
+	} else {
+		f->rc = request(&f->tc, f->path, f->body, f->len);
+		f->requested = f->rc == PK_OK;
+	}
 	return NULL;
 }
 
@@ -532,21 +542,27 @@ static int anchor_move(struct pk_db *db, int64_t seq, const char *uuid)
 	return pk_db_meta_set(db, "sync_anchor", buf);
 }
 
+/* The pull's transaction is over; when it was undone, so are its counts. */
+static void txn_end(struct client *c, struct pk_sync_summary *sum, int undone)
+{
+	c->txn_open = 0;
+	c->txn_events = 0;
+	if (!undone)
+		return;
+	sum->pulled = c->txn_pulled;
+	sum->duplicates = c->txn_duplicates;
+	sum->cursor = c->txn_cursor;
+	*c->err = *pk_db_error(c->db);
+}
+
 /* Ends the pull's transaction: its pages' events and their cursor, all
  * or none. */
 static int pull_commit(struct client *c, struct pk_sync_summary *sum)
 {
 	if (!c->txn_open)
 		return PK_OK;
-	c->txn_open = 0;
-	c->txn_events = 0;
 	int rc = pk_db_commit(c->db);
-	if (rc != PK_OK) {
-		sum->pulled = c->txn_pulled;
-		sum->duplicates = c->txn_duplicates;
-		sum->cursor = c->txn_cursor;
-		*c->err = *pk_db_error(c->db);
-	}
+	txn_end(c, sum, rc != PK_OK);
 	return rc;
 }
 
@@ -593,12 +609,7 @@ static int merge_page(struct client *c, struct pk_pull_page *page, struct pk_syn
 	}
 	if (rc != PK_OK) {
 		pk_db_rollback(db);
-		c->txn_open = 0;
-		c->txn_events = 0;
-		sum->pulled = c->txn_pulled;
-		sum->duplicates = c->txn_duplicates;
-		sum->cursor = c->txn_cursor;
-		*c->err = *pk_db_error(db);
+		txn_end(c, sum, 1);
 		return rc;
 	}
 	c->txn_events += (int64_t)page->events.n;
@@ -679,11 +690,7 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 			page = next.page;
 		} else {
 			fetch_drop(c, &next);
-			rc = request(c, path, NULL, 0);
-			requested = rc == PK_OK;
-			if (rc == PK_OK)
-				rc = pk_proto_pull_decode(c->answer.data, c->answer.len, &page,
-							  c->err);
+			rc = get_page(c, path, &page, &requested);
 		}
 		if (!requested && rc == PK_EREFUSED && (cursor > 0 || anchor) &&
 		    strstr(c->err->msg, "bad_cursor")) {
@@ -886,7 +893,9 @@ struct outgoing {
 	struct batch b;
 	int64_t from, last; /* the oplog window it was read from */
 	struct pk_buf body;
-	int end; /* nothing left after `after` */
+	int64_t held; /* events held back: this batch's, and those of the
+		       * batches before it where every event was */
+	int end;      /* nothing left after `after` */
 };
 
 static void outgoing_free(struct outgoing *o)
@@ -897,12 +906,13 @@ static void outgoing_free(struct outgoing *o)
 }
 
 /* Reads and encodes the next batch after *after (moved past it); batches
- * whose every event is held are counted in sum and passed over.  Reads
- * only: it may run while another batch is on its way. */
-static int prepare(struct client *c, int64_t *after, int batch, int lowered,
-		   struct pk_sync_summary *sum, struct outgoing *o, struct pk_error *err)
+ * whose every event is held are passed over, their count kept in o->held.
+ * Reads only: it may run while another batch is on its way. */
+static int prepare(struct client *c, int64_t *after, int batch, int lowered, struct outgoing *o,
+		   struct pk_error *err)
 {
 	struct pk_db *db = c->db;
+	int64_t held = 0;
 	int rc = PK_OK;
 	for (;;) {
 		memset(o, 0, sizeof(*o));
@@ -917,18 +927,20 @@ static int prepare(struct client *c, int64_t *after, int batch, int lowered,
 			outgoing_free(o);
 			return rc;
 		}
+		held += o->b.held;
 		if (o->last == *after) { /* read to the end */
 			outgoing_free(o);
 			o->end = 1;
+			o->held = held;
 			return PK_OK;
 		}
 		o->from = *after;
 		*after = o->last;
 		if (o->b.evs.n > 0)
 			break;
-		sum->held += o->b.held;
 		outgoing_free(o);
 	}
+	o->held = held;
 	pk_proto_push_encode(&o->body, pk_db_config(db)->node, o->b.evs.v, o->b.evs.n);
 	return PK_OK;
 }
@@ -968,7 +980,7 @@ static int pushed(struct client *c, struct outgoing *o, struct pk_sync_summary *
 	}
 	sum->pushed += res.accepted;
 	sum->duplicates += res.duplicates;
-	sum->held += o->b.held;
+	sum->held += o->held;
 	return PK_OK;
 }
 
@@ -991,13 +1003,12 @@ static int push(struct client *c, struct pk_sync_summary *sum)
 	struct outgoing cur, next = { 0 };
 	/* the two requests' threads write into their struct: swapped, never copied */
 	struct fetch reqs[2] = { 0 }, *req = &reqs[0], *nreq = &reqs[1];
-	rc = prepare(c, &after, batch, lowered, sum, &cur, c->err);
+	rc = prepare(c, &after, batch, lowered, &cur, c->err);
 	if (rc == PK_OK && !cur.end)
 		fetch_start(c, req, "/v1/push", cur.body.data, cur.body.len, 0, 0);
 	while (rc == PK_OK && !cur.end) {
 		struct pk_error next_err = { 0 };
-		int next_rc =
-			ahead ? prepare(c, &after, batch, lowered, sum, &next, &next_err) : PK_OK;
+		int next_rc = ahead ? prepare(c, &after, batch, lowered, &next, &next_err) : PK_OK;
 		rc = fetch_wait(c, req);
 		size_t n = cur.b.evs.n;
 		if (rc == PK_EREFUSED && strstr(c->err->msg, "too_large") && n > 1) {
@@ -1006,7 +1017,7 @@ static int push(struct client *c, struct pk_sync_summary *sum)
 			after = cur.from;
 			outgoing_free(&cur);
 			outgoing_free(&next);
-			rc = prepare(c, &after, batch, lowered, sum, &cur, c->err);
+			rc = prepare(c, &after, batch, lowered, &cur, c->err);
 			if (rc == PK_OK && !cur.end)
 				fetch_start(c, req, "/v1/push", cur.body.data, cur.body.len, 0, 0);
 			continue;
@@ -1025,7 +1036,7 @@ static int push(struct client *c, struct pk_sync_summary *sum)
 		if (c->progress)
 			c->progress("push", done, total > done ? total : done, c->pdata);
 		if (!ahead) {
-			rc = prepare(c, &after, batch, lowered, sum, &cur, c->err);
+			rc = prepare(c, &after, batch, lowered, &cur, c->err);
 			if (rc == PK_OK && !cur.end)
 				fetch_start(c, req, "/v1/push", cur.body.data, cur.body.len, 0, 0);
 		} else if (next_rc != PK_OK) {
@@ -1039,6 +1050,8 @@ static int push(struct client *c, struct pk_sync_summary *sum)
 			nreq = t;
 		}
 	}
+	if (rc == PK_OK)
+		sum->held += cur.held; /* the batches at the end where every event was */
 	fetch_free(c, &reqs[0]);
 	fetch_free(c, &reqs[1]);
 	return rc;
