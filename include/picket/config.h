@@ -58,6 +58,11 @@ struct pk_config {
  * Returns PK_OK or PK_ECONFIG with err filled; *out is owned by the caller
  * and freed with pk_config_free(). */
 int pk_config_load(const char *explicit_path, struct pk_config **out, struct pk_error *err);
+/* Reads an INI file into an iniparser dictionary (*out, freed with
+ * iniparser_freedict).  PK_ECONFIG, with the file named in err, when it
+ * cannot be read or parsed, or when a section name holds ':', iniparser's
+ * own separator between section and key. */
+int pk_ini_load(const char *path, void **out, struct pk_error *err);
 /* Built-in defaults only (tests, and `picket init` before a file exists). */
 struct pk_config *pk_config_defaults(void);
 void pk_config_free(struct pk_config **cfg);

@@ -233,6 +233,42 @@ static int ini_error(const char *fmt, ...)
 	return 0;
 }
 
+int pk_ini_load(const char *path, void **out, struct pk_error *err)
+{
+	*out = NULL;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return pk_error_set(err, PK_ECONFIG, _("cannot read %s: %s"), path,
+				    strerror(errno));
+	fclose(f);
+	ini_errbuf[0] = '\0';
+	iniparser_set_error_callback(ini_error);
+	dictionary *d = iniparser_load(path);
+	iniparser_set_error_callback(NULL);
+	if (!d || ini_errbuf[0]) {
+		if (d)
+			iniparser_freedict(d);
+		return pk_error_set(err, PK_ECONFIG, "%s: %s", path,
+				    ini_errbuf[0] ? ini_errbuf : _("cannot parse"));
+	}
+	/* iniparser names a key "section:key" and keeps a section as a key
+	 * without a value, so a ':' of the file's own would make [users:x] a
+	 * key of [users] without a value, and its keys keys of [users]. */
+	for (ssize_t i = 0; i < d->size; i++) {
+		const char *k = d->key[i], *colon = k ? strchr(k, ':') : NULL;
+		if (colon && (!d->val[i] || strchr(colon + 1, ':'))) {
+			int rc = pk_error_set(err, PK_ECONFIG,
+					      _("%s: '%s': a section or key name cannot "
+						"contain ':'"),
+					      path, d->val[i] ? colon + 1 : k);
+			iniparser_freedict(d);
+			return rc;
+		}
+	}
+	*out = d;
+	return PK_OK;
+}
+
 static char *trim(char *s)
 {
 	while (isspace((unsigned char)*s))
@@ -821,21 +857,8 @@ int pk_config_load(const char *explicit_path, struct pk_config **out, struct pk_
 	char *path = explicit_path ? pk_xstrdup(explicit_path) : default_path();
 	struct pk_config *cfg = pk_xcalloc(1, sizeof(*cfg));
 	if (path) {
-		FILE *f = fopen(path, "r");
-		if (!f) {
-			int rc = pk_error_set(err, PK_ECONFIG, _("cannot read %s: %s"), path,
-					      strerror(errno));
-			free(path);
-			pk_config_free(&cfg);
-			return rc;
-		}
-		fclose(f);
-		ini_errbuf[0] = '\0';
-		iniparser_set_error_callback(ini_error);
-		cfg->ini = iniparser_load(path);
-		if (!cfg->ini || ini_errbuf[0]) {
-			int rc = pk_error_set(err, PK_ECONFIG, _("%s: %s"), path,
-					      ini_errbuf[0] ? ini_errbuf : _("cannot parse"));
+		int rc = pk_ini_load(path, &cfg->ini, err);
+		if (rc != PK_OK) {
 			free(path);
 			pk_config_free(&cfg);
 			return rc;

@@ -112,23 +112,6 @@ void srv_conf_describe(FILE *f)
 	}
 }
 
-static char ini_errbuf[512];
-
-/* iniparser's error callback: its formats are its own literals */
-static int ini_error(const char *fmt, ...) PK_PRINTF(1, 2);
-
-static int ini_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(ini_errbuf, sizeof(ini_errbuf), fmt, ap);
-	va_end(ap);
-	for (char *p = ini_errbuf; *p; p++)
-		if (*p == '\n')
-			*p = ' ';
-	return 0;
-}
-
 static const struct conf_key *find_key(const char *section, const char *key)
 {
 	for (size_t i = 0; i < PK_ARRAY_LEN(keys); i++)
@@ -389,20 +372,16 @@ int srv_conf_load(const char *path, struct srv_conf **out, struct pk_error *err)
 	if (!dir)
 		return pk_error_set(err, PK_ECONFIG, _("cannot read %s: %s"), path,
 				    strerror(errno));
-	ini_errbuf[0] = '\0';
-	iniparser_set_error_callback(ini_error);
-	dictionary *d = iniparser_load(path);
-	if (!d || ini_errbuf[0]) {
-		int rc = pk_error_set(err, PK_ECONFIG, "%s: %s", path,
-				      ini_errbuf[0] ? ini_errbuf : _("cannot parse"));
-		if (d)
-			iniparser_freedict(d);
+	void *ini;
+	int rc = pk_ini_load(path, &ini, err);
+	if (rc != PK_OK) {
 		free(dir);
 		return rc;
 	}
+	dictionary *d = ini;
 	struct srv_conf *conf = pk_xcalloc(1, sizeof(*conf));
 	conf->path = pk_xstrdup(path);
-	int rc = check_known(path, d, err);
+	rc = check_known(path, d, err);
 	for (size_t i = 0; i < PK_ARRAY_LEN(keys) && rc == PK_OK; i++) {
 		if (keys[i].key[0] == '<')
 			continue;

@@ -172,11 +172,12 @@ int tui_theme_load(struct tui *t, struct pk_error *err)
 			return pk_error_set(err, PK_ECONFIG,
 					    _("ui.theme: no theme '%s' (themes/%s.ini)"), name,
 					    name);
-		theme = iniparser_load(path);
+		void *ini;
+		int rc = pk_ini_load(path, &ini, err);
 		free(path);
-		if (!theme)
-			return pk_error_set(err, PK_ECONFIG, _("ui.theme: cannot read theme '%s'"),
-					    name);
+		if (rc != PK_OK)
+			return rc;
+		theme = ini;
 	}
 	int rc = PK_OK;
 	for (int role = 0; role < TUI_COLOR_COUNT && rc == PK_OK; role++) {

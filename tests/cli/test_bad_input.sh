@@ -197,6 +197,10 @@ printf '[core]\nnode = LUX-ONE\n' >"$T/node.conf"
 expect_rc 9 pk --config "$T/node.conf" new --title x
 printf '[core\nnode = LUX1\n' >"$T/syntax.conf"
 expect_rc 9 pk --config "$T/syntax.conf" list
+# iniparser would read [users:x] as a key of [users] with no value
+printf '[core]\nnode = LUX1\n[users:classification]\nsystem_high = SECRET\n[users]\nalice = supervisor\n' >"$T/colon.conf"
+expect_rc 9 pk --config "$T/colon.conf" list
+expect_match "'users:classification': a section or key name cannot contain ':'" "$ERR" "a ':' in a section name is refused"
 expect_unchanged "$before" "configuration errors"
 
 # --- classification ceiling -----------------------------------------------------------

@@ -33,7 +33,7 @@ start_refused() {
 	tm new-session -d -s pk -x "$COLS" -y "$ROWS" \
 		env TERM=screen-256color PICKET_DB="$PICKET_DB" PICKET_CONFIG="$PICKET_CONFIG" \
 		PICKET_NOW="$PICKET_NOW" PICKET_USER="$PICKET_USER" LC_ALL=C.UTF-8 HOME="$HOME" \
-		sh -c '"$0"; echo $? >"$1.tmp"; mv "$1.tmp" "$1"; sleep 30' "$PICKET" "$T/exit-status"
+		XDG_CONFIG_HOME="$T/xdg" sh -c '"$0"; echo $? >"$1.tmp"; mv "$1.tmp" "$1"; sleep 30' "$PICKET" "$T/exit-status"
 	DEAD_STATUS=
 	for i in $(seq 1 50); do
 		if [ -s "$T/exit-status" ]; then
@@ -187,6 +187,12 @@ stop_wait
 
 conf $'[ui]\ntheme = no-such-theme'
 expect_clean_refusal "^picket: ui.theme: no theme 'no-such-theme'" "a missing theme"
+mkdir -p "$T/xdg/picket/themes"
+printf '[colors\nselected = white, blue\n' >"$T/xdg/picket/themes/broken.ini"
+conf $'[ui]\ntheme = broken'
+expect_clean_refusal "^picket: .*/xdg/picket/themes/broken.ini: " "a theme that does not parse"
+printf '[colors:dark]\nselected = white, blue\n' >"$T/xdg/picket/themes/broken.ini"
+expect_clean_refusal "broken.ini: 'colors:dark': a section or key name cannot contain" "a theme with a ':' in a section name"
 
 # ---- ui.mouse ---------------------------------------------------------------------------
 # enough tickets to scroll, in one import (one process, not 37)

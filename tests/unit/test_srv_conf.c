@@ -113,6 +113,14 @@ static void test_unknown_method(void **state)
 	assert_refused(TLS "[auth]\nmethod = Token\n", "is not token");
 }
 
+/* iniparser keeps [sites:x] as a key of [sites] without a value */
+static void test_section_names(void **state)
+{
+	assert_refused(TLS "[sites:lux1]\nx = SECRET\n[sites]\nLUX1 = RESTRICTED\n",
+		       "'lux1:x': a section or key name cannot contain ':'");
+	assert_refused(TLS "[tls\n", "picketd-conf");
+}
+
 static void test_method_names(void **state)
 {
 	for (int m = SRV_AUTH_TOKEN; m <= SRV_AUTH_BOTH; m++)
@@ -138,6 +146,7 @@ int main(void)
 		cmocka_unit_test(test_client_ca_needs_a_certificate_method),
 		cmocka_unit_test(test_unknown_method),
 		cmocka_unit_test(test_method_names),
+		cmocka_unit_test(test_section_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
