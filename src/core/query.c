@@ -460,8 +460,9 @@ static int sort_term(struct compiler *c, const struct token *t)
 		{ "followup", "t.followup_at" },
 	};
 	char *copy = pk_xstrdup(t->value), *save = NULL;
-	int rc = PK_OK;
+	int rc = PK_OK, nkeys = 0;
 	for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+		nkeys++;
 		int desc = *k == '-';
 		if (*k == '-' || *k == '+')
 			k++;
@@ -497,8 +498,10 @@ static int sort_term(struct compiler *c, const struct token *t)
 			pk_buf_printf(&c->order, "%s%s %s", c->order.len ? ", " : "", col,
 				      desc ? "DESC" : "ASC");
 	}
-	c->has_sort = 1;
 	free(copy);
+	if (rc == PK_OK && nkeys == 0)
+		rc = fail(c, t->vpos, _("'%s' needs a field to sort by"), "sort:");
+	c->has_sort = 1;
 	return rc;
 }
 
