@@ -6,9 +6,14 @@
  * the PostgreSQL store does) and insert the outcome.  Pulls read through a
  * read-only handle per worker thread (WAL lets them run beside the
  * writer), opened on first use and closed when the thread ends or the
- * store closes. */
+ * store closes.
+ *
+ * The writer never checkpoints: each commit tells a thread of its own,
+ * which copies the log into the file (and syncs it) with a handle of its
+ * own, so a push holds the write lock for its writes only. */
 #include "store.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +92,14 @@ struct sqlite_store {
 	pthread_mutex_t write_lock;
 	struct pk_db *writer;
 
+	/* the checkpointer: woken when the log holds CKPT_PAGES pages */
+	pthread_t ckpt_thread;
+	int ckpt_running;
+	pthread_mutex_t ckpt_lock;
+	pthread_cond_t ckpt_wake;
+	int ckpt_due, ckpt_stop; /* under ckpt_lock */
+	struct pk_db *ckpt_db;
+
 	struct srv_readers readers; /* struct pk_db, read-only */
 };
 
@@ -142,13 +155,87 @@ static int load_server_id(struct sqlite_store *st, struct pk_error *err)
 	return rc;
 }
 
+/* --- checkpoints --- */
+
+/* SQLite's own threshold for an automatic checkpoint (4 MiB of pages) */
+#define CKPT_PAGES 1000
+
+static void *ckpt_run(void *arg)
+{
+	struct sqlite_store *st = arg;
+	sqlite3 *h = pk_db_sqlite(st->ckpt_db);
+	pthread_mutex_lock(&st->ckpt_lock);
+	for (;;) {
+		while (!st->ckpt_due && !st->ckpt_stop)
+			pthread_cond_wait(&st->ckpt_wake, &st->ckpt_lock);
+		if (st->ckpt_stop)
+			break;
+		st->ckpt_due = 0;
+		pthread_mutex_unlock(&st->ckpt_lock);
+		/* PASSIVE: copies what no reader still needs, never waits for
+		 * the writer; what it leaves goes next time */
+		int rc = sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			srv_log(SRV_LOG_WARN, _("%s: checkpoint: %s"), st->path, sqlite3_errmsg(h));
+		pthread_mutex_lock(&st->ckpt_lock);
+	}
+	pthread_mutex_unlock(&st->ckpt_lock);
+	return NULL;
+}
+
+/* Called by SQLite after each commit of the writer, the lock held. */
+static int ckpt_hook(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	(void)h;
+	(void)name;
+	struct sqlite_store *st = arg;
+	if (pages >= CKPT_PAGES) {
+		pthread_mutex_lock(&st->ckpt_lock);
+		st->ckpt_due = 1;
+		pthread_cond_signal(&st->ckpt_wake);
+		pthread_mutex_unlock(&st->ckpt_lock);
+	}
+	return SQLITE_OK;
+}
+
+static int ckpt_start(struct sqlite_store *st, struct pk_error *err)
+{
+	int rc = pk_db_open_schema(st->path, 0, &store_schema, st->cfg, DB_USER, &st->ckpt_db, err);
+	if (rc != PK_OK)
+		return rc;
+	if (pthread_create(&st->ckpt_thread, NULL, ckpt_run, st) != 0)
+		return pk_error_set(err, PK_ERR, _("cannot start a thread: %s"), strerror(errno));
+	st->ckpt_running = 1;
+	/* replaces SQLite's automatic checkpoint on this handle */
+	sqlite3_wal_hook(pk_db_sqlite(st->writer), ckpt_hook, st);
+	return PK_OK;
+}
+
+static void ckpt_stop(struct sqlite_store *st)
+{
+	if (st->writer)
+		sqlite3_wal_hook(pk_db_sqlite(st->writer), NULL, NULL);
+	if (st->ckpt_running) {
+		pthread_mutex_lock(&st->ckpt_lock);
+		st->ckpt_stop = 1;
+		pthread_cond_signal(&st->ckpt_wake);
+		pthread_mutex_unlock(&st->ckpt_lock);
+		pthread_join(st->ckpt_thread, NULL);
+		st->ckpt_running = 0;
+	}
+	pk_db_close(&st->ckpt_db);
+}
+
 static void store_close(struct srv_store *base)
 {
 	struct sqlite_store *st = (struct sqlite_store *)base;
+	ckpt_stop(st);
 	srv_readers_fini(&st->readers);
 	pk_db_close(&st->writer);
 	pk_config_free(&st->cfg);
 	pthread_mutex_destroy(&st->write_lock);
+	pthread_mutex_destroy(&st->ckpt_lock);
+	pthread_cond_destroy(&st->ckpt_wake);
 	free(st->path);
 	free(st);
 }
@@ -167,6 +254,8 @@ static int store_open(const struct srv_conf *conf, struct srv_store **out, struc
 		return PK_ERR;
 	}
 	pthread_mutex_init(&st->write_lock, NULL);
+	pthread_mutex_init(&st->ckpt_lock, NULL);
+	pthread_cond_init(&st->ckpt_wake, NULL);
 	int rc = pk_db_open_schema(st->path, PK_DB_CREATE, &store_schema, st->cfg, DB_USER,
 				   &st->writer, err);
 	/* one writer takes every push: a page cache (64 MiB) that holds the
@@ -175,6 +264,8 @@ static int store_open(const struct srv_conf *conf, struct srv_store **out, struc
 		rc = db_error(st->writer, err);
 	if (rc == PK_OK)
 		rc = load_server_id(st, err);
+	if (rc == PK_OK)
+		rc = ckpt_start(st, err);
 	if (rc != PK_OK) {
 		store_close(&st->base);
 		return rc;

@@ -1,6 +1,7 @@
 /* picketd's [store] settings, the PostgreSQL store's failures that need
- * no server, and the SQLite store's file kept apart from a desk's (the
- * stores themselves are tested by tests/sync). */
+ * no server, the SQLite store's file kept apart from a desk's and its log
+ * checkpointed beside the pushes (the stores themselves are tested by
+ * tests/sync). */
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,9 @@
 
 #include "conf.h"
 #include "store.h"
+#include "users.h"
+#include "picket/oplog.h"
+#include "picket/protocol.h"
 
 static int load_conf(const char *store, struct srv_conf **out, struct pk_error *err)
 {
@@ -126,12 +130,99 @@ static void test_sqlite_file_kinds(void **state)
 	free(dir);
 }
 
+static int collect(const struct pk_event *ev, void *data)
+{
+	pk_events_add(data, ev);
+	return 0;
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? sb.st_size : -1;
+}
+
+/* The writer leaves checkpoints to a thread of the store's own: while the
+ * store stays open, the pushes' pages reach the file and the log is used
+ * again from its start instead of growing with every push. */
+static void test_sqlite_checkpoints(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new();
+	char *body = pk_xcalloc(1, 4001);
+	memset(body, 'x', 4000);
+	for (int i = 0; i < 2500; i++) {
+		body[i % 4000] = (char)('a' + i % 26);
+		free(ticket_new(f->db, "Disk full", "description", body, NULL));
+	}
+	struct pk_events evs = { 0 };
+	int64_t last = 0;
+	assert_int_equal(pk_oplog_unpushed(f->db, 0, 100000, collect, &evs, &last), PK_OK);
+	assert_int_equal(evs.n, 2500);
+
+	char *dir = fx_tmpdir("ckpt");
+	char *store = pk_xasprintf("%s/store.db", dir);
+	char *wal = pk_xasprintf("%s-wal", store);
+	char *line = pk_xasprintf("path = %s", store);
+	struct srv_conf *conf;
+	struct pk_error err = { 0 };
+	assert_int_equal(load_conf(line, &conf, &err), PK_OK);
+	struct srv_store *st = NULL;
+	assert_int_equal(srv_store_open(conf, &st, &err), PK_OK);
+	off_t empty = file_size(store);
+	struct srv_user alice = { .name = "alice", .role = SRV_ADMIN };
+	/* 25 pushes of 100 events, about 10 MiB: the log's threshold is 4 */
+	off_t most = 0;
+	for (size_t at = 0; at < evs.n; at += 100) {
+		struct pk_events part = { .v = evs.v + at, .n = 100, .cap = 100 };
+		struct pk_push_result res;
+		const char *refusal = NULL;
+		int rc = st->ops->push(st, &part, &alice, &res, &refusal, &err);
+		if (rc != PK_OK)
+			fprintf(stderr, "push: %s\n", err.msg);
+		assert_int_equal(rc, PK_OK);
+		assert_int_equal(res.accepted, 100);
+		pk_push_result_free(&res);
+		/* give the checkpointer a moment, as the network would */
+		usleep(50000);
+		if (file_size(wal) > most)
+			most = file_size(wal);
+	}
+	/* the pages reach the file while the store is open */
+	off_t full = 0;
+	for (int i = 0; i < 500 && (full = file_size(store)) < empty + (off_t)(8 << 20); i++)
+		usleep(20000);
+	if (full < empty + (off_t)(8 << 20))
+		fprintf(stderr, "store %lld bytes (empty %lld), log at most %lld\n",
+			(long long)full, (long long)empty, (long long)most);
+	assert_true(full >= empty + (off_t)(8 << 20));
+	/* and the log was used again rather than holding every push */
+	assert_true(most < (off_t)(8 << 20));
+	int64_t head = 0;
+	assert_int_equal(st->ops->head(st, &head, &err), PK_OK);
+	assert_int_equal(head, 2500);
+	srv_store_close(&st);
+	srv_conf_free(&conf);
+
+	pk_events_free(&evs);
+	free(body);
+	fx_free(&f);
+	char *rm = pk_xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(rm), 0);
+	free(rm);
+	free(line);
+	free(wal);
+	free(store);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backend_names),
 		cmocka_unit_test(test_pg_unreachable),
 		cmocka_unit_test(test_sqlite_file_kinds),
+		cmocka_unit_test(test_sqlite_checkpoints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
