@@ -440,23 +440,48 @@ int pk_oplog_append_remote(struct pk_db *db)
 			   r->value);
 }
 
+const char *pk_entity_sql(struct pk_db *db, const struct pk_entity *ent, enum pk_entity_sql kind)
+{
+	struct entity_sql *e = NULL;
+	for (int i = 0; i < db->nent_sql && !e; i++)
+		if (db->ent_sql[i].ent == ent)
+			e = &db->ent_sql[i];
+	if (!e) {
+		/* more kinds than slots: the last slot serves them in turn */
+		if (db->nent_sql < ENT_SQL_SLOTS)
+			db->nent_sql++;
+		e = &db->ent_sql[db->nent_sql - 1];
+		for (int k = 0; k < PK_SQL_KINDS; k++)
+			pk_freep(&e->sql[k]);
+		e->ent = ent;
+		struct pk_buf sql = { 0 };
+		pk_buf_printf(&sql, "INSERT INTO %s(uuid", ent->table);
+		for (size_t i = 0; i < ent->nfields; i++)
+			pk_buf_printf(&sql, ", %s", ent->fields[i].column);
+		pk_buf_puts(&sql, ") VALUES (?");
+		for (size_t i = 0; i < ent->nfields; i++)
+			pk_buf_puts(&sql, ", ?");
+		pk_buf_puts(&sql, ")");
+		e->sql[PK_SQL_INSERT] = pk_buf_detach(&sql);
+		pk_buf_puts(&sql, "SELECT id");
+		for (size_t i = 0; i < ent->nfields; i++)
+			pk_buf_printf(&sql, ", %s", ent->fields[i].column);
+		pk_buf_printf(&sql, " FROM %s WHERE uuid = ?1", ent->table);
+		e->sql[PK_SQL_SELECT] = pk_buf_detach(&sql);
+		pk_buf_printf(&sql, "SELECT id FROM %s WHERE uuid = ?1", ent->table);
+		e->sql[PK_SQL_ID] = pk_buf_detach(&sql);
+	}
+	return e->sql[kind];
+}
+
 static int do_create(struct pk_db *db, struct pk_change *ch)
 {
 	const struct pk_entity *ent = ch->ent;
-	struct pk_buf sql = { 0 };
 	int rc;
 
 	if (ent->hook && (rc = ent->hook(db, ch, PK_HOOK_BEFORE)) != PK_OK)
 		return rc;
-	pk_buf_printf(&sql, "INSERT INTO %s(uuid", ent->table);
-	for (size_t i = 0; i < ent->nfields; i++)
-		pk_buf_printf(&sql, ", %s", ent->fields[i].column);
-	pk_buf_puts(&sql, ") VALUES (?");
-	for (size_t i = 0; i < ent->nfields; i++)
-		pk_buf_puts(&sql, ", ?");
-	pk_buf_puts(&sql, ")");
-	sqlite3_stmt *st = pk_db_stmt(db, sql.data);
-	pk_buf_free(&sql);
+	sqlite3_stmt *st = pk_db_stmt(db, pk_entity_sql(db, ent, PK_SQL_INSERT));
 	if (!st)
 		return db->err.code;
 	sqlite3_bind_text(st, 1, ch->uuid, -1, SQLITE_STATIC);
@@ -516,13 +541,7 @@ static int do_create(struct pk_db *db, struct pk_change *ch)
 static int load_old(struct pk_db *db, struct pk_change *ch, int *nlogged, int *ndiff)
 {
 	const struct pk_entity *ent = ch->ent;
-	struct pk_buf sql = { 0 };
-	pk_buf_puts(&sql, "SELECT id");
-	for (size_t i = 0; i < ent->nfields; i++)
-		pk_buf_printf(&sql, ", %s", ent->fields[i].column);
-	pk_buf_printf(&sql, " FROM %s WHERE uuid = ?1", ent->table);
-	sqlite3_stmt *st = pk_db_stmt(db, sql.data);
-	pk_buf_free(&sql);
+	sqlite3_stmt *st = pk_db_stmt(db, pk_entity_sql(db, ent, PK_SQL_SELECT));
 	if (!st)
 		return db->err.code;
 	sqlite3_bind_text(st, 1, ch->uuid, -1, SQLITE_STATIC);

@@ -17,6 +17,14 @@ struct stmt_slot {
 #define STMT_SLOTS    256 /* open addressing; a power of two */
 #define FTS_BATCH     256 /* tickets pending re-indexing before a flush */
 #define MAX_OBSERVERS 8
+#define ENT_SQL_SLOTS 16 /* kinds of record (entities) */
+
+enum pk_entity_sql {
+	PK_SQL_INSERT, /* INSERT INTO table(uuid, every field) VALUES (?, ...) */
+	PK_SQL_SELECT, /* SELECT id, every field FROM table WHERE uuid = ?1 */
+	PK_SQL_ID,     /* SELECT id FROM table WHERE uuid = ?1 */
+	PK_SQL_KINDS
+};
 
 struct pk_db {
 	sqlite3 *h;
@@ -32,6 +40,12 @@ struct pk_db {
 	int wrote;  /* the transaction changed data */
 
 	struct stmt_slot stmts[STMT_SLOTS];
+	/* each kind of record's statements (pk_entity_sql), built once */
+	struct entity_sql {
+		const struct pk_entity *ent;
+		char *sql[PK_SQL_KINDS];
+	} ent_sql[ENT_SQL_SLOTS];
+	int nent_sql;
 
 	/* full-text upkeep: tickets whose document must be re-inserted */
 	int64_t fts_pending[FTS_BATCH];
@@ -93,5 +107,9 @@ int64_t pk_db_change_time(struct pk_db *db);
 /* The hlc of the value a field holds: its winning event's (0 if none). */
 int pk_oplog_field_clock(struct pk_db *db, const char *entity_uuid, const char *field, int64_t *hlc,
 			 char *origin, size_t origin_len);
+
+/* A kind of record's statement text, built on first use and kept by the
+ * handle (change.c). */
+const char *pk_entity_sql(struct pk_db *db, const struct pk_entity *ent, enum pk_entity_sql kind);
 
 #endif

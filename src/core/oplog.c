@@ -544,9 +544,7 @@ static int change_from_json(struct pk_db *db, struct pk_change *ch, const struct
 
 static int exists(struct pk_db *db, const struct pk_entity *ent, const char *uuid, int64_t *id)
 {
-	char sql[96];
-	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE uuid = ?1", ent->table);
-	sqlite3_stmt *st = pk_db_stmt(db, sql);
+	sqlite3_stmt *st = pk_db_stmt(db, pk_entity_sql(db, ent, PK_SQL_ID));
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
