@@ -13,7 +13,6 @@
  * own, so a push holds the write lock for its writes only. */
 #include "store.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,9 +91,10 @@ struct sqlite_store {
 	pthread_mutex_t write_lock;
 	struct pk_db *writer;
 
-	/* the checkpointer: woken when the log holds CKPT_PAGES pages */
+	/* the checkpointer: woken when the log holds ckpt_pages pages */
 	pthread_t ckpt_thread;
 	int ckpt_running;
+	int ckpt_pages; /* CKPT_BYTES of the store's pages */
 	pthread_mutex_t ckpt_lock;
 	pthread_cond_t ckpt_wake;
 	int ckpt_due, ckpt_stop; /* under ckpt_lock */
@@ -157,8 +157,9 @@ static int load_server_id(struct sqlite_store *st, struct pk_error *err)
 
 /* --- checkpoints --- */
 
-/* SQLite's own threshold for an automatic checkpoint (4 MiB of pages) */
-#define CKPT_PAGES 1000
+/* the log's size that calls for a checkpoint: SQLite's own threshold of
+ * 1000 pages, at its default page size */
+#define CKPT_BYTES (4 << 20)
 
 static void *ckpt_run(void *arg)
 {
@@ -189,7 +190,7 @@ static int ckpt_hook(void *arg, sqlite3 *h, const char *name, int pages)
 	(void)h;
 	(void)name;
 	struct sqlite_store *st = arg;
-	if (pages >= CKPT_PAGES) {
+	if (pages >= st->ckpt_pages) {
 		pthread_mutex_lock(&st->ckpt_lock);
 		st->ckpt_due = 1;
 		pthread_cond_signal(&st->ckpt_wake);
@@ -203,9 +204,15 @@ static int ckpt_start(struct sqlite_store *st, struct pk_error *err)
 	int rc = pk_db_open_schema(st->path, 0, &store_schema, st->cfg, DB_USER, &st->ckpt_db, err);
 	if (rc != PK_OK)
 		return rc;
-	if (pthread_create(&st->ckpt_thread, NULL, ckpt_run, st) != 0)
-		return pk_error_set(err, PK_ERR, _("cannot start a thread: %s"), strerror(errno));
+	int e = pthread_create(&st->ckpt_thread, NULL, ckpt_run, st);
+	if (e != 0)
+		return pk_error_set(err, PK_ERR, _("cannot start a thread: %s"), strerror(e));
 	st->ckpt_running = 1;
+	sqlite3_stmt *ps = pk_db_stmt(st->writer, "PRAGMA page_size");
+	int size = ps && sqlite3_step(ps) == SQLITE_ROW ? sqlite3_column_int(ps, 0) : 0;
+	if (ps)
+		sqlite3_reset(ps);
+	st->ckpt_pages = size > 0 ? CKPT_BYTES / size : 1000;
 	/* replaces SQLite's automatic checkpoint on this handle */
 	sqlite3_wal_hook(pk_db_sqlite(st->writer), ckpt_hook, st);
 	return PK_OK;

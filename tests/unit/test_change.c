@@ -448,6 +448,43 @@ static void test_hlc_monotonic_across_handles(void **state)
 	free(uuid);
 }
 
+/* A new file gets 16 KiB pages; one made with SQLite's 4 KiB keeps them
+ * and is written as before. */
+static void test_page_size(void **state)
+{
+	(void)state;
+	char *dir = fx_tmpdir("pages");
+	char *fresh = pk_xasprintf("%s/new.db", dir), *old = pk_xasprintf("%s/old.db", dir);
+	struct pk_config *cfg = fx_config();
+	struct pk_db *db = NULL;
+	struct pk_error err;
+	assert_int_equal(pk_db_open(fresh, PK_DB_CREATE, cfg, "alice", &db, &err), PK_OK);
+	assert_int_equal(sql_int(db, "PRAGMA page_size"), 16384);
+	pk_db_close(&db);
+	char *cmd =
+		pk_xasprintf("cp '%s' '%s' && sqlite3 '%s' 'PRAGMA journal_mode=DELETE; "
+			     "PRAGMA page_size=4096; VACUUM; PRAGMA journal_mode=WAL' >/dev/null",
+			     fresh, old, old);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(pk_db_open(old, 0, cfg, "alice", &db, &err), PK_OK);
+	assert_int_equal(sql_int(db, "PRAGMA page_size"), 4096);
+	free(create_ticket(db, "TEST-1", "Kept in small pages"));
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM tickets"), 1);
+	pk_db_close(&db);
+	assert_int_equal(pk_db_open(old, 0, cfg, "alice", &db, &err), PK_OK);
+	assert_int_equal(sql_int(db, "PRAGMA page_size"), 4096);
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM tickets"), 1);
+	pk_db_close(&db);
+	pk_config_free(&cfg);
+	free(cmd);
+	cmd = pk_xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(fresh);
+	free(old);
+	free(dir);
+}
+
 /* --- nested transactions ------------------------------------------------ */
 
 static void on_commit(void *data)
@@ -802,6 +839,7 @@ int main(void)
 		T(test_hlc_next_monotonic),
 		T(test_hlc_survives_clock_going_back),
 		T(test_hlc_monotonic_across_handles),
+		T(test_page_size),
 		T(test_nested_commit),
 		T(test_nested_inner_rollback_dooms_outer),
 		T(test_nested_failed_apply_dooms_outer),
