@@ -129,6 +129,17 @@ enum pk_merge_result {
 int pk_merge_event(struct pk_db *db, const struct pk_event *ev, enum pk_merge_result *res,
 		   int *conflict);
 
+/* pk_merge_event in two steps: what needs no database (the event's
+ * envelope checked, a create's record or a set's value read) may be done
+ * on another thread, ahead of the merge.  A malformed event's error is
+ * kept for the merge to return, after the duplicate check, as
+ * pk_merge_event does. */
+struct pk_merge_prep;
+struct pk_merge_prep *pk_merge_prepare(const struct pk_event *ev);
+int pk_merge_prepared(struct pk_db *db, const struct pk_event *ev, struct pk_merge_prep *prep,
+		      enum pk_merge_result *res, int *conflict);
+void pk_merge_prep_free(struct pk_merge_prep **prep);
+
 /* One value of a field in conflict: the competing heads, newest first. */
 struct pk_conflict_value {
 	char *value; /* JSON text */

@@ -577,21 +577,53 @@ static int ref_taken(struct pk_db *db, const struct pk_event *ev, const char *re
 			    ev->uuid, ref, ev->origin);
 }
 
-static int merge_create(struct pk_db *db, const struct pk_event *ev, const struct pk_entity *ent,
+/* What an event says, read without the database (pk_merge_prepare). */
+struct pk_merge_prep {
+	int rc; /* PK_OK, or the event is malformed: err says how */
+	struct pk_error err;
+	const struct pk_entity *ent;
+	struct pk_change *ch;	      /* a create's record */
+	char parent[PK_UUID_LEN + 1]; /* a create's parent (a child record) */
+	struct fval v;		      /* a set's value */
+};
+
+struct pk_merge_prep *pk_merge_prepare(const struct pk_event *ev)
+{
+	struct pk_merge_prep *p = pk_xcalloc(1, sizeof(*p));
+	p->rc = envelope_check(&p->err, ev, &p->ent);
+	if (p->rc == PK_OK && ev->create) {
+		/* the object is checked and read into the change in one pass */
+		p->ch = pk_change_create(p->ent);
+		pk_change_set_uuid(p->ch, ev->entity_uuid);
+		p->rc = create_read(&p->err, ev, p->ent, p->ch, p->parent);
+	} else if (p->rc == PK_OK) {
+		p->rc = set_read(&p->err, ev, p->ent, &p->v);
+	}
+	return p;
+}
+
+void pk_merge_prep_free(struct pk_merge_prep **pp)
+{
+	struct pk_merge_prep *p = *pp;
+	if (!p)
+		return;
+	pk_change_free(&p->ch);
+	pk_buf_free(&p->v.s);
+	free(p);
+	*pp = NULL;
+}
+
+static int merge_create(struct pk_db *db, const struct pk_event *ev, struct pk_merge_prep *prep,
 			enum pk_merge_result *res)
 {
-	/* the object is checked and read into the change in one pass */
-	struct pk_change *ch = pk_change_create(ent);
-	pk_change_set_uuid(ch, ev->entity_uuid);
-	char parent[PK_UUID_LEN + 1];
-	int rc = create_read(&db->err, ev, ent, ch, parent);
-	int have = rc == PK_OK ? exists(db, ent, ev->entity_uuid, NULL) : 0;
-	if (rc != PK_OK || have != 0) {
-		pk_change_free(&ch);
+	const struct pk_entity *ent = prep->ent;
+	struct pk_change *ch = prep->ch;
+	const char *parent = prep->parent;
+	int rc = PK_OK;
+	int have = exists(db, ent, ev->entity_uuid, NULL);
+	if (have != 0) {
 		if (have < 0)
 			return db->err.code;
-		if (rc != PK_OK)
-			return rc;
 		/* made here too under the same uuid: keep the event */
 		*res = PK_MERGED_LOST;
 		return pk_oplog_append_remote(db);
@@ -622,7 +654,6 @@ static int merge_create(struct pk_db *db, const struct pk_event *ev, const struc
 		rc = pk_change_apply(db, ch);
 	if (rc == PK_EINVAL && ent == &pk_ticket_entity && pk_change_get_text(ch, "ref"))
 		rc = ref_taken(db, ev, pk_change_get_text(ch, "ref"));
-	pk_change_free(&ch);
 	*res = PK_MERGED_APPLIED;
 	return rc;
 }
@@ -736,8 +767,8 @@ static int merge_set(struct pk_db *db, const struct pk_event *ev, const struct p
 	return conflict_update(db, ent->name, ev->entity_uuid, ev->field, conflict);
 }
 
-static int merge(struct pk_db *db, const struct pk_event *ev, enum pk_merge_result *res,
-		 int *conflict)
+static int merge(struct pk_db *db, const struct pk_event *ev, struct pk_merge_prep *prep,
+		 enum pk_merge_result *res, int *conflict)
 {
 	sqlite3_stmt *st = pk_db_stmt(db, "SELECT 1 FROM oplog WHERE event_uuid = ?1");
 	if (!st)
@@ -751,33 +782,38 @@ static int merge(struct pk_db *db, const struct pk_event *ev, enum pk_merge_resu
 	}
 	if (rc != SQLITE_DONE)
 		return pk_db_fail(db, rc, _("reading the oplog"));
-	const struct pk_entity *ent;
-	struct fval v = { 0 };
-	/* a set's value is read here, a create's object by merge_create */
-	if ((rc = envelope_check(&db->err, ev, &ent)) != PK_OK ||
-	    (!ev->create && (rc = set_read(&db->err, ev, ent, &v)) != PK_OK) ||
-	    (rc = pk_hlc_observe(db, ev->hlc)) != PK_OK) {
-		pk_buf_free(&v.s);
-		return rc;
+	if (prep->rc != PK_OK) {
+		db->err = prep->err;
+		return prep->rc;
 	}
+	if ((rc = pk_hlc_observe(db, ev->hlc)) != PK_OK)
+		return rc;
 	db->remote = ev;
 	db->remote_written = 0;
-	rc = ev->create ? merge_create(db, ev, ent, res)
-			: merge_set(db, ev, ent, &v, res, conflict);
+	rc = ev->create ? merge_create(db, ev, prep, res)
+			: merge_set(db, ev, prep->ent, &prep->v, res, conflict);
 	db->remote = NULL;
-	pk_buf_free(&v.s);
 	return rc;
 }
 
 int pk_merge_event(struct pk_db *db, const struct pk_event *ev, enum pk_merge_result *res,
 		   int *conflict)
 {
+	struct pk_merge_prep *prep = pk_merge_prepare(ev);
+	int rc = pk_merge_prepared(db, ev, prep, res, conflict);
+	pk_merge_prep_free(&prep);
+	return rc;
+}
+
+int pk_merge_prepared(struct pk_db *db, const struct pk_event *ev, struct pk_merge_prep *prep,
+		      enum pk_merge_result *res, int *conflict)
+{
 	*conflict = 0;
 	*res = PK_MERGED_DUPLICATE;
 	int rc = pk_db_begin(db);
 	if (rc != PK_OK)
 		return rc;
-	rc = merge(db, ev, res, conflict);
+	rc = merge(db, ev, prep, res, conflict);
 	if (rc != PK_OK) {
 		pk_db_rollback(db);
 		return rc;

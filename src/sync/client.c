@@ -427,24 +427,44 @@ struct fetch {
 	int pull;	/* decode the answer as a page */
 	int64_t cursor; /* the page's: after= */
 	struct pk_pull_page page;
-	int requested; /* the request succeeded (rc is then the decoding's) */
+	struct pk_merge_prep **prep; /* the page's events read (pk_merge_prepare) */
+	int requested;		     /* the request succeeded (rc is then the decoding's) */
 	int rc;
 };
 
-/* One page of a pull: *requested is 1 when the request succeeded, the
- * status then the decoding's. */
-static int get_page(struct client *c, const char *path, struct pk_pull_page *page, int *requested)
+/* One page of a pull, its events read for the merge (*prep, one each):
+ * *requested is 1 when the request succeeded, the status then the
+ * decoding's. */
+static int get_page(struct client *c, const char *path, struct pk_pull_page *page,
+		    struct pk_merge_prep ***prep, int *requested)
 {
+	*prep = NULL;
 	int rc = request(c, path, NULL, 0);
 	*requested = rc == PK_OK;
-	return rc == PK_OK ? pk_proto_pull_decode(c->answer.data, c->answer.len, page, c->err) : rc;
+	if (rc == PK_OK)
+		rc = pk_proto_pull_decode(c->answer.data, c->answer.len, page, c->err);
+	if (rc == PK_OK && page->events.n > 0) {
+		*prep = pk_xcalloc(page->events.n, sizeof(**prep));
+		for (size_t i = 0; i < page->events.n; i++)
+			(*prep)[i] = pk_merge_prepare(&page->events.v[i]);
+	}
+	return rc;
+}
+
+static void page_free(struct pk_pull_page *page, struct pk_merge_prep ***prep)
+{
+	for (size_t i = 0; *prep && i < page->events.n; i++)
+		pk_merge_prep_free(&(*prep)[i]);
+	free(*prep);
+	*prep = NULL;
+	pk_pull_page_free(page);
 }
 
 static void *fetch_run(void *data)
 {
 	struct fetch *f = data;
 	if (f->pull) {
-		f->rc = get_page(&f->tc, f->path, &f->page, &f->requested);
+		f->rc = get_page(&f->tc, f->path, &f->page, &f->prep, &f->requested);
 	} else {
 		f->rc = request(&f->tc, f->path, f->body, f->len);
 		f->requested = f->rc == PK_OK;
@@ -457,6 +477,7 @@ static void fetch_start(struct client *c, struct fetch *f, const char *path, con
 {
 	memset(&f->err, 0, sizeof(f->err));
 	memset(&f->page, 0, sizeof(f->page));
+	f->prep = NULL;
 	f->tc = *c;
 	f->tc.err = &f->err;
 	f->tc.answer = f->buf;
@@ -505,7 +526,7 @@ static void fetch_drop(struct client *c, struct fetch *f)
 	c->answer = f->buf;
 	f->buf = dropped;
 	*c->err = keep;
-	pk_pull_page_free(&f->page);
+	page_free(&f->page, &f->prep);
 }
 
 static void fetch_free(struct client *c, struct fetch *f)
@@ -571,8 +592,8 @@ static int pull_commit(struct client *c, struct pk_sync_summary *sum)
  * last page is in.  A long pull so commits (and rebuilds its search index,
  * its SLA clocks) a few times, not once a page; one cut short keeps what
  * its committed transactions merged and starts again from there. */
-static int merge_page(struct client *c, struct pk_pull_page *page, struct pk_sync_summary *sum,
-		      int last_page)
+static int merge_page(struct client *c, struct pk_pull_page *page, struct pk_merge_prep **prep,
+		      struct pk_sync_summary *sum, int last_page)
 {
 	struct pk_db *db = c->db;
 	int rc = PK_OK;
@@ -589,7 +610,7 @@ static int merge_page(struct client *c, struct pk_pull_page *page, struct pk_syn
 	for (size_t i = 0; i < page->events.n && rc == PK_OK; i++) {
 		enum pk_merge_result res;
 		int conflict;
-		rc = pk_merge_event(db, &page->events.v[i], &res, &conflict);
+		rc = pk_merge_prepared(db, &page->events.v[i], prep[i], &res, &conflict);
 		if (rc != PK_OK)
 			break;
 		if (res == PK_MERGED_DUPLICATE)
@@ -683,14 +704,17 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 		snprintf(path, sizeof(path), "/v1/pull?after=%lld&limit=%d%s%s", (long long)cursor,
 			 c->o->batch, anchor ? "&anchor=" : "", anchor ? anchor : "");
 		struct pk_pull_page page;
+		struct pk_merge_prep **prep;
 		int requested;
 		if (next.running && next.cursor == cursor && !anchor) {
 			rc = fetch_wait(c, &next);
 			requested = next.requested;
 			page = next.page;
+			prep = next.prep;
+			next.prep = NULL;
 		} else {
 			fetch_drop(c, &next);
-			rc = get_page(c, path, &page, &requested);
+			rc = get_page(c, path, &page, &prep, &requested);
 		}
 		if (!requested && rc == PK_EREFUSED && (cursor > 0 || anchor) &&
 		    strstr(c->err->msg, "bad_cursor")) {
@@ -710,7 +734,7 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 			break;
 		}
 		if (known && strcmp(known, page.server) != 0 && cursor > 0) {
-			pk_pull_page_free(&page);
+			page_free(&page, &prep);
 			if ((rc = pull_commit(c, sum)) != PK_OK ||
 			    (rc = server_changed(c, page.server)) != PK_OK)
 				break;
@@ -720,7 +744,7 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 			continue;
 		}
 		if (c->ceiling < 0 && (rc = take_ceiling(c, page.ceiling, sum)) != PK_OK) {
-			pk_pull_page_free(&page);
+			page_free(&page, &prep);
 			break;
 		}
 		/* (the anchor belongs to the server it came from) */
@@ -734,16 +758,16 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 				 (long long)page.next, c->o->batch);
 			fetch_start(c, &next, npath, NULL, 0, 1, page.next);
 		}
-		rc = merge_page(c, &page, sum, !more);
+		rc = merge_page(c, &page, prep, sum, !more);
 		if (rc != PK_OK) { /* the pages since the last commit are undone */
-			pk_pull_page_free(&page);
+			page_free(&page, &prep);
 			break;
 		}
 		cursor = page.next;
 		sum->cursor = cursor;
 		if (c->progress)
 			c->progress("pull", cursor, page.head, c->pdata);
-		pk_pull_page_free(&page);
+		page_free(&page, &prep);
 		if (rc != PK_OK || !more)
 			break;
 		if (!known)
