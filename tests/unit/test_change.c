@@ -477,12 +477,9 @@ static void test_page_size(void **state)
 	pk_db_close(&db);
 	pk_config_free(&cfg);
 	free(cmd);
-	cmd = pk_xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	fx_rmdir(&dir);
 	free(fresh);
 	free(old);
-	free(dir);
 }
 
 /* --- nested transactions ------------------------------------------------ */

@@ -122,12 +122,9 @@ static void test_sqlite_file_kinds(void **state)
 	free(same);
 	free(line);
 	pk_config_free(&cfg);
-	char *rm = pk_xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(rm), 0);
-	free(rm);
+	fx_rmdir(&dir);
 	free(desk);
 	free(store);
-	free(dir);
 }
 
 static int collect(const struct pk_event *ev, void *data)
@@ -207,13 +204,10 @@ static void test_sqlite_checkpoints(void **state)
 	pk_events_free(&evs);
 	free(body);
 	fx_free(&f);
-	char *rm = pk_xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(rm), 0);
-	free(rm);
+	fx_rmdir(&dir);
 	free(line);
 	free(wal);
 	free(store);
-	free(dir);
 }
 
 int main(void)

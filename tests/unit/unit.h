@@ -255,6 +255,17 @@ static inline char *fx_tmpdir(const char *name)
 	return dir;
 }
 
+/* Removes a directory of fx_tmpdir() with what it holds, and frees its
+ * name. */
+static inline void fx_rmdir(char **dir)
+{
+	char *cmd = pk_xasprintf("rm -rf '%s'", *dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(*dir);
+	*dir = NULL;
+}
+
 /* The usual cmocka fixture: a fresh database per test. */
 static inline int fx_setup(void **state)
 {
