@@ -134,7 +134,11 @@ static uint32_t hash_str(const char *s)
 	uint64_t h = hash_span(0xcbf29ce484222325ull ^ n, s, k);
 	if (n > 32)
 		h = hash_span(h, s + n - k, k);
-	return (uint32_t)(h ^ (h >> 32));
+	/* a multiplication carries bits up only: mix the high ones down */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
 
 sqlite3_stmt *pk_db_stmt(struct pk_db *db, const char *sql)

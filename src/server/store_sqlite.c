@@ -8,9 +8,12 @@
  * writer), opened on first use and closed when the thread ends or the
  * store closes.
  *
- * The writer never checkpoints: each commit tells a thread of its own,
- * which copies the log into the file (and syncs it) with a handle of its
- * own, so a push holds the write lock for its writes only. */
+ * The writer leaves checkpoints to a thread with a handle of its own: a
+ * commit that leaves 4 MiB in the log wakes it to copy the log into the
+ * file (and sync it), so a push holds the write lock for its writes only.
+ * When pushes come back to back and the log reaches twice that, the writer
+ * copies the rest itself: SQLite starts the log again only after a
+ * checkpoint that reached its end. */
 #include "store.h"
 
 #include <pthread.h>
@@ -184,13 +187,21 @@ static void *ckpt_run(void *arg)
 	return NULL;
 }
 
-/* Called by SQLite after each commit of the writer, the lock held. */
+/* Called by SQLite after each commit of the writer, within the push's
+ * write lock. */
 static int ckpt_hook(void *arg, sqlite3 *h, const char *name, int pages)
 {
-	(void)h;
-	(void)name;
 	struct sqlite_store *st = arg;
-	if (pages >= st->ckpt_pages) {
+	if (pages >= 2 * st->ckpt_pages) {
+		/* Pushes back to back: the thread's checkpoint never catches up
+		 * with the log's end, and SQLite starts the log again only after
+		 * one that did.  The writer copies the rest itself, no other
+		 * push running; FULL waits (the busy timeout) for the thread's
+		 * checkpoint and for readers of an older snapshot. */
+		int rc = sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_FULL, NULL, NULL);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			srv_log(SRV_LOG_WARN, _("%s: checkpoint: %s"), st->path, sqlite3_errmsg(h));
+	} else if (pages >= st->ckpt_pages) {
 		pthread_mutex_lock(&st->ckpt_lock);
 		st->ckpt_due = 1;
 		pthread_cond_signal(&st->ckpt_wake);
@@ -199,14 +210,24 @@ static int ckpt_hook(void *arg, sqlite3 *h, const char *name, int pages)
 	return SQLITE_OK;
 }
 
-static int ckpt_start(struct sqlite_store *st, struct pk_error *err)
+/* Starts the checkpointer; without it (no handle or no thread), SQLite's
+ * automatic checkpoint stays on the writer, as it was. */
+static void ckpt_start(struct sqlite_store *st)
 {
-	int rc = pk_db_open_schema(st->path, 0, &store_schema, st->cfg, DB_USER, &st->ckpt_db, err);
-	if (rc != PK_OK)
-		return rc;
-	int e = pthread_create(&st->ckpt_thread, NULL, ckpt_run, st);
-	if (e != 0)
-		return pk_error_set(err, PK_ERR, _("cannot start a thread: %s"), strerror(e));
+	struct pk_error err = { 0 };
+	int e = 0;
+	if (pk_db_open_schema(st->path, 0, &store_schema, st->cfg, DB_USER, &st->ckpt_db, &err) !=
+	    PK_OK) {
+		srv_log(SRV_LOG_WARN, _("%s: checkpoints stay with the writer: %s"), st->path,
+			err.msg);
+		return;
+	}
+	if ((e = pthread_create(&st->ckpt_thread, NULL, ckpt_run, st)) != 0) {
+		srv_log(SRV_LOG_WARN, _("%s: checkpoints stay with the writer: %s"), st->path,
+			strerror(e));
+		pk_db_close(&st->ckpt_db);
+		return;
+	}
 	st->ckpt_running = 1;
 	sqlite3_stmt *ps = pk_db_stmt(st->writer, "PRAGMA page_size");
 	int size = ps && sqlite3_step(ps) == SQLITE_ROW ? sqlite3_column_int(ps, 0) : 0;
@@ -215,7 +236,6 @@ static int ckpt_start(struct sqlite_store *st, struct pk_error *err)
 	st->ckpt_pages = size > 0 ? CKPT_BYTES / size : 1000;
 	/* replaces SQLite's automatic checkpoint on this handle */
 	sqlite3_wal_hook(pk_db_sqlite(st->writer), ckpt_hook, st);
-	return PK_OK;
 }
 
 static void ckpt_stop(struct sqlite_store *st)
@@ -272,7 +292,7 @@ static int store_open(const struct srv_conf *conf, struct srv_store **out, struc
 	if (rc == PK_OK)
 		rc = load_server_id(st, err);
 	if (rc == PK_OK)
-		rc = ckpt_start(st, err);
+		ckpt_start(st);
 	if (rc != PK_OK) {
 		store_close(&st->base);
 		return rc;
