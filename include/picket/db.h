@@ -69,6 +69,9 @@ int pk_db_in_transaction(struct pk_db *db);
 
 /* Runs SQL without results (DDL, pragmas). */
 int pk_db_exec(struct pk_db *db, const char *sql);
+/* The first column of the first row of `sql` (a cached statement, no
+ * parameters) as an integer; -1 when there is no row or it fails. */
+int64_t pk_db_int(struct pk_db *db, const char *sql);
 
 /* Maps an SQLite result code to a picket status, filling the handle's error
  * with `what` and SQLite's message. */

@@ -180,6 +180,16 @@ int pk_db_prepare_once(struct pk_db *db, const char *sql, sqlite3_stmt **st)
 	return PK_OK;
 }
 
+int64_t pk_db_int(struct pk_db *db, const char *sql)
+{
+	sqlite3_stmt *st = pk_db_stmt(db, sql);
+	if (!st)
+		return -1;
+	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	return v;
+}
+
 int pk_db_exec(struct pk_db *db, const char *sql)
 {
 	char *msg = NULL;

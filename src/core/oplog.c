@@ -198,24 +198,14 @@ int pk_oplog_after(struct pk_db *db, int64_t after, const char *skip_origin, int
 	return visit(db, st, fn, data, last);
 }
 
-static int64_t scalar(struct pk_db *db, const char *sql)
-{
-	sqlite3_stmt *st = pk_db_stmt(db, sql);
-	if (!st)
-		return -1;
-	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_reset(st);
-	return v;
-}
-
 int64_t pk_oplog_pending(struct pk_db *db)
 {
-	return scalar(db, "SELECT count(*) FROM oplog WHERE pushed = 0");
+	return pk_db_int(db, "SELECT count(*) FROM oplog WHERE pushed = 0");
 }
 
 int64_t pk_oplog_head(struct pk_db *db)
 {
-	return scalar(db, "SELECT ifnull(max(id), 0) FROM oplog");
+	return pk_db_int(db, "SELECT ifnull(max(id), 0) FROM oplog");
 }
 
 int pk_oplog_event_at(struct pk_db *db, int64_t seq, char uuid[PK_UUID_LEN + 1])
@@ -237,7 +227,7 @@ int pk_oplog_event_at(struct pk_db *db, int64_t seq, char uuid[PK_UUID_LEN + 1])
 
 int64_t pk_conflicts_count(struct pk_db *db)
 {
-	return scalar(db, "SELECT count(*) FROM conflicts");
+	return pk_db_int(db, "SELECT count(*) FROM conflicts");
 }
 
 int pk_oplog_mark_pushed(struct pk_db *db, int64_t from, int64_t upto)

@@ -229,11 +229,8 @@ static void ckpt_start(struct sqlite_store *st)
 		return;
 	}
 	st->ckpt_running = 1;
-	sqlite3_stmt *ps = pk_db_stmt(st->writer, "PRAGMA page_size");
-	int size = ps && sqlite3_step(ps) == SQLITE_ROW ? sqlite3_column_int(ps, 0) : 0;
-	if (ps)
-		sqlite3_reset(ps);
-	st->ckpt_pages = size > 0 ? CKPT_BYTES / size : 1000;
+	int64_t size = pk_db_int(st->writer, "PRAGMA page_size");
+	st->ckpt_pages = size > 0 ? (int)(CKPT_BYTES / size) : 1000;
 	/* replaces SQLite's automatic checkpoint on this handle */
 	sqlite3_wal_hook(pk_db_sqlite(st->writer), ckpt_hook, st);
 }
