@@ -252,8 +252,15 @@ static const char migration_5[] =
 	"  PRIMARY KEY (entity_uuid, field)\n"
 	") WITHOUT ROWID;\n";
 
+/* The search index gathers up to 16 MiB of terms in memory before it
+ * writes a segment (SQLite's default is 1 MiB): a large write, such as a
+ * first sync's or an import's, makes fewer small segments to merge
+ * (tests/bench/RESULTS.md, "Fewer search index merges"). */
+static const char migration_6[] =
+	"INSERT INTO ticket_fts(ticket_fts, rank) VALUES ('hashsize', 16777216);\n";
+
 static const char *const migrations[] = {
-	migration_1, migration_2, migration_3, migration_4, migration_5,
+	migration_1, migration_2, migration_3, migration_4, migration_5, migration_6,
 };
 
 const struct pk_schema pk_desk_schema = {

@@ -17,7 +17,7 @@ expect_eq "700 700 600" \
 	"modes of the new directories and the database"
 expect_rc 0 pk init
 expect_eq "picket database ready at $PICKET_DB (node LUX1)" "$OUT" "init message"
-expect_eq "5" "$(sql 'PRAGMA user_version')" "schema version after init"
+expect_eq "6" "$(sql 'PRAGMA user_version')" "schema version after init"
 # a database of schema 1 (as an older picket left it) is migrated by the
 # first command, even a read-only one
 sql "DROP INDEX tickets_sla; DROP INDEX tickets_sla_next; DROP INDEX tickets_followup;
@@ -30,14 +30,17 @@ sql "DROP INDEX tickets_sla; DROP INDEX tickets_sla_next; DROP INDEX tickets_fol
 	DROP TABLE oncall_overrides; DROP TABLE handover_notes;
 	DROP INDEX oplog_field; DROP TABLE conflicts; DROP TRIGGER oplog_only_pushed;
 	ALTER TABLE oplog DROP COLUMN base;
+	DELETE FROM ticket_fts_config WHERE k = 'hashsize';
 	CREATE TRIGGER oplog_only_pushed BEFORE UPDATE OF
 	  id, event_uuid, entity, entity_uuid, op, field, value, hlc, origin, actor, at
 	  ON oplog BEGIN SELECT RAISE(ABORT, 'oplog is append-only'); END;
 	PRAGMA user_version = 1"
 expect_rc 0 pk list
-expect_eq "5" "$(sql 'PRAGMA user_version')" "list migrated a schema 1 database"
+expect_eq "6" "$(sql 'PRAGMA user_version')" "list migrated a schema 1 database"
 expect_eq "1" "$(sql "SELECT count(*) FROM sqlite_master WHERE name = 'tickets_sla'")" \
 	"the migrations added the index"
+expect_eq "16777216" "$(sql "SELECT v FROM ticket_fts_config WHERE k = 'hashsize'")" \
+	"the migrations set the search index's memory"
 expect_eq "0" "$(sql "SELECT count(*) FROM sqlite_master WHERE name = 'tickets_due'")" \
 	"the migrations replaced the old index"
 expect_match 'sla_due, status' "$(sql "SELECT sql FROM sqlite_master WHERE name = 'tickets_open'")" \
