@@ -430,6 +430,10 @@ struct fetch {
 	struct pk_merge_prep **prep; /* the page's events read (pk_merge_prepare) */
 	int requested;		     /* the request succeeded (rc is then the decoding's) */
 	int rc;
+	/* a page merged already: the thread frees it first, so the memory
+	 * the fetch threads allocated is freed off the merging thread */
+	struct pk_pull_page done;
+	struct pk_merge_prep **done_prep;
 };
 
 /* One page of a pull, its events read for the merge (*prep, one each):
@@ -463,6 +467,7 @@ static void page_free(struct pk_pull_page *page, struct pk_merge_prep ***prep)
 static void *fetch_run(void *data)
 {
 	struct fetch *f = data;
+	page_free(&f->done, &f->done_prep);
 	if (f->pull) {
 		f->rc = get_page(&f->tc, f->path, &f->page, &f->prep, &f->requested);
 	} else {
@@ -532,6 +537,7 @@ static void fetch_drop(struct client *c, struct fetch *f)
 static void fetch_free(struct client *c, struct fetch *f)
 {
 	fetch_drop(c, f);
+	page_free(&f->done, &f->done_prep);
 	pk_buf_free(&f->buf);
 }
 
@@ -698,6 +704,8 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 	int rc = PK_OK;
 	/* the next page is fetched and decoded while this one merges */
 	struct fetch next = { 0 };
+	struct pk_pull_page merged = { 0 }; /* the last page merged */
+	struct pk_merge_prep **merged_prep = NULL;
 	int bulk = 0; /* a rollback journal for a long pull */
 	for (;;) {
 		char path[160 + PK_UUID_LEN];
@@ -756,6 +764,11 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 			char npath[64];
 			snprintf(npath, sizeof(npath), "/v1/pull?after=%lld&limit=%d",
 				 (long long)page.next, c->o->batch);
+			/* its thread frees the page merged before this one */
+			next.done = merged;
+			next.done_prep = merged_prep;
+			memset(&merged, 0, sizeof(merged));
+			merged_prep = NULL;
 			fetch_start(c, &next, npath, NULL, 0, 1, page.next);
 		}
 		rc = merge_page(c, &page, prep, sum, !more);
@@ -767,13 +780,16 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 		sum->cursor = cursor;
 		if (c->progress)
 			c->progress("pull", cursor, page.head, c->pdata);
-		page_free(&page, &prep);
+		page_free(&merged, &merged_prep);
+		merged = page;
+		merged_prep = prep;
 		if (rc != PK_OK || !more)
 			break;
 		if (!known)
 			known = pk_xstrdup(sum->server);
 	}
 	fetch_free(c, &next);
+	page_free(&merged, &merged_prep);
 	/* what was merged before a failure is kept, with its cursor */
 	struct pk_error first = *c->err;
 	int crc = pull_commit(c, sum);
