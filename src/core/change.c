@@ -474,6 +474,28 @@ const char *pk_entity_sql(struct pk_db *db, const struct pk_entity *ent, enum pk
 	return e->sql[kind];
 }
 
+/* A create event's value: the record's fields that have a value, as one
+ * JSON object (absent is null), with its parent's uuid for a child. */
+static const char *create_json(struct pk_buf *obj, const struct pk_change *ch)
+{
+	const struct pk_entity *ent = ch->ent;
+	pk_buf_putc(obj, '{');
+	if (ch->parent[0])
+		pk_buf_printf(obj, "\"parent\":\"%s\"", ch->parent);
+	for (size_t i = 0; i < ent->nfields; i++) {
+		const struct pk_field *f = &ent->fields[i];
+		if (!ch->v[i].set || ch->v[i].null || (f->flags & (PK_FF_NOLOG | PK_FF_INTERNAL)))
+			continue;
+		if (obj->len > 1)
+			pk_buf_putc(obj, ',');
+		pk_json_quote(obj, f->name);
+		pk_buf_putc(obj, ':');
+		value_json(obj, f, &ch->v[i]);
+	}
+	pk_buf_putc(obj, '}');
+	return obj->data;
+}
+
 static int do_create(struct pk_db *db, struct pk_change *ch)
 {
 	const struct pk_entity *ent = ch->ent;
@@ -499,23 +521,10 @@ static int do_create(struct pk_db *db, struct pk_change *ch)
 	ch->count = 1;
 	ch->wrote = 1;
 
+	/* a merged create is stored as it came: its fields were read from it */
 	struct pk_buf obj = { 0 };
-	pk_buf_putc(&obj, '{');
-	if (ch->parent[0])
-		pk_buf_printf(&obj, "\"parent\":\"%s\"", ch->parent);
-	for (size_t i = 0; i < ent->nfields; i++) {
-		const struct pk_field *f = &ent->fields[i];
-		/* a create event lists the fields that have a value: absent is null */
-		if (!ch->v[i].set || ch->v[i].null || (f->flags & (PK_FF_NOLOG | PK_FF_INTERNAL)))
-			continue;
-		if (obj.len > 1)
-			pk_buf_putc(&obj, ',');
-		pk_json_quote(&obj, f->name);
-		pk_buf_putc(&obj, ':');
-		value_json(&obj, f, &ch->v[i]);
-	}
-	pk_buf_putc(&obj, '}');
-	rc = oplog_append(db, ch, "create", NULL, obj.data);
+	const char *json = db->remote ? db->remote->value : create_json(&obj, ch);
+	rc = oplog_append(db, ch, "create", NULL, json);
 	pk_buf_free(&obj);
 	if (rc != PK_OK)
 		return rc;
