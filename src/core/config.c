@@ -145,7 +145,7 @@ static const struct pk_config_key keys[] = {
 	  N_("Attempts after a network failure or a server error, with growing delays, "
 	     "before picket sync gives up (it resumes where it stopped).") },
 	{ "sync.batch", PK_CT_INT, "1000", N_("Events per request, 1 to 5000.") },
-	{ "sync.commit_events", PK_CT_INT, "20000",
+	{ "sync.commit_events", PK_CT_INT, "100000",
 	  N_("Events a pull merges before it commits them (whole pages): fewer commits are "
 	     "faster, more keep more of an interrupted pull. 1 commits each page.") },
 	{ "sync.ceiling", PK_CT_STRING, NULL,

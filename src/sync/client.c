@@ -173,7 +173,7 @@ int pk_sync_options_load(const struct pk_config *cfg, struct pk_sync_options *o,
 	    (rc = cfg_int(cfg, "sync.retries", 5, 0, 100, &o->retries, err)) != PK_OK ||
 	    (rc = cfg_int(cfg, "sync.batch", 1000, 1, PK_PROTOCOL_MAX_BATCH, &o->batch, err)) !=
 		    PK_OK ||
-	    (rc = cfg_int(cfg, "sync.commit_events", 20000, 1, 1000000, &o->commit_events, err)) !=
+	    (rc = cfg_int(cfg, "sync.commit_events", 100000, 1, 1000000, &o->commit_events, err)) !=
 		    PK_OK)
 		goto fail;
 	return PK_OK;
