@@ -1,7 +1,6 @@
 /* The sync client: libcurl over HTTPS to picketd (see sync.h). */
 #include "picket/sync.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -22,6 +21,7 @@
 #include "picket/status.h"
 #include "picket/ticket.h"
 #include "picket/buildconf.h"
+#include "libcurl.h"
 
 #define MAX_ANSWER (64 << 20) /* bytes of one answer we are willing to hold */
 #define MAX_TOKEN  512
@@ -238,53 +238,53 @@ static size_t on_data(char *p, size_t size, size_t n, void *data)
 
 static int client_init(struct client *c)
 {
-	c->curl = curl_easy_init();
+	c->curl = pk_curl.easy_init();
 	if (!c->curl)
 		return pk_error_set(c->err, PK_ERR, _("cannot start libcurl"));
 	const struct pk_sync_options *o = c->o;
 	if (o->token) {
 		char *auth = pk_xasprintf("Authorization: Bearer %s", o->token);
-		c->headers = curl_slist_append(c->headers, auth);
+		c->headers = pk_curl.slist_append(c->headers, auth);
 		memset(auth, 0, strlen(auth));
 		free(auth);
 	}
 	char proto[64];
 	snprintf(proto, sizeof(proto), "%s: %d", PK_PROTOCOL_HEADER, PK_PROTOCOL_VERSION);
-	c->headers = curl_slist_append(c->headers, proto);
-	c->headers = curl_slist_append(c->headers, "Content-Type: application/json");
-	c->headers = curl_slist_append(c->headers, "Accept: application/json");
-	c->headers = curl_slist_append(c->headers, "Expect:");
+	c->headers = pk_curl.slist_append(c->headers, proto);
+	c->headers = pk_curl.slist_append(c->headers, "Content-Type: application/json");
+	c->headers = pk_curl.slist_append(c->headers, "Accept: application/json");
+	c->headers = pk_curl.slist_append(c->headers, "Expect:");
 	CURL *h = c->curl;
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, o->allow_http ? "https,http" : "https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	pk_curl.easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+	pk_curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, o->allow_http ? "https,http" : "https");
+	pk_curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	pk_curl.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	pk_curl.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	pk_curl.easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (o->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+		pk_curl.easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
 	if (o->cert_file) {
-		curl_easy_setopt(h, CURLOPT_SSLCERT, o->cert_file);
-		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
-		curl_easy_setopt(h, CURLOPT_SSLKEY, o->key_file);
-		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+		pk_curl.easy_setopt(h, CURLOPT_SSLCERT, o->cert_file);
+		pk_curl.easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+		pk_curl.easy_setopt(h, CURLOPT_SSLKEY, o->key_file);
+		pk_curl.easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
 	}
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)o->timeout);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)(o->timeout < 10 ? o->timeout : 10));
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "picket/" PICKET_VERSION);
+	pk_curl.easy_setopt(h, CURLOPT_TIMEOUT, (long)o->timeout);
+	pk_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)(o->timeout < 10 ? o->timeout : 10));
+	pk_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	pk_curl.easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	pk_curl.easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
+	pk_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	pk_curl.easy_setopt(h, CURLOPT_WRITEDATA, c);
+	pk_curl.easy_setopt(h, CURLOPT_USERAGENT, "picket/" PICKET_VERSION);
 	return PK_OK;
 }
 
 static void client_free(struct client *c)
 {
 	if (c->curl)
-		curl_easy_cleanup(c->curl);
-	curl_slist_free_all(c->headers);
+		pk_curl.easy_cleanup(c->curl);
+	pk_curl.slist_free_all(c->headers);
 	pk_buf_free(&c->answer);
 }
 
@@ -324,27 +324,27 @@ static int request(struct client *c, const char *path, const char *body, size_t 
 	char *url = pk_xasprintf("%s%s", c->o->url, path);
 	int rc = PK_OK;
 	/* this struct's buffers, also when it is a fetch's copy (below) */
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
-	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->curl_err);
+	pk_curl.easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
+	pk_curl.easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->curl_err);
 	for (int attempt = 0;; attempt++) {
 		pk_buf_reset(&c->answer);
 		c->too_big = 0;
 		c->curl_err[0] = '\0';
-		curl_easy_setopt(c->curl, CURLOPT_URL, url);
+		pk_curl.easy_setopt(c->curl, CURLOPT_URL, url);
 		if (body) {
-			curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
-			curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
-			curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+			pk_curl.easy_setopt(c->curl, CURLOPT_POST, 1L);
+			pk_curl.easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+			pk_curl.easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 		} else {
-			curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+			pk_curl.easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
 		}
-		CURLcode cc = curl_easy_perform(c->curl);
+		CURLcode cc = pk_curl.easy_perform(c->curl);
 		long status = 0;
-		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+		pk_curl.easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 		int retry = 0;
 		c->retry_after = 0;
 		if (cc != CURLE_OK) {
-			const char *why = c->curl_err[0] ? c->curl_err : curl_easy_strerror(cc);
+			const char *why = c->curl_err[0] ? c->curl_err : pk_curl.easy_strerror(cc);
 			if (c->too_big)
 				rc = pk_error_set(c->err, PK_EPROTO,
 						  _("the server's answer is larger than %d MB"),
@@ -366,10 +366,10 @@ static int request(struct client *c, const char *path, const char *body, size_t 
 			retry = transient(cc);
 		} else if (status == 200) {
 			const char *ct = NULL;
-			curl_easy_getinfo(c->curl, CURLINFO_CONTENT_TYPE, &ct);
+			pk_curl.easy_getinfo(c->curl, CURLINFO_CONTENT_TYPE, &ct);
 			struct curl_header *hv = NULL;
-			if (curl_easy_header(c->curl, PK_PROTOCOL_HEADER, 0, CURLH_HEADER, -1,
-					     &hv) != CURLHE_OK ||
+			if (pk_curl.easy_header(c->curl, PK_PROTOCOL_HEADER, 0, CURLH_HEADER, -1,
+						&hv) != CURLHE_OK ||
 			    atoi(hv->value) != PK_PROTOCOL_VERSION)
 				rc = pk_error_set(
 					c->err, PK_EPROTO,
@@ -391,8 +391,8 @@ static int request(struct client *c, const char *path, const char *body, size_t 
 						  c->o->url, status, msg);
 				retry = 1;
 				struct curl_header *ra = NULL;
-				if (curl_easy_header(c->curl, "Retry-After", 0, CURLH_HEADER, -1,
-						     &ra) == CURLHE_OK)
+				if (pk_curl.easy_header(c->curl, "Retry-After", 0, CURLH_HEADER, -1,
+							&ra) == CURLHE_OK)
 					c->retry_after = atoi(ra->value);
 			} else if (strcmp(code, "protocol") == 0) {
 				rc = pk_error_set(c->err, PK_EPROTO, _("%s refused: %s"), c->o->url,
@@ -1101,12 +1101,9 @@ int pk_sync_run(struct pk_db *db, const struct pk_sync_options *o, pk_sync_progr
 		void *data, struct pk_sync_summary *sum, struct pk_error *err)
 {
 	memset(sum, 0, sizeof(*sum));
-	static int curl_ready;
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return pk_error_set(err, PK_ERR, _("cannot start libcurl"));
-		curl_ready = 1;
-	}
+	int rc = pk_curl_open(err);
+	if (rc != PK_OK)
+		return rc;
 	struct client c = {
 		.db = db, .o = o, .err = err, .progress = progress, .pdata = data, .ceiling = -1
 	};
@@ -1114,7 +1111,7 @@ int pk_sync_run(struct pk_db *db, const struct pk_sync_options *o, pk_sync_progr
 	 * page cache of 64 MiB meanwhile */
 	sqlite3 *h = pk_db_sqlite(db);
 	sqlite3_exec(h, "PRAGMA cache_size = -65536", NULL, NULL, NULL);
-	int rc = client_init(&c);
+	rc = client_init(&c);
 	if (rc == PK_OK)
 		rc = pull(&c, sum);
 	if (rc == PK_OK)

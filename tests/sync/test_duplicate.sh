@@ -102,6 +102,18 @@ expect_rc 0 pc a sync --quiet
 N=$(srv_events srv)
 expect_eq "$N" "$(cevents a)" "A and the server hold the same number of events"
 
+# --- libcurl is opened by a sync only ---------------------------------------------------------
+
+# the libcurl a command loads (LD_DEBUG lists each library as it opens)
+curl_loaded() {
+	LD_DEBUG=libs "$@" 2>&1 >/dev/null | grep -o 'libcurl[a-z-]*\.so\.[0-9]*' | head -n 1
+}
+if [ -z "${PICKET_VALGRIND:-}" ]; then
+	expect_eq "" "$(curl_loaded pc a list)" "picket list does not load libcurl"
+	expect_eq "" "$(curl_loaded pc a show "$R1")" "picket show does not load libcurl"
+	expect_match '^libcurl' "$(curl_loaded pc a sync --quiet)" "picket sync opens libcurl"
+fi
+
 # --- two clients racing with the same events ---------------------------------------------------
 
 for i in 1 2 3 4 5 6 7 8; do pc a new --title "Race $i" >/dev/null; done
