@@ -18,7 +18,7 @@
 #include "picket/i18n.h"
 #include "picket/status.h"
 
-#define CACHE_DAYS 512 /* a power of two */
+#define CACHE_DAYS 2048 /* a power of two: walks of up to five and a half years stay cached */
 #define MAX_DAYS   3660
 #define W	   PK_CAL_MAX_WINDOWS
 
