@@ -255,7 +255,7 @@ static const char migration_5[] =
 /* The search index gathers up to 16 MiB of terms in memory before it
  * writes a segment (SQLite's default is 1 MiB): a large write, such as a
  * first sync's or an import's, makes fewer small segments to merge
- * (tests/bench/RESULTS.md, "Fewer search index merges"). */
+ * (tests/bench/RESULTS.md, "Fewer commits, a larger search buffer"). */
 static const char migration_6[] =
 	"INSERT INTO ticket_fts(ticket_fts, rank) VALUES ('hashsize', 16777216);\n";
 
