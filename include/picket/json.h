@@ -59,6 +59,11 @@ int pk_json_string(struct pk_json *j, struct pk_buf *out);
  * value's own text. */
 int pk_json_skip(struct pk_json *j, const char **text, size_t *len);
 
+/* A copy of len bytes of valid JSON text (one that pk_json_skip() read)
+ * without its white space between tokens, so the text fits on one line
+ * however it was laid out (a bundle holds one event a line). */
+char *pk_json_compact(const char *text, size_t len);
+
 /* Objects: pk_json_object() reads the "{"; then each pk_json_member()
  * returns 1 with the next member's name in key (its value comes next, to
  * be read or skipped), 0 after the closing "}", or -1. */

@@ -388,6 +388,28 @@ int pk_json_skip(struct pk_json *j, const char **text, size_t *len)
 	return 0;
 }
 
+char *pk_json_compact(const char *text, size_t len)
+{
+	char *out = pk_xmalloc(len + 1), *o = out;
+	int in_string = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\' && i + 1 < len)
+				*o++ = text[i++]; /* an escape's next byte is no quote */
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			continue;
+		} else if (c == '"') {
+			in_string = 1;
+		}
+		*o++ = text[i];
+	}
+	*o = '\0';
+	return out;
+}
+
 int pk_json_end(struct pk_json *j)
 {
 	if (j->err)

@@ -201,9 +201,34 @@ static void test_members_and_elements(void **state)
 	pk_buf_free(&key);
 }
 
+/* White space between tokens goes, the strings' own stays. */
+static void test_compact(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "{\n  \"title\": \"a  b\",\r\n\t\"n\" : 1 }", "{\"title\":\"a  b\",\"n\":1}" },
+		{ "[ \"q\\\" \\\\\" , \"x\\n y\" ]", "[\"q\\\" \\\\\",\"x\\n y\"]" },
+		{ "\" \"", "\" \"" },
+		{ " null ", "null" },
+		{ "{}", "{}" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* the input is JSON, as pk_json_skip() hands it over */
+		struct pk_json j;
+		pk_json_init(&j, cases[i].in, strlen(cases[i].in));
+		assert_int_equal(pk_json_skip(&j, NULL, NULL), 0);
+		char *got = pk_json_compact(cases[i].in, strlen(cases[i].in));
+		assert_string_equal(got, cases[i].want);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_compact),
 		cmocka_unit_test(test_accepts_json),
 		cmocka_unit_test(test_rejects_what_is_not_json),
 		cmocka_unit_test(test_reads_values),
