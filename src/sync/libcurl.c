@@ -24,7 +24,7 @@ static char failure[256]; /* why libcurl could not be opened; "" when it was */
 		void *p = dlsym(lib, sym);                                                         \
 		if (!p) {                                                                          \
 			snprintf(failure, sizeof(failure),                                         \
-				 _("%s has no %s: picket sync needs libcurl 7.84 or later"), name, \
+				 _("%s has no %s: picket sync needs libcurl 7.85 or later"), name, \
 				 sym);                                                             \
 			goto fail;                                                                 \
 		}                                                                                  \
@@ -35,11 +35,24 @@ static void open_once(void)
 {
 	void *lib = NULL;
 	const char *name = NULL;
+	char why[2][96] = { "", "" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !lib; i++)
-		lib = dlopen(name = names[i], RTLD_NOW | RTLD_LOCAL);
+		if (!(lib = dlopen(name = names[i], RTLD_NOW | RTLD_LOCAL)))
+			snprintf(why[i], sizeof(why[i]), "%s", dlerror());
 	if (!lib) {
-		snprintf(failure, sizeof(failure), _("picket sync needs libcurl: %s"), dlerror());
+		snprintf(failure, sizeof(failure), _("picket sync needs libcurl: %s; %s"), why[0],
+			 why[1]);
 		return;
+	}
+	SYM(version_info, "curl_version_info");
+	/* CURLOPT_PROTOCOLS_STR (https only) is 7.85's: an older libcurl
+	 * would ignore it */
+	const curl_version_info_data *v = pk_curl.version_info(CURLVERSION_NOW);
+	if (!v || v->version_num < 0x075500) {
+		snprintf(failure, sizeof(failure),
+			 _("%s is libcurl %s: picket sync needs libcurl 7.85 or later"), name,
+			 v ? v->version : "?");
+		goto fail;
 	}
 	SYM(global_init, "curl_global_init");
 	SYM(easy_init, "curl_easy_init");
@@ -51,11 +64,11 @@ static void open_once(void)
 	SYM(easy_cleanup, "curl_easy_cleanup");
 	SYM(slist_append, "curl_slist_append");
 	SYM(slist_free_all, "curl_slist_free_all");
-	if (pk_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	/* open for the life of the process from here on, even when its
+	 * start fails: it may have started the libraries it uses */
+	if (pk_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		snprintf(failure, sizeof(failure), "%s", _("cannot start libcurl"));
-		goto fail;
-	}
-	return; /* open for the life of the process */
+	return;
 fail:
 	dlclose(lib);
 }

@@ -11,6 +11,7 @@
 struct pk_error;
 
 struct pk_curl {
+	curl_version_info_data *(*version_info)(CURLversion age);
 	CURLcode (*global_init)(long flags);
 	CURL *(*easy_init)(void);
 	CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);

@@ -113,6 +113,21 @@ if [ -z "${PICKET_VALGRIND:-}" ]; then
 	expect_eq "" "$(curl_loaded pc a show "$R1")" "picket show does not load libcurl"
 	expect_match '^libcurl' "$(curl_loaded pc a sync --quiet)" "picket sync opens libcurl"
 fi
+# a libcurl older than 7.85 (which has the https-only option) is refused,
+# saying so: here a stand-in that reports 7.84.0
+mkdir -p "$T/oldcurl"
+cat >"$T/oldcurl/v.c" <<'EOF'
+/* the first members of curl_version_info_data */
+static struct { int age; const char *version; unsigned version_num; } info = { 10, "7.84.0", 0x075400 };
+void *curl_version_info(int age) { (void)age; return &info; }
+EOF
+if ${CC:-cc} -shared -fPIC -o "$T/oldcurl/libcurl.so.4" "$T/oldcurl/v.c" 2>"$T/oldcurl/cc.err"; then
+	LD_LIBRARY_PATH=$T/oldcurl expect_rc 1 pc a sync --quiet
+	expect_match 'libcurl 7\.84\.0: picket sync needs libcurl 7\.85 or later' "$ERR" \
+		"an older libcurl is refused"
+else
+	fail "cannot build the stand-in libcurl: $(cat "$T/oldcurl/cc.err")"
+fi
 
 # --- two clients racing with the same events ---------------------------------------------------
 
@@ -165,6 +180,34 @@ expect_rc 0 pc a sync --quiet
 expect_same_db "$(cdb a)" "$(cdb b)" "A and B"
 expect_same_db "$(cdb a)" "$(srv_view srv)" "A and picketd's view at the end"
 expect_eq "$N" "$(srv_sql srv "SELECT count(DISTINCT event_uuid) FROM oplog")" "no event twice"
+
+# --- a value laid out on several lines -----------------------------------------------------
+
+# Another client may lay its JSON out on lines; every node keeps each
+# event on one line, as a bundle holds one event a line.
+R3=$(pc a new --title "Laid out on lines" --body "a, b")
+U3=$(csql a "SELECT uuid FROM tickets WHERE ref = '$R3'")
+push_body a "$T/lines.json" "pushed = 0"
+sed 's/,"/,\n  "/g' "$T/lines.json" >"$T/lines2.json"
+CHECKS=$((CHECKS + 1))
+[ "$(wc -l <"$T/lines2.json")" -gt 5 ] || fail "the pushed body is laid out on lines"
+http_req POST /v1/push "$ALICE" "$T/lines2.json"
+expect_http 200 "" "a push laid out on lines"
+expect_eq 1 "$(srv_sql srv "SELECT value FROM oplog WHERE entity_uuid = '$U3'" | wc -l)" \
+	"picketd keeps the create on one line"
+expect_rc 0 pc b sync --quiet
+expect_eq 1 "$(csql b "SELECT value FROM oplog WHERE entity_uuid = '$U3'" | wc -l)" \
+	"B keeps the create on one line"
+expect_eq "a, b" "$(csql b "SELECT description FROM tickets WHERE uuid = '$U3'")" \
+	"the value's own text is kept"
+expect_rc 0 pc b bundle export "$T/b.pkb" --all
+expect_rc 0 pc b key show
+head -n 1 <<<"$OUT" >"$T/b.pub"
+client_new c srv alice C
+expect_rc 0 pc c key trust "$T/b.pub"
+expect_rc 0 pc c bundle import "$T/b.pkb"
+expect_eq "Laid out on lines" "$(csql c "SELECT title FROM tickets WHERE uuid = '$U3'")" \
+	"a bundle of B's events carries the ticket to another site"
 
 srv_stop srv
 done_testing
