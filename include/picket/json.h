@@ -60,9 +60,9 @@ int pk_json_string(struct pk_json *j, struct pk_buf *out);
 int pk_json_skip(struct pk_json *j, const char **text, size_t *len);
 
 /* A copy of len bytes of valid JSON text (one that pk_json_skip() read)
- * without its white space between tokens, so the text fits on one line
- * however it was laid out (a bundle holds one event a line). */
-char *pk_json_compact(const char *text, size_t len);
+ * on one line (a bundle holds one event a line): as it is when it has no
+ * line break, else without its white space between tokens. */
+char *pk_json_one_line(const char *text, size_t len);
 
 /* Objects: pk_json_object() reads the "{"; then each pk_json_member()
  * returns 1 with the next member's name in key (its value comes next, to

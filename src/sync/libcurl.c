@@ -35,8 +35,8 @@ static void open_once(void)
 {
 	void *lib = NULL;
 	const char *name = NULL;
-	char why[2][96] = { "", "" };
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !lib; i++)
+	char why[PK_ARRAY_LEN(names)][96] = { "", "" };
+	for (size_t i = 0; i < PK_ARRAY_LEN(names) && !lib; i++)
 		if (!(lib = dlopen(name = names[i], RTLD_NOW | RTLD_LOCAL)))
 			snprintf(why[i], sizeof(why[i]), "%s", dlerror());
 	if (!lib) {
