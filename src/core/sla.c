@@ -644,6 +644,59 @@ static int cmp_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The clocks of the tickets created in this transaction (id >= bulk_first),
+ * in one pass over their rows.  `queued` (sorted, may be NULL) counts what
+ * asked for each one's refresh: its creation asks once, and any change that
+ * may move its clocks (a status change, a take) asks again, so a ticket
+ * queued once, or one that a bulk import made (queued NULL), has no status
+ * history to read.  Public comments on these tickets (comment_hook leaves
+ * them to this) set their first response in one statement. */
+static int refresh_created(struct pk_db *db, const int64_t *queued, int n)
+{
+	sqlite3_stmt *st = pk_db_stmt(
+		db, "UPDATE tickets SET responded_at = c.first FROM (SELECT ticket_id, "
+		    "min(created_at) AS first FROM comments WHERE ticket_id >= ?1 AND kind = "
+		    "'public' GROUP BY ticket_id) AS c WHERE tickets.id = c.ticket_id AND "
+		    "(tickets.responded_at IS NULL OR tickets.responded_at > c.first)");
+	if (!st)
+		return db->err.code;
+	sqlite3_bind_int64(st, 1, db->bulk_first);
+	int sq = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (sq != SQLITE_DONE)
+		return pk_db_fail(db, sq, _("updating the SLA clock"));
+	char *sql = pk_xasprintf("SELECT %s FROM tickets t WHERE t.id >= ?1 ORDER BY t.id",
+				 pk_ticket_columns);
+	int rc = pk_db_prepare_once(db, sql, &st);
+	free(sql);
+	if (rc != PK_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, db->bulk_first);
+	int64_t now = pk_clock_now();
+	int k = 0;
+	while (rc == PK_OK && (sq = sqlite3_step(st)) == SQLITE_ROW) {
+		struct pk_ticket *t = pk_ticket_from_row(st, 0);
+		int asked = 0;
+		for (; k < n && queued[k] <= t->id; k++)
+			asked += queued[k] == t->id;
+		struct pk_sla s;
+		if (asked > 1) {
+			rc = pk_sla_compute(db, t, now, &s);
+		} else {
+			struct pk_sla_mark m[2];
+			pk_sla_evaluate(db->cfg, t, m, first_marks(db->cfg, t, m), now, &s);
+		}
+		if (rc == PK_OK)
+			rc = store_clocks(db, t->id, &s);
+		pk_sla_free(&s);
+		pk_ticket_free(&t);
+	}
+	if (rc == PK_OK && sq != SQLITE_DONE)
+		rc = pk_db_fail(db, sq, "tickets");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int pk_sla_defer_flush(struct pk_db *db)
 {
 	if (!db->sla_defer)
@@ -653,10 +706,12 @@ int pk_sla_defer_flush(struct pk_db *db)
 	db->nsla_pending = 0;
 	if (n > 1)
 		qsort(db->sla_pending, (size_t)n, sizeof(int64_t), cmp_id);
-	int rc = PK_OK;
-	for (int i = 0; i < n && rc == PK_OK; i++)
+	int rc = PK_OK, i;
+	for (i = 0; i < n && db->sla_pending[i] < db->bulk_first && rc == PK_OK; i++)
 		if (i == 0 || db->sla_pending[i] != db->sla_pending[i - 1])
 			rc = pk_sla_refresh(db, db->sla_pending[i]);
+	if (rc == PK_OK && i < n)
+		rc = refresh_created(db, db->sla_pending + i, n - i);
 	return rc;
 }
 
@@ -704,37 +759,7 @@ int pk_sla_bulk_finish(struct pk_db *db)
 	if (!db->sla_bulk)
 		return PK_OK;
 	db->sla_bulk = 0;
-	sqlite3_stmt *st = pk_db_stmt(db, "UPDATE tickets SET responded_at = (SELECT "
-					  "min(c.created_at) FROM comments c WHERE c.ticket_id = "
-					  "tickets.id AND c.kind = 'public') WHERE id >= ?1");
-	if (!st)
-		return db->err.code;
-	sqlite3_bind_int64(st, 1, db->bulk_first);
-	int sq = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (sq != SQLITE_DONE)
-		return pk_db_fail(db, sq, _("updating the SLA clock"));
-	/* imported tickets have no status history: their rows say it all */
-	char *sql = pk_xasprintf("SELECT %s FROM tickets t WHERE t.id >= ?1", pk_ticket_columns);
-	int rc = pk_db_prepare_once(db, sql, &st);
-	free(sql);
-	if (rc != PK_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, db->bulk_first);
-	int64_t now = pk_clock_now();
-	while (rc == PK_OK && (sq = sqlite3_step(st)) == SQLITE_ROW) {
-		struct pk_ticket *t = pk_ticket_from_row(st, 0);
-		struct pk_sla_mark m[2];
-		struct pk_sla s;
-		pk_sla_evaluate(db->cfg, t, m, first_marks(db->cfg, t, m), now, &s);
-		rc = store_clocks(db, t->id, &s);
-		pk_sla_free(&s);
-		pk_ticket_free(&t);
-	}
-	if (rc == PK_OK && sq != SQLITE_DONE)
-		rc = pk_db_fail(db, sq, "tickets");
-	sqlite3_finalize(st);
-	return rc;
+	return refresh_created(db, NULL, 0);
 }
 
 int pk_sla_stale(struct pk_db *db)

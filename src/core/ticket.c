@@ -127,9 +127,10 @@ static int comment_hook(struct pk_db *db, struct pk_change *ch, enum pk_hook_pha
 	int64_t ticket = pk_change_get_int(ch, "ticket_id");
 	if (phase == PK_HOOK_BEFORE)
 		return pk_fts_touch(db, ticket, 1);
-	/* a public answer is the first response */
-	if (db->sla_bulk && ticket >= db->bulk_first)
-		return PK_OK; /* see pk_sla_bulk_finish */
+	/* a public answer is the first response; on a ticket this bulk or
+	 * batch created, the commit sets it (refresh_created in sla.c) */
+	if ((db->sla_bulk || db->sla_defer) && ticket >= db->bulk_first)
+		return PK_OK;
 	if (pk_streq(pk_change_get_text(ch, "kind"), "public"))
 		return pk_sla_responded(db, ticket, pk_change_get_int(ch, "created_at"));
 	return PK_OK;
