@@ -73,6 +73,8 @@ void pk_change_free(struct pk_change **ch);
 
 /* Setters return PK_OK or PK_EINVAL for a field the entity lacks. */
 int pk_change_text(struct pk_change *ch, const char *field, const char *value);
+/* The same, with value's length (value[len] is its '\0'). */
+int pk_change_text_len(struct pk_change *ch, const char *field, const char *value, size_t len);
 int pk_change_int(struct pk_change *ch, const char *field, int64_t value);
 int pk_change_null(struct pk_change *ch, const char *field);
 /* Replaces the generated uuid of a create (imports keep their identity). */

@@ -62,7 +62,7 @@ int pk_json_skip(struct pk_json *j, const char **text, size_t *len);
 /* A copy of len bytes of valid JSON text (one that pk_json_skip() read)
  * on one line (a bundle holds one event a line): as it is when it has no
  * line break, else without its white space between tokens. */
-char *pk_json_one_line(const char *text, size_t len);
+char *pk_json_one_line(const char *text, size_t len, size_t *out_len);
 
 /* Objects: pk_json_object() reads the "{"; then each pk_json_member()
  * returns 1 with the next member's name in key (its value comes next, to

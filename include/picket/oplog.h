@@ -23,9 +23,10 @@ struct pk_event {
 	char uuid[PK_UUID_LEN + 1];
 	char entity[32];
 	char entity_uuid[PK_UUID_LEN + 1];
-	int create;  /* op "create" (else "set") */
-	char *field; /* NULL for a create */
-	char *value; /* JSON text; an object for a create */
+	int create;	  /* op "create" (else "set") */
+	char *field;	  /* NULL for a create */
+	char *value;	  /* JSON text; an object for a create */
+	size_t value_len; /* strlen(value) when its decoder knew it, else 0 */
 	int64_t hlc;
 	int64_t base; /* 0 for a create */
 	char *origin;

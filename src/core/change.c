@@ -17,7 +17,8 @@ struct pk_value {
 	unsigned char set, null, differs;
 	int64_t i;
 	char *s;
-	char *old; /* stored value as text, for history */
+	size_t len; /* strlen(s) */
+	char *old;  /* stored value as text, for history */
 };
 
 struct pk_change {
@@ -141,10 +142,16 @@ int pk_change_text(struct pk_change *ch, const char *field, const char *value)
 {
 	if (!value)
 		return pk_change_null(ch, field);
+	return pk_change_text_len(ch, field, value, strlen(value));
+}
+
+int pk_change_text_len(struct pk_change *ch, const char *field, const char *value, size_t len)
+{
 	struct pk_value *v = slot(ch, field);
 	if (!v)
 		return PK_EINVAL;
-	v->s = pk_xstrdup(value);
+	v->s = pk_xstrndup(value, len);
+	v->len = len;
 	return PK_OK;
 }
 
@@ -271,7 +278,7 @@ static void bind_value(sqlite3_stmt *st, int idx, const struct pk_field *f,
 	if (!v || !v->set || v->null)
 		sqlite3_bind_null(st, idx);
 	else if (f->type == PK_FT_TEXT)
-		sqlite3_bind_text(st, idx, v->s, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, idx, v->s, (int)v->len, SQLITE_STATIC);
 	else
 		sqlite3_bind_int64(st, idx, v->i);
 }
@@ -363,8 +370,9 @@ int pk_oplog_field_clock(struct pk_db *db, const char *entity_uuid, const char *
  * set the clock of the value it replaces as its base (an edit supersedes
  * whatever conflict the field had); a merged one (db->remote) is written
  * as it came, already pushed. */
+/* json_len is strlen(json), or 0 to have it measured. */
 static int oplog_write(struct pk_db *db, const char *entity, const char *entity_uuid,
-		       const char *op, const char *field, const char *json)
+		       const char *op, const char *field, const char *json, size_t json_len)
 {
 	const struct pk_event *r = db->remote;
 	char ev[37];
@@ -404,7 +412,7 @@ static int oplog_write(struct pk_db *db, const char *entity, const char *entity_
 	sqlite3_bind_text(st, 4, op, -1, SQLITE_STATIC);
 	if (field)
 		sqlite3_bind_text(st, 5, field, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, json, json_len ? (int)json_len : -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, r ? r->hlc : pk_hlc_next(db));
 	if (field)
 		sqlite3_bind_int64(st, 8, r ? r->base : base);
@@ -420,7 +428,7 @@ static int oplog_write(struct pk_db *db, const char *entity, const char *entity_
 }
 
 static int oplog_append(struct pk_db *db, const struct pk_change *ch, const char *op,
-			const char *field, const char *json)
+			const char *field, const char *json, size_t json_len)
 {
 	if (db->undoing)
 		return PK_OK; /* taking back a refused change is no event */
@@ -430,14 +438,14 @@ static int oplog_append(struct pk_db *db, const struct pk_change *ch, const char
 		return pk_error_set(&db->err, PK_ERR,
 				    _("merged event %s does not match its change"),
 				    db->remote->uuid);
-	return oplog_write(db, ch->ent->name, ch->uuid, op, field, json);
+	return oplog_write(db, ch->ent->name, ch->uuid, op, field, json, json_len);
 }
 
 int pk_oplog_append_remote(struct pk_db *db)
 {
 	const struct pk_event *r = db->remote;
 	return oplog_write(db, r->entity, r->entity_uuid, r->create ? "create" : "set", r->field,
-			   r->value);
+			   r->value, r->value_len);
 }
 
 const char *pk_entity_sql(struct pk_db *db, const struct pk_entity *ent, enum pk_entity_sql kind)
@@ -524,7 +532,8 @@ static int do_create(struct pk_db *db, struct pk_change *ch)
 	/* a merged create is stored as it came: its fields were read from it */
 	struct pk_buf obj = { 0 };
 	const char *json = db->remote ? db->remote->value : create_json(&obj, ch);
-	rc = oplog_append(db, ch, "create", NULL, json);
+	rc = oplog_append(db, ch, "create", NULL, json,
+			  db->remote ? db->remote->value_len : obj.len);
 	pk_buf_free(&obj);
 	if (rc != PK_OK)
 		return rc;
@@ -648,7 +657,7 @@ static int do_update(struct pk_db *db, struct pk_change *ch)
 			return rc;
 		struct pk_buf jv = { 0 };
 		value_json(&jv, f, v);
-		rc = oplog_append(db, ch, "set", f->name, jv.data);
+		rc = oplog_append(db, ch, "set", f->name, jv.data, jv.len);
 		pk_buf_free(&jv);
 		if (rc != PK_OK)
 			return rc;

@@ -388,11 +388,13 @@ int pk_json_skip(struct pk_json *j, const char **text, size_t *len)
 	return 0;
 }
 
-char *pk_json_one_line(const char *text, size_t len)
+char *pk_json_one_line(const char *text, size_t len, size_t *out_len)
 {
 	/* a line break can only be white space: strings escape theirs */
-	if (!memchr(text, '\n', len) && !memchr(text, '\r', len))
+	if (!memchr(text, '\n', len) && !memchr(text, '\r', len)) {
+		*out_len = len;
 		return pk_xstrndup(text, len);
+	}
 	char *out = pk_xmalloc(len + 1), *o = out;
 	int in_string = 0;
 	for (size_t i = 0; i < len; i++) {
@@ -410,6 +412,7 @@ char *pk_json_one_line(const char *text, size_t len)
 		*o++ = text[i];
 	}
 	*o = '\0';
+	*out_len = (size_t)(o - out);
 	return out;
 }
 

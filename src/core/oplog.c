@@ -47,6 +47,7 @@ void pk_event_clear(struct pk_event *ev)
 	free(ev->origin);
 	free(ev->actor);
 	ev->field = ev->value = ev->origin = ev->actor = NULL;
+	ev->value_len = 0;
 }
 
 int pk_uuid_valid(const char *s)
@@ -393,7 +394,7 @@ static void set_field(struct pk_change *ch, const struct pk_field *f, const stru
 	if (v->null)
 		pk_change_null(ch, f->name);
 	else if (f->type == PK_FT_TEXT)
-		pk_change_text(ch, f->name, v->s.data);
+		pk_change_text_len(ch, f->name, v->s.data, v->s.len);
 	else
 		pk_change_int(ch, f->name, v->i);
 }
@@ -402,6 +403,11 @@ static int not_json(struct pk_error *err, const struct pk_event *ev, struct pk_j
 {
 	return pk_error_set(err, PK_EINVAL, _("event %s: the value is not JSON: %s"), ev->uuid,
 			    pk_json_error(j));
+}
+
+static size_t event_value_len(const struct pk_event *ev)
+{
+	return !ev->value ? 0 : ev->value_len ? ev->value_len : strlen(ev->value);
 }
 
 /* Reads a create's object: known, logged fields, each once and of its
@@ -415,7 +421,7 @@ static int create_read(struct pk_error *err, const struct pk_event *ev, const st
 	struct fval v = { 0 };
 	unsigned char seen[64] = { 0 };
 	int rc = PK_OK, more, have_parent = 0;
-	pk_json_init(&j, ev->value ? ev->value : "", ev->value ? strlen(ev->value) : 0);
+	pk_json_init(&j, ev->value ? ev->value : "", event_value_len(ev));
 	if (pk_json_peek(&j) != PK_JSON_OBJECT)
 		return pk_error_set(err, PK_EINVAL, _("event %s: a create's value is an object"),
 				    ev->uuid);
@@ -464,7 +470,7 @@ static int set_read(struct pk_error *err, const struct pk_event *ev, const struc
 				    ent->name, ev->field);
 	struct pk_json j;
 	/* JSON first, then of the field's type */
-	size_t len = ev->value ? strlen(ev->value) : 0;
+	size_t len = event_value_len(ev);
 	pk_json_init(&j, ev->value ? ev->value : "", len);
 	if (pk_json_skip(&j, NULL, NULL) != 0 || pk_json_end(&j) != 0)
 		return not_json(err, ev, &j);

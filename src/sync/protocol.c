@@ -367,7 +367,7 @@ static int event_build(struct slot *sl, int with_seq, struct pk_event *ev, struc
 	if (!ev->create)
 		ev->field = pk_xstrdup(sl[E_FIELD].s.data);
 	/* stored and passed on as it came, but on one line */
-	ev->value = pk_json_one_line(sl[E_VALUE].text, sl[E_VALUE].len);
+	ev->value = pk_json_one_line(sl[E_VALUE].text, sl[E_VALUE].len, &ev->value_len);
 	ev->origin = pk_xstrdup(sl[E_ORIGIN].s.data);
 	ev->actor = pk_xstrdup(sl[E_ACTOR].s.data);
 	return PK_OK;

@@ -221,8 +221,10 @@ static void test_one_line(void **state)
 		struct pk_json j;
 		pk_json_init(&j, cases[i].in, strlen(cases[i].in));
 		assert_int_equal(pk_json_skip(&j, NULL, NULL), 0);
-		char *got = pk_json_one_line(cases[i].in, strlen(cases[i].in));
+		size_t len = 0;
+		char *got = pk_json_one_line(cases[i].in, strlen(cases[i].in), &len);
 		assert_string_equal(got, cases[i].want);
+		assert_int_equal(len, strlen(cases[i].want));
 		free(got);
 	}
 }
