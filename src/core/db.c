@@ -551,9 +551,18 @@ static int migrate(struct pk_db *db, int version)
 		pk_db_rollback(db);
 		return rc;
 	}
-	char sql[96];
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %ld",
-		 sc->nmigrations, (long)sc->application_id);
+	/* a step may have edited sqlite_schema itself (writable_schema):
+	 * a new cookie makes every connection parse the schema again */
+	int cookie;
+	if ((rc = read_pragma(db, "PRAGMA schema_version", &cookie)) != PK_OK) {
+		pk_db_rollback(db);
+		return rc;
+	}
+	char sql[160];
+	snprintf(sql, sizeof(sql),
+		 "PRAGMA schema_version = %lld; PRAGMA user_version = %d; "
+		 "PRAGMA application_id = %ld",
+		 (long long)cookie + 1, sc->nmigrations, (long)sc->application_id);
 	if ((rc = pk_db_exec(db, sql)) != PK_OK) {
 		pk_db_rollback(db);
 		return rc;

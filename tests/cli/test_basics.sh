@@ -17,7 +17,7 @@ expect_eq "700 700 600" \
 	"modes of the new directories and the database"
 expect_rc 0 pk init
 expect_eq "picket database ready at $PICKET_DB (node LUX1)" "$OUT" "init message"
-expect_eq "6" "$(sql 'PRAGMA user_version')" "schema version after init"
+expect_eq "7" "$(sql 'PRAGMA user_version')" "schema version after init"
 # a database of schema 1 (as an older picket left it) is migrated by the
 # first command, even a read-only one
 sql "DROP INDEX tickets_sla; DROP INDEX tickets_sla_next; DROP INDEX tickets_followup;
@@ -31,12 +31,29 @@ sql "DROP INDEX tickets_sla; DROP INDEX tickets_sla_next; DROP INDEX tickets_fol
 	DROP INDEX oplog_field; DROP TABLE conflicts; DROP TRIGGER oplog_only_pushed;
 	ALTER TABLE oplog DROP COLUMN base;
 	DELETE FROM ticket_fts_config WHERE k = 'hashsize';
+	PRAGMA writable_schema = ON;
+	UPDATE sqlite_schema SET sql = replace(sql,
+	  'kind = ''public'' OR kind = ''internal'' OR kind = ''worklog''',
+	  'kind IN (''public'', ''internal'', ''worklog'')') WHERE name = 'comments';
+	PRAGMA writable_schema = OFF;
 	CREATE TRIGGER oplog_only_pushed BEFORE UPDATE OF
 	  id, event_uuid, entity, entity_uuid, op, field, value, hlc, origin, actor, at
 	  ON oplog BEGIN SELECT RAISE(ABORT, 'oplog is append-only'); END;
 	PRAGMA user_version = 1"
 expect_rc 0 pk list
-expect_eq "6" "$(sql 'PRAGMA user_version')" "list migrated a schema 1 database"
+expect_eq "7" "$(sql 'PRAGMA user_version')" "list migrated a schema 1 database"
+expect_match "CHECK \(kind = 'public' OR kind = 'internal' OR kind = 'worklog'\)" \
+	"$(sql "SELECT sql FROM sqlite_master WHERE name = 'comments'")" \
+	"the migrations wrote the comments' CHECK as comparisons"
+expect_eq "ok" "$(sql 'PRAGMA integrity_check')" "the migrated database is sound"
+CHECKS=$((CHECKS + 1))
+if sql "INSERT INTO comments(uuid, ticket_id, kind, author, body, created_at)
+	VALUES ('c-bad', 1, 'bogus', 'a', 'b', 1)" 2>"$T/check.err"; then
+	fail "a comment of an unknown kind was stored after the migration"
+else
+	grep -q 'CHECK constraint failed' "$T/check.err" ||
+		fail "an unknown kind: $(cat "$T/check.err")"
+fi
 expect_eq "1" "$(sql "SELECT count(*) FROM sqlite_master WHERE name = 'tickets_sla'")" \
 	"the migrations added the index"
 expect_eq "16777216" "$(sql "SELECT v FROM ticket_fts_config WHERE k = 'hashsize'")" \
