@@ -369,8 +369,8 @@ int pk_oplog_field_clock(struct pk_db *db, const char *entity_uuid, const char *
 /* Writes one event.  A local one gets a fresh uuid and clock, and for a
  * set the clock of the value it replaces as its base (an edit supersedes
  * whatever conflict the field had); a merged one (db->remote) is written
- * as it came, already pushed. */
-/* json_len is strlen(json), or 0 to have it measured. */
+ * as it came, already pushed.  json_len is strlen(json), or 0 to have it
+ * measured. */
 static int oplog_write(struct pk_db *db, const char *entity, const char *entity_uuid,
 		       const char *op, const char *field, const char *json, size_t json_len)
 {

@@ -57,7 +57,8 @@ struct pk_db {
 	int64_t bulk_first;
 	int sla_bulk; /* SLA clocks of tickets from bulk_first on: at the end */
 	/* a batch (pk_db_batch_begin): SLA refreshes wait for the commit, one
-	 * per ticket however many of its events the batch merged */
+	 * per ticket however many of its events the batch merged; those the
+	 * batch created (id >= bulk_first) in one pass (sla.c) */
 	int sla_defer;
 	int64_t *sla_pending;
 	int nsla_pending, sla_pending_cap;

@@ -10,6 +10,7 @@
 #                                a picketd configuration in $T/NAME
 #   srv_adduser NAME USER ROLE [GROUP] [ADDUSER ARGS...]
 #   srv_start NAME / srv_restart NAME / srv_kill NAME [SIG] / srv_stop NAME
+#   srv_up NAME [USER ROLE]...  srv_new, srv_adduser each, srv_start or end the test
 #   client_new NAME SERVER USER NODE ["key = value" LINES]  a picket installation
 #   client_sync_set NAME KEY [VALUE]   changes its [sync] section
 #   pc NAME ARGS...              runs picket as that client (its user, db, config)
@@ -433,6 +434,22 @@ srv_start() {
 	done
 	fail "picketd $1 found no free port"
 	return 1
+}
+
+# srv_up NAME [USER ROLE]...: a new picketd with these users, started;
+# the test ends there when it does not start
+srv_up() {
+	local name=$1
+	shift
+	srv_new "$name"
+	while [ $# -ge 2 ]; do
+		srv_adduser "$name" "$1" "$2"
+		shift 2
+	done
+	srv_start "$name" || {
+		done_testing
+		exit 1
+	}
 }
 
 # srv_restart NAME: starts picketd again on the same port (its clients

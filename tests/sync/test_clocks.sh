@@ -7,13 +7,7 @@
 . "$TESTS_DIR/sync/lib.sh"
 
 make_pki
-srv_new srv
-srv_adduser srv alice technician
-srv_adduser srv bob technician
-srv_start srv || {
-	done_testing
-	exit 1
-}
+srv_up srv alice technician bob technician
 client_new a srv alice A
 client_new b srv bob B
 
