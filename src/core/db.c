@@ -518,7 +518,15 @@ static int inspect(struct pk_db *db, int *version)
 	if (*version == 0)
 		return pk_error_set(&db->err, PK_EDB, _("%s is an SQLite database but not %s"),
 				    db->path, _(sc->what));
-	return PK_OK;
+	/* The first read past the header: a file whose pages were overwritten
+	 * fails here, as corrupt or, when a garbled record claims a huge
+	 * length, as too big (which is corruption too, not bad input). */
+	sqlite3_stmt *st = NULL;
+	int sq = sqlite3_prepare_v2(db->h, "SELECT 1 FROM sqlite_master", -1, &st, NULL);
+	sqlite3_finalize(st);
+	if ((sq & 0xff) == SQLITE_TOOBIG)
+		sq = SQLITE_CORRUPT;
+	return sq == SQLITE_OK ? PK_OK : pk_db_fail(db, sq, _("database"));
 }
 
 static int migrate(struct pk_db *db, int version)
