@@ -35,6 +35,8 @@ struct pk_event {
 };
 
 void pk_event_clear(struct pk_event *ev);
+/* strlen(ev->value) (0 for none): value_len, or measured when 0. */
+size_t pk_event_value_len(const struct pk_event *ev);
 /* 1 if s is a canonical lower-case UUID (8-4-4-4-12 hex). */
 int pk_uuid_valid(const char *s);
 

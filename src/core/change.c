@@ -369,8 +369,7 @@ int pk_oplog_field_clock(struct pk_db *db, const char *entity_uuid, const char *
 /* Writes one event.  A local one gets a fresh uuid and clock, and for a
  * set the clock of the value it replaces as its base (an edit supersedes
  * whatever conflict the field had); a merged one (db->remote) is written
- * as it came, already pushed.  json_len is strlen(json), or 0 to have it
- * measured. */
+ * as it came, already pushed.  json_len is strlen(json). */
 static int oplog_write(struct pk_db *db, const char *entity, const char *entity_uuid,
 		       const char *op, const char *field, const char *json, size_t json_len)
 {
@@ -412,7 +411,7 @@ static int oplog_write(struct pk_db *db, const char *entity, const char *entity_
 	sqlite3_bind_text(st, 4, op, -1, SQLITE_STATIC);
 	if (field)
 		sqlite3_bind_text(st, 5, field, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, json, json_len ? (int)json_len : -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, json, (int)json_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, r ? r->hlc : pk_hlc_next(db));
 	if (field)
 		sqlite3_bind_int64(st, 8, r ? r->base : base);
@@ -445,7 +444,7 @@ int pk_oplog_append_remote(struct pk_db *db)
 {
 	const struct pk_event *r = db->remote;
 	return oplog_write(db, r->entity, r->entity_uuid, r->create ? "create" : "set", r->field,
-			   r->value, r->value_len);
+			   r->value, pk_event_value_len(r));
 }
 
 const char *pk_entity_sql(struct pk_db *db, const struct pk_entity *ent, enum pk_entity_sql kind)
@@ -533,7 +532,7 @@ static int do_create(struct pk_db *db, struct pk_change *ch)
 	struct pk_buf obj = { 0 };
 	const char *json = db->remote ? db->remote->value : create_json(&obj, ch);
 	rc = oplog_append(db, ch, "create", NULL, json,
-			  db->remote ? db->remote->value_len : obj.len);
+			  db->remote ? pk_event_value_len(db->remote) : obj.len);
 	pk_buf_free(&obj);
 	if (rc != PK_OK)
 		return rc;

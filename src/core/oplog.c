@@ -50,6 +50,11 @@ void pk_event_clear(struct pk_event *ev)
 	ev->value_len = 0;
 }
 
+size_t pk_event_value_len(const struct pk_event *ev)
+{
+	return !ev->value ? 0 : ev->value_len ? ev->value_len : strlen(ev->value);
+}
+
 int pk_uuid_valid(const char *s)
 {
 	for (int i = 0; i < PK_UUID_LEN; i++) {
@@ -405,11 +410,6 @@ static int not_json(struct pk_error *err, const struct pk_event *ev, struct pk_j
 			    pk_json_error(j));
 }
 
-static size_t event_value_len(const struct pk_event *ev)
-{
-	return !ev->value ? 0 : ev->value_len ? ev->value_len : strlen(ev->value);
-}
-
 /* Reads a create's object: known, logged fields, each once and of its
  * type, and for a child record a "parent" uuid (into parent).  With ch,
  * the values go into the change too. */
@@ -421,7 +421,7 @@ static int create_read(struct pk_error *err, const struct pk_event *ev, const st
 	struct fval v = { 0 };
 	unsigned char seen[64] = { 0 };
 	int rc = PK_OK, more, have_parent = 0;
-	pk_json_init(&j, ev->value ? ev->value : "", event_value_len(ev));
+	pk_json_init(&j, ev->value ? ev->value : "", pk_event_value_len(ev));
 	if (pk_json_peek(&j) != PK_JSON_OBJECT)
 		return pk_error_set(err, PK_EINVAL, _("event %s: a create's value is an object"),
 				    ev->uuid);
@@ -470,7 +470,7 @@ static int set_read(struct pk_error *err, const struct pk_event *ev, const struc
 				    ent->name, ev->field);
 	struct pk_json j;
 	/* JSON first, then of the field's type */
-	size_t len = event_value_len(ev);
+	size_t len = pk_event_value_len(ev);
 	pk_json_init(&j, ev->value ? ev->value : "", len);
 	if (pk_json_skip(&j, NULL, NULL) != 0 || pk_json_end(&j) != 0)
 		return not_json(err, ev, &j);
