@@ -120,4 +120,16 @@ int pk_hlc_observe(struct pk_db *db, int64_t hlc);
 int pk_fts_touch(struct pk_db *db, int64_t ticket_id, int existing);
 int pk_fts_flush(struct pk_db *db);
 
+/* A first sync's search index, built on a second thread while the sync
+ * merges (fts.c).  Start before the sync's first transaction: only a
+ * database without tickets builds this way (else nothing happens); each
+ * flush then hands its documents to the thread.  Finish
+ * after the last commit: the index is installed, or rebuilt when that is
+ * not possible.  Abort leaves a mark that pk_fts_repair() finds: it
+ * rebuilds the index a build cut short left incomplete. */
+int pk_fts_build_start(struct pk_db *db);
+int pk_fts_build_finish(struct pk_db *db);
+void pk_fts_build_abort(struct pk_db *db);
+int pk_fts_repair(struct pk_db *db);
+
 #endif

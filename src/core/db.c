@@ -242,6 +242,7 @@ void pk_db_rollback(struct pk_db *db)
 		return;
 	}
 	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	pk_fts_build_rollback(db);
 	reset_txn_state(db);
 }
 
@@ -279,6 +280,7 @@ int pk_db_commit(struct pk_db *db)
 		return status;
 	}
 	reset_txn_state(db);
+	pk_fts_build_commit(db);
 	if (wrote)
 		for (int i = 0; i < db->nobservers; i++)
 			db->observers[i].fn(db->observers[i].data);
@@ -748,6 +750,7 @@ void pk_db_close(struct pk_db **pdb)
 		db->depth = 1;
 		pk_db_rollback(db);
 	}
+	pk_fts_build_abort(db);
 	for (int i = 0; i < STMT_SLOTS; i++) {
 		if (db->stmts[i].sql) {
 			sqlite3_finalize(db->stmts[i].st);

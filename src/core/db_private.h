@@ -14,6 +14,14 @@ struct stmt_slot {
 	sqlite3_stmt *st;
 };
 
+/* The search index's columns, words and memory (schema.c); fts.c builds
+ * the same index elsewhere during a first sync. */
+#define PK_FTS_COLUMNS	"title, description, comments"
+#define PK_FTS_TOKENIZE "'unicode61 remove_diacritics 2'"
+#define PK_FTS_HASHSIZE "16777216"
+
+struct pk_fts_builder; /* fts.c */
+
 #define STMT_SLOTS    256 /* open addressing; a power of two */
 #define FTS_BATCH     256 /* tickets pending re-indexing before a flush */
 #define MAX_OBSERVERS 8
@@ -55,6 +63,8 @@ struct pk_db {
 	int fts_bulk;
 	int fts_rebuild;
 	int64_t bulk_first;
+	/* a first sync's index, built on a second thread (fts.c) */
+	struct pk_fts_builder *fts_builder;
 	int sla_bulk; /* SLA clocks of tickets from bulk_first on: at the end */
 	/* a batch (pk_db_batch_begin): SLA refreshes wait for the commit, one
 	 * per ticket however many of its events the batch merged; those the
@@ -112,5 +122,11 @@ int pk_oplog_field_clock(struct pk_db *db, const char *entity_uuid, const char *
 /* A kind of record's statement text, built on first use and kept by the
  * handle (change.c). */
 const char *pk_entity_sql(struct pk_db *db, const struct pk_entity *ent, enum pk_entity_sql kind);
+
+/* A commit makes final what its transaction handed a first sync's index
+ * builder; a rollback after a hand-over voids the build, and the index is
+ * then rebuilt instead (fts.c). */
+void pk_fts_build_commit(struct pk_db *db);
+void pk_fts_build_rollback(struct pk_db *db);
 
 #endif

@@ -2,6 +2,7 @@
  *
  * migrations[i] takes a database from user_version i to i + 1.  Never edit
  * a released step: add a new one. */
+#include "db_private.h"
 #include "picket/db.h"
 #include "picket/i18n.h"
 
@@ -122,9 +123,9 @@ static const char migration_1[] =
 	"    AS comments\n"
 	"  FROM tickets t;\n"
 	"CREATE VIRTUAL TABLE ticket_fts USING fts5(\n"
-	"  title, description, comments,\n"
+	"  " PK_FTS_COLUMNS ",\n"
 	"  content = 'ticket_doc', content_rowid = 'id',\n"
-	"  tokenize = 'unicode61 remove_diacritics 2'\n"
+	"  tokenize = " PK_FTS_TOKENIZE "\n"
 	");\n";
 
 /* Open tickets by resolution target, for counting and listing what is past
@@ -257,7 +258,7 @@ static const char migration_5[] =
  * first sync's or an import's, makes fewer small segments to merge
  * (tests/bench/RESULTS.md, "Fewer commits, a larger search buffer"). */
 static const char migration_6[] =
-	"INSERT INTO ticket_fts(ticket_fts, rank) VALUES ('hashsize', 16777216);\n";
+	"INSERT INTO ticket_fts(ticket_fts, rank) VALUES ('hashsize', " PK_FTS_HASHSIZE ");\n";
 
 /* A CHECK of IN with three values builds a temporary table each time it
  * is evaluated: on every comment written, a sixth of a large pull's work

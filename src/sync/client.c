@@ -701,7 +701,15 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 	char *anchor = NULL;
 	if (pk_db_meta_get(db, "sync_anchor", &anchor) == PK_OK && anchor && !*anchor)
 		pk_freep(&anchor);
-	int rc = PK_OK;
+	/* a first sync cut short left its search index to rebuild */
+	int rc = pk_fts_repair(db);
+	if (rc != PK_OK) {
+		*c->err = *pk_db_error(db);
+		free(known);
+		free(anchor);
+		return rc;
+	}
+	int building = 0; /* tried to start the index builder */
 	/* the next page is fetched and decoded while this one merges */
 	struct fetch next = { 0 };
 	struct pk_pull_page merged = { 0 }; /* the last page merged */
@@ -771,6 +779,15 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 			merged_prep = NULL;
 			fetch_start(c, &next, npath, NULL, 0, 1, page.next);
 		}
+		/* into an empty database, a second thread builds the search index */
+		if (!building && !c->txn_open && page.events.n > 0) {
+			building = 1;
+			if ((rc = pk_fts_build_start(db)) != PK_OK) {
+				*c->err = *pk_db_error(db);
+				page_free(&page, &prep);
+				break;
+			}
+		}
 		rc = merge_page(c, &page, prep, sum, !more);
 		if (rc != PK_OK) { /* the pages since the last commit are undone */
 			page_free(&page, &prep);
@@ -793,6 +810,11 @@ static int pull(struct client *c, struct pk_sync_summary *sum)
 	/* what was merged before a failure is kept, with its cursor */
 	struct pk_error first = *c->err;
 	int crc = pull_commit(c, sum);
+	/* what the commits kept is indexed, before the journal returns to WAL */
+	if (pk_fts_build_finish(db) != PK_OK && crc == PK_OK) {
+		crc = pk_db_error(db)->code;
+		*c->err = *pk_db_error(db);
+	}
 	if (bulk && !pk_db_journal_bulk(c->db, 0) && crc == PK_OK)
 		crc = pk_error_set(c->err, PK_EDB, _("cannot return %s to WAL mode after the pull"),
 				   pk_db_path(c->db));
