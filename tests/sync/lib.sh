@@ -670,8 +670,22 @@ db_dump() {
 	  SELECT 'event ' || event_uuid FROM oplog WHERE pushed <> 2 ORDER BY event_uuid;"
 }
 
-# expect_same_db DB1 DB2 WHAT: identical replicated state
+# fts_check DBFILE: FTS5's own check of a client's search index against
+# the tickets' text ("ok", else its error)
+fts_check() {
+	sqlite3 -batch -noheader -cmd '.timeout 5000' "$1" \
+		"INSERT INTO ticket_fts(ticket_fts, rank) VALUES ('integrity-check', 1); SELECT 'ok'" 2>&1
+}
+
+# expect_same_db DB1 DB2 WHAT: identical replicated state (and each
+# client's search index holds exactly its tickets' text)
 expect_same_db() {
+	local db
+	for db in "$1" "$2"; do
+		case $db in
+		"$T"/*/picket.db) expect_eq ok "$(fts_check "$db")" "$3: the search index of $db" ;;
+		esac
+	done
 	CHECKS=$((CHECKS + 1))
 	local a b
 	a=$(db_dump "$1")

@@ -93,8 +93,9 @@ expect_same_db "$(cdb a)" "$(cdb b)" "A and B after the resumed push"
 echo "# $(date +%T) 1 done"
 # --- 2. SIGKILL in the middle of a pull: the connection drops ----------------------
 
-# (each page committed on its own, to see where the kill lands)
-client_new c srv carol C "batch = 40
+# (each page committed on its own, to see where the kill lands; small
+# pages, so that it lands in the middle however fast the pull)
+client_new c srv carol C "batch = 5
 commit_events = 1
 retries = 1"
 bg_pc c sync
