@@ -3,6 +3,7 @@
 #include "picket/json.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "picket/text.h"
@@ -207,15 +208,38 @@ static int unicode_escape(struct pk_json *j, unsigned *cp)
 	return 0;
 }
 
+/* The end of a run of plain string bytes from p: none is a quote, a
+ * backslash or a control character.  *seen gets the bytes or'ed (bit 7:
+ * some are not ASCII, to check as UTF-8).  ASCII goes eight bytes at a
+ * time: most text is, and every string is read this way. */
+static const char *plain_run(const char *p, const char *end, unsigned char *seen)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	while (end - p >= 8) {
+		uint64_t x, q, b;
+		memcpy(&x, p, 8);
+		q = x ^ (ones * '"');
+		b = x ^ (ones * '\\');
+		/* bit 7 of a byte set when it is 0 in q or b, below 0x20 in x,
+		 * or not ASCII: exact as to whether any is */
+		if ((((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x) | x) & high)
+			break;
+		p += 8;
+	}
+	while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+		*seen |= (unsigned char)*p++;
+	return p;
+}
+
 /* A string at j->p (the opening quote), unescaped into out when not NULL. */
 static int string(struct pk_json *j, struct pk_buf *out)
 {
 	const char *p = ++j->p, *run = p;
 	for (;;) {
-		while (p < j->end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
-			p++;
+		unsigned char seen = 0;
+		p = plain_run(p, j->end, &seen);
 		size_t bad;
-		if (!pk_utf8_valid(run, (size_t)(p - run), &bad)) {
+		if ((seen & 0x80) && !pk_utf8_valid(run, (size_t)(p - run), &bad)) {
 			j->p = run + bad;
 			return pk_json_fail(j, "invalid UTF-8");
 		}

@@ -203,6 +203,62 @@ static void test_members_and_elements(void **state)
 
 /* Text on lines loses its white space between tokens, the strings' own
  * stays; text on one line is copied as it is. */
+/* Strings are scanned eight bytes at a time: a special byte at every
+ * place of a word, after every length of plain text, is still seen, and
+ * the text read back is the text written. */
+static void test_string_scan_every_offset(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out; /* in a string, after the plain text */
+		int ok;
+	} cases[] = {
+		{ "", "", 1 },
+		{ "\\\"", "\"", 1 },
+		{ "\\\\", "\\", 1 },
+		{ "\\n", "\n", 1 },
+		{ "\xc3\xa9", "\xc3\xa9", 1 },
+		{ "\xe2\x82\xac!", "\xe2\x82\xac!", 1 },
+		{ "\x01", NULL, 0 },
+		{ "\x1f", NULL, 0 },
+		{ "\t", NULL, 0 },
+		{ "\x7f", "\x7f", 1 },
+		{ "\xff", NULL, 0 },
+		{ "\xc3", NULL, 0 },
+		{ "\xc0\x80", NULL, 0 },
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		for (size_t k = 0; k <= 17; k++) {
+			for (size_t tail = 0; tail <= 9; tail += 9) {
+				char text[64], want[64];
+				size_t n = 0, w = 0;
+				text[n++] = '"';
+				for (size_t i = 0; i < k; i++)
+					text[n++] = want[w++] = (char)('a' + i % 26);
+				n += (size_t)sprintf(text + n, "%s", cases[c].in);
+				if (cases[c].out)
+					w += (size_t)sprintf(want + w, "%s", cases[c].out);
+				for (size_t i = 0; i < tail; i++)
+					text[n++] = want[w++] = ' ';
+				text[n++] = '"';
+				want[w] = '\0';
+				expect(text, n, cases[c].ok);
+				if (!cases[c].ok)
+					continue;
+				struct pk_json j;
+				struct pk_buf got = { 0 };
+				pk_json_init(&j, text, n);
+				assert_int_equal(pk_json_string(&j, &got), 0);
+				assert_string_equal(got.data, want);
+				pk_buf_free(&got);
+			}
+		}
+	}
+	/* a quote in the middle of a word ends the string there */
+	expect("\"abcdefg\"h\"", 12, 0);
+	expect("\"abc\"", 5, 1);
+}
+
 static void test_one_line(void **state)
 {
 	(void)state;
@@ -233,6 +289,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_line),
+		cmocka_unit_test(test_string_scan_every_offset),
 		cmocka_unit_test(test_accepts_json),
 		cmocka_unit_test(test_rejects_what_is_not_json),
 		cmocka_unit_test(test_reads_values),
