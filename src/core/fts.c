@@ -262,9 +262,12 @@ static struct pk_fts_builder *builder_new(struct pk_db *db)
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->cond, NULL);
 	int rc = structure_read(db->h, "main", &b->structure, &b->structure_len);
-	/* "": a private temporary file, in memory while it fits the cache */
+	/* "": a private temporary file, in memory while it fits the cache;
+	 * one thread at a time uses it (the builder's, then, joined, ours) */
 	if (rc == SQLITE_OK)
-		rc = sqlite3_open_v2("", &b->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+		rc = sqlite3_open_v2(
+			"", &b->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(b->h,
 				  "PRAGMA cache_size = -65536; PRAGMA journal_mode = OFF;"

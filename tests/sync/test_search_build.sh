@@ -68,12 +68,19 @@ expect_eq "" "$(csql b "SELECT value FROM meta WHERE key = 'fts_build'")" \
 	"and took the mark away"
 expect_same_db "$(cdb a)" "$(cdb b)" "B after the rebuild"
 
-# the same for real: C's first pull killed part way, one event a page
-client_new c srv carol C "batch = 1
+# first_pull_running NAME USER NODE: a new client's first sync in the
+# background ($BG_PID), one event a page and a commit each, 20 events in
+# (or over already)
+has_events() { [ "$(cevents "$1")" -ge "$2" ] || ! kill -0 "$BG_PID" 2>/dev/null; }
+first_pull_running() {
+	client_new "$1" srv "$2" "$3" "batch = 1
 commit_events = 1"
-client_has() { [ "$(cevents c)" -ge "$1" ] || ! kill -0 "$BG_PID" 2>/dev/null; }
-bg_pc c sync
-wait_until 60 client_has 20 || fail "C's pull did not start within 60 s"
+	bg_pc "$1" sync
+	wait_until 60 has_events "$1" 20 || fail "$3's pull did not start within 60 s"
+}
+
+# the same for real: C's first pull killed part way
+first_pull_running c carol C
 kill -KILL "$BG_PID" 2>/dev/null
 wait_bg "$BG_PID" c
 GOT=$(cevents c)
@@ -90,11 +97,7 @@ expect_same_db "$(cdb a)" "$(cdb c)" "C after the resumed pull"
 
 # another program writes D's index while D's first pull runs: the build
 # is not put in place over it, the index is rebuilt
-client_new d srv dave D "batch = 1
-commit_events = 1"
-d_has() { [ "$(cevents d)" -ge "$1" ] || ! kill -0 "$BG_PID" 2>/dev/null; }
-bg_pc d sync
-wait_until 60 d_has 20 || fail "D's pull did not start within 60 s"
+first_pull_running d dave D
 expect_rc 0 pc d comment "$T1" --internal "a wombat meanwhile"
 RUNNING=0
 kill -0 "$BG_PID" 2>/dev/null && RUNNING=1
