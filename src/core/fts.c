@@ -16,7 +16,6 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,8 +26,10 @@
 #include "picket/util.h"
 
 /* documents queued to the thread before the committing thread waits */
-#define QUEUE_BYTES	 ((size_t)64 << 20)
-#define FTS_STRUCTURE_ID 10 /* FTS5's structure record in its %_data table */
+#define QUEUE_BYTES ((size_t)64 << 20)
+/* FTS5's structure record (id 10 of its %_data table), here and there */
+#define STRUCTURE_MAIN "SELECT block FROM main.ticket_fts_data WHERE id = 10"
+#define STRUCTURE_DEST "SELECT block FROM dest.ticket_fts_data WHERE id = 10"
 
 /* One document for the builder: its three columns, or with del its old
  * text, which a contentless FTS5 table needs to take a document out. */
@@ -154,16 +155,15 @@ static int builder_join(struct pk_fts_builder *b)
 	return b->rc;
 }
 
-/* The document in st's columns first.. first + 2, for the flush's
- * hand-over. */
-static void out_doc(struct pk_fts_builder *b, sqlite3_stmt *st, int first, int64_t id, int del)
+/* The document in st's three columns, for the flush's hand-over. */
+static void out_doc(struct pk_fts_builder *b, sqlite3_stmt *st, int64_t id, int del)
 {
 	struct doc *d = pk_xcalloc(1, sizeof(*d));
 	d->id = id;
 	d->del = del;
 	for (int i = 0; i < 3; i++) {
-		const char *t = (const char *)sqlite3_column_text(st, first + i);
-		d->len[i] = t ? sqlite3_column_bytes(st, first + i) : -1;
+		const char *t = (const char *)sqlite3_column_text(st, i);
+		d->len[i] = t ? sqlite3_column_bytes(st, i) : -1;
 		d->col[i] = t ? pk_xstrndup(t, (size_t)d->len[i]) : NULL;
 		d->bytes += t ? (size_t)d->len[i] : 0;
 	}
@@ -185,7 +185,7 @@ static int builder_doc(struct pk_db *db, int64_t id, int del)
 	sqlite3_bind_int64(st, 1, id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		out_doc(db->fts_builder, st, 0, id, del);
+		out_doc(db->fts_builder, st, id, del);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? PK_OK : pk_db_fail(db, rc, _("updating the search index"));
 }
@@ -230,13 +230,10 @@ void pk_fts_build_rollback(struct pk_db *db)
 	b->txn_sent = 0;
 }
 
-/* The database's structure record: a copy in *out (NULL, -1 when there
- * is none). */
-static int structure_read(sqlite3 *h, const char *schema, void **out, int *len)
+/* The structure record sql reads: a copy in *out (NULL, -1 when there is
+ * none). */
+static int structure_read(sqlite3 *h, const char *sql, void **out, int *len)
 {
-	char sql[96];
-	snprintf(sql, sizeof(sql), "SELECT block FROM %s.ticket_fts_data WHERE id = %d", schema,
-		 FTS_STRUCTURE_ID);
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
@@ -261,7 +258,7 @@ static struct pk_fts_builder *builder_new(struct pk_db *db)
 	struct pk_fts_builder *b = pk_xcalloc(1, sizeof(*b));
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->cond, NULL);
-	int rc = structure_read(db->h, "main", &b->structure, &b->structure_len);
+	int rc = structure_read(db->h, STRUCTURE_MAIN, &b->structure, &b->structure_len);
 	/* "": a private temporary file, in memory while it fits the cache;
 	 * one thread at a time uses it (the builder's, then, joined, ours) */
 	if (rc == SQLITE_OK)
@@ -341,7 +338,7 @@ static int install(struct pk_db *db, struct pk_fts_builder *b)
 	void *now = NULL;
 	int now_len = -1;
 	if (rc == SQLITE_OK)
-		rc = structure_read(b->h, "dest", &now, &now_len);
+		rc = structure_read(b->h, STRUCTURE_DEST, &now, &now_len);
 	if (rc == SQLITE_OK && (now_len != b->structure_len ||
 				(now_len > 0 && memcmp(now, b->structure, (size_t)now_len) != 0)))
 		rc = SQLITE_CONSTRAINT; /* written meanwhile: rebuild instead */
@@ -370,22 +367,9 @@ static int install(struct pk_db *db, struct pk_fts_builder *b)
 static int rebuild(struct pk_db *db)
 {
 	int rc = pk_db_begin(db);
-	if (rc != PK_OK)
-		return rc;
-	sqlite3_stmt *st = pk_db_stmt(db, "INSERT INTO ticket_fts(ticket_fts) VALUES ('rebuild')");
-	int sqrc = st ? sqlite3_step(st) : SQLITE_ERROR;
-	if (st)
-		sqlite3_reset(st);
-	if (sqrc != SQLITE_DONE)
-		rc = st ? pk_db_fail(db, sqrc, _("building the search index")) : db->err.code;
-	if (rc == PK_OK && (st = pk_db_stmt(db, "DELETE FROM meta WHERE key = 'fts_build'"))) {
-		sqrc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (sqrc != SQLITE_DONE)
-			rc = pk_db_fail(db, sqrc, "meta");
-	} else if (rc == PK_OK) {
-		rc = db->err.code;
-	}
+	if (rc == PK_OK)
+		rc = pk_db_exec(db, "INSERT INTO ticket_fts(ticket_fts) VALUES ('rebuild');"
+				    "DELETE FROM meta WHERE key = 'fts_build'");
 	if (rc != PK_OK) {
 		pk_db_rollback(db);
 		return rc;
@@ -460,10 +444,8 @@ static int fts_doc(struct pk_db *db, int64_t id, int del)
  * index started empty. */
 static int bulk_flush(struct pk_db *db)
 {
-	sqlite3_stmt *st;
-	int rc;
-	st = pk_db_stmt(db, db->fts_rebuild
-				    ? "INSERT INTO ticket_fts(ticket_fts) VALUES ('rebuild')"
+	sqlite3_stmt *st = pk_db_stmt(
+		db, db->fts_rebuild ? "INSERT INTO ticket_fts(ticket_fts) VALUES ('rebuild')"
 				    : "INSERT INTO ticket_fts(rowid, " PK_FTS_COLUMNS ") "
 				      "SELECT id, " PK_FTS_COLUMNS
 				      " FROM ticket_doc WHERE id >= ?1");
@@ -471,7 +453,7 @@ static int bulk_flush(struct pk_db *db)
 		return db->err.code;
 	if (!db->fts_rebuild)
 		sqlite3_bind_int64(st, 1, db->bulk_first);
-	rc = sqlite3_step(st);
+	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? PK_OK : pk_db_fail(db, rc, _("building the search index"));
 }
